@@ -1,0 +1,41 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import Role
+from accounts.services import department_create, staff_create
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+DEPARTMENTS = [
+    ("kodomo", "子ども家庭支援課", True),
+    ("zeimu", "税務課", True),
+    ("fukushi", "福祉課", True),
+    ("jumin", "戸籍住民課", True),
+    ("johosys", "情報システム課", False),
+    ("kansa", "監査室", False),
+    ("koho", "広報課", False),
+]
+STAFF = [
+    ("counter1", "kodomo", Role.COUNTER),
+    ("approver1", "kodomo", Role.APPROVER),
+    ("approver2", "kodomo", Role.APPROVER),
+    ("zeimu1", "zeimu", Role.COUNTER),
+    ("zeimu_head", "zeimu", Role.APPROVER),
+    ("fukushi1", "fukushi", Role.COUNTER),
+    ("koho1", "koho", Role.COUNTER),
+    ("sysadmin1", "johosys", Role.SYSADMIN),
+    ("auditor1", "kansa", Role.AUDITOR),
+]
+
+
+class Command(BaseCommand):
+    help = "デモ用の所属と職員を作成する（何度実行しても同じ結果）"
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        for code, name, linkage in DEPARTMENTS:
+            department_create(actor=None, code=code, name=name, does_linkage=linkage)
+        self.stdout.write("デモ用ログイン（パスワードはすべて %s）:" % DEMO_PASSWORD)
+        for username, dept, role in STAFF:
+            staff_create(actor=None, username=username, department_code=dept, role=role, password=DEMO_PASSWORD)
+            self.stdout.write(f"  {username:12s} {dept:8s} {Role(role).label}")

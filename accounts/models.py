@@ -1,0 +1,56 @@
+import hashlib
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.db import models
+
+
+class Department(models.Model):
+    """A 課 of the municipality. Its auth Group carries guardian object permissions."""
+
+    code = models.CharField("所属コード", max_length=20, unique=True)
+    name = models.CharField("所属名", max_length=100)
+    does_linkage = models.BooleanField("情報連携を行う", default=False)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="department")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Role(models.TextChoices):
+    COUNTER = "counter", "窓口職員"
+    APPROVER = "approver", "所属長（承認者）"
+    SYSADMIN = "sysadmin", "システム管理者"
+    AUDITOR = "auditor", "監査担当"
+
+
+class Staff(AbstractUser):
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, related_name="staff")
+    role = models.CharField("役割", max_length=20, choices=Role.choices, blank=True)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_active and self.role in roles
+
+    @property
+    def is_victim_staff(self) -> bool:
+        """Counter staff and approvers work with victim records; others never do."""
+        return self.has_role(Role.COUNTER, Role.APPROVER) and self.department_id is not None
+
+    @property
+    def can_check(self) -> bool:
+        return self.is_victim_staff and self.department.does_linkage
+
+
+class ApiToken(models.Model):
+    """Only the SHA-256 of a token is stored: a database read does not yield a credential."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def hash_key(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()

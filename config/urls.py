@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("targets/", include("victims.urls")),
+    path("flags/", include("flags.urls")),
+    path("api/v1/", include("config.api_urls")),
+]

@@ -1,0 +1,118 @@
+"""Case type → measures (DOMAIN.md §3, 2025 rules). Pure functions, no database.
+
+The policy switches can only add measures: there is no input that makes the result
+weaker than the national minimum.
+"""
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Protocol
+
+CASE_1_I = "1-I"
+CASE_2_I = "2-I"
+CASE_2_II = "2-II"
+
+NO_AUTO_RESPONSE = "NO_AUTO_RESPONSE"
+NONDISCLOSURE = "NONDISCLOSURE"
+FLAG_KINDS = (NO_AUTO_RESPONSE, NONDISCLOSURE)
+
+INQUIRY = "inquiry"
+PROVISION = "provision"
+
+
+class CaseLike(Protocol):
+    case_type: str
+    abuser_atena_no: str
+
+
+@dataclass(frozen=True)
+class Measures:
+    victim_flags: frozenset = field(default_factory=frozenset)  # flags on the victim's atena_no
+    code_on_victim: bool = False  # 不開示コード on every inquiry about the victim
+    code_on_abusers: frozenset = field(default_factory=frozenset)  # abuser atena_nos needing the code
+
+    def as_dict(self) -> dict:
+        return {
+            "victim_flags": sorted(self.victim_flags),
+            "nondisclosure_code_on_victim": self.code_on_victim,
+            "nondisclosure_code_on_abusers": sorted(self.code_on_abusers),
+        }
+
+
+def required_measures(cases: Iterable[CaseLike], policy: Mapping[str, bool] | None = None) -> Measures:
+    """Union of the measures of every active case of one target."""
+    policy = policy or {}
+    flags: set[str] = set()
+    code_on_victim = False
+    abusers: set[str] = set()
+    any_case = False
+    for case in cases:
+        any_case = True
+        if case.case_type == CASE_1_I:
+            abusers.add(case.abuser_atena_no)
+            if policy.get("code_on_victim_for_case_1_1"):
+                code_on_victim = True
+        elif case.case_type == CASE_2_I:
+            flags |= {NONDISCLOSURE, NO_AUTO_RESPONSE}
+            code_on_victim = True
+        elif case.case_type == CASE_2_II:
+            flags.add(NONDISCLOSURE)
+            code_on_victim = True
+        else:
+            raise ValueError(f"unknown case type {case.case_type!r}")
+    if any_case and policy.get("both_flags_for_every_victim"):
+        flags |= {NONDISCLOSURE, NO_AUTO_RESPONSE}
+    return Measures(frozenset(flags), code_on_victim, frozenset(abusers))
+
+
+def victim_needs_code(measures: Measures, direction: str) -> bool:
+    """Inquiry about the victim: the code when any ② case (or policy) asks for it.
+    Manual provision for the victim (一時入力): the message's disclosure setting overrides
+    the 不開示該当フラグ, so it must carry 不開示 whenever that flag is required."""
+    if direction == INQUIRY:
+        return measures.code_on_victim
+    return NONDISCLOSURE in measures.victim_flags or measures.code_on_victim
+
+
+def suspension_complete(case) -> bool:
+    """②-I ends only when every procedure that applies is confirmed complete."""
+    outstanding = [
+        case.card_left and not case.card_suspension_confirmed_on,
+        case.smartphone_left and not case.smartphone_suspension_confirmed_on,
+        case.agent_set and not case.agent_release_confirmed_on,
+    ]
+    return not any(outstanding)
+
+
+RELEASE_WISH = "wish"
+RELEASE_2_I_COMPLETE = "2-I_complete"
+RELEASE_2_II_ENDED = "2-II_ended"
+RELEASE_REASONS = {
+    RELEASE_WISH: "本人の申出（解除の希望）",
+    RELEASE_2_I_COMPLETE: "②-I カード利用停止等の手続がすべて完了したことを確認",
+    RELEASE_2_II_ENDED: "②-II 加害者の法定代理権が終了したことを確認",
+}
+
+
+def release_refusal(*, reason: str, cases: Iterable, jumin_support_active: bool) -> str | None:
+    """Why a release of `cases` for `reason` may not proceed now, or None.
+
+    Evaluated at request time and again, against the live record, at approval."""
+    cases = list(cases)
+    if reason not in RELEASE_REASONS:
+        return "解除理由が正しくありません。"
+    if jumin_support_active:
+        return "住基DV等支援措置の対象者は解除できません（支援措置の対象者は必ず設定対象者とします）。"
+    if not cases:
+        return "解除する類型を選択してください。"
+    if any(not c.active for c in cases):
+        return "既に終了した類型が含まれています。"
+    if reason == RELEASE_2_I_COMPLETE:
+        if any(c.case_type != CASE_2_I for c in cases):
+            return "この解除理由は②-I の類型にのみ使用できます。"
+        if not all(suspension_complete(c) for c in cases):
+            return "カード・証明書の利用停止、代理人解除等の手続の完了が確認されていません。"
+    if reason == RELEASE_2_II_ENDED:
+        if any(c.case_type != CASE_2_II for c in cases):
+            return "この解除理由は②-II の類型にのみ使用できます。"
+        if not all(c.representation_ended_on for c in cases):
+            return "法定代理権の終了が確認されていません。"
+    return None

@@ -1,0 +1,137 @@
+import datetime
+import itertools
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.services import department_create, staff_create
+from victims.intake import parse_intake
+from victims.services import target_register
+
+PASSWORD = "test-pass-123456"
+_atena_seq = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def live_db(_close_connection_after_flush, transactional_db):
+    """A transactional database for tests that need real commits (threads, subprocesses,
+    live server). The audit log refuses TRUNCATE, so the flush that empties the database
+    after the test runs with triggers off (session_replication_role, superuser only);
+    the connection is then closed so no later test inherits that setting."""
+    yield
+    with connection.cursor() as cur:
+        cur.execute("SET session_replication_role = replica")
+
+
+@pytest.fixture
+def _close_connection_after_flush():
+    yield
+    connection.close()
+
+
+def new_atena() -> str:
+    return f"{next(_atena_seq) + 100000000000000:015d}"
+
+
+@pytest.fixture
+def departments(db):
+    return {
+        code: department_create(actor=None, code=code, name=name, does_linkage=linkage)
+        for code, name, linkage in [
+            ("kodomo", "子ども家庭支援課", True),
+            ("zeimu", "税務課", True),
+            ("koho", "広報課", False),
+            ("johosys", "情報システム課", False),
+            ("kansa", "監査室", False),
+        ]
+    }
+
+
+@pytest.fixture
+def make_staff(departments):
+    def make(username, department_code, role):
+        return staff_create(actor=None, username=username, department_code=department_code, role=role, password=PASSWORD)
+    return make
+
+
+@pytest.fixture
+def counter(make_staff):
+    return make_staff("counter1", "kodomo", Role.COUNTER)
+
+
+@pytest.fixture
+def approver(make_staff):
+    return make_staff("approver1", "kodomo", Role.APPROVER)
+
+
+@pytest.fixture
+def approver2(make_staff):
+    return make_staff("approver2", "kodomo", Role.APPROVER)
+
+
+@pytest.fixture
+def other_counter(make_staff):
+    """Counter staff of another linkage department."""
+    return make_staff("zeimu1", "zeimu", Role.COUNTER)
+
+
+@pytest.fixture
+def other_approver(make_staff):
+    return make_staff("zeimu_head", "zeimu", Role.APPROVER)
+
+
+@pytest.fixture
+def nonlinkage_counter(make_staff):
+    return make_staff("koho1", "koho", Role.COUNTER)
+
+
+@pytest.fixture
+def sysadmin(make_staff):
+    return make_staff("sysadmin1", "johosys", Role.SYSADMIN)
+
+
+@pytest.fixture
+def auditor(make_staff):
+    return make_staff("auditor1", "kansa", Role.AUDITOR)
+
+
+def intake_payload(**overrides) -> dict:
+    payload = {
+        "atena_no": new_atena(),
+        "name": "山田　花子",
+        "name_kana": "ヤマダ　ハナコ",
+        "birth_date": "1990-04-01",
+        "harm_types": ["dv"],
+        "fled": True,
+        "basis": "request",
+        "jumin_support": {"active": False},
+        "cases": [{"type": "2-I", "card_left": True}],
+        "explanations": {"mynaportal": True, "card_suspension": True},
+    }
+    payload.update(overrides)
+    return payload
+
+
+@pytest.fixture
+def register():
+    """Register a target as `actor`; returns (target, change_request)."""
+    def do(actor, **overrides):
+        data = parse_intake(intake_payload(**overrides), today=timezone.localdate())
+        return target_register(actor=actor, data=data)
+    return do
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+def days_ago(n: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=n)

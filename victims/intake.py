@@ -1,0 +1,167 @@
+"""Validation of an intake (registration) payload, shared by the screen and the API.
+
+Collects every field error at once so the clerk sees them all next to the fields."""
+import datetime
+from dataclasses import dataclass, field
+
+from config.errors import DomainError, ValidationFailed
+
+from .models import Basis, CaseType, HarmType, LegalRepresentative
+from .normalize import normalize_atena_no, normalize_kana, normalize_name
+
+EXPLANATIONS = ("mynaportal", "jumin", "card_suspension", "agent_release")
+
+
+@dataclass
+class CaseInput:
+    case_type: str
+    abuser_atena_no: str = ""
+    abuser_name: str = ""
+    card_left: bool = False
+    smartphone_left: bool = False
+    agent_set: bool = False
+    legal_representative: str = ""
+    end_condition: str = ""
+    active: bool = True
+
+
+@dataclass
+class IntakeData:
+    atena_no: str
+    name: str
+    name_kana: str
+    birth_date: datetime.date
+    harm_types: list[str]
+    fled: bool
+    basis: str
+    jumin_support_active: bool
+    jumin_support_start: datetime.date | None
+    jumin_support_end: datetime.date | None
+    cases: list[CaseInput]
+    explanations: dict[str, bool] = field(default_factory=dict)
+    notes: str = ""
+
+
+def _bool(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "on", "yes")
+    return bool(value)
+
+
+def _date(value, field_name: str, errors: dict, label: str, required: bool = True):
+    if value in (None, ""):
+        if required:
+            errors[field_name] = f"{label}を入力してください。"
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip().replace("/", "-"))
+    except ValueError:
+        errors[field_name] = f"{label}は YYYY-MM-DD の形式で入力してください。"
+        return None
+
+
+def _age_on(birth: datetime.date, day: datetime.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _capture(errors: dict, fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except DomainError as exc:
+        errors[exc.field or "non_field"] = exc.message
+        return None
+
+
+def parse_intake(payload: dict, *, today: datetime.date) -> IntakeData:
+    errors: dict[str, str] = {}
+    atena_no = _capture(errors, normalize_atena_no, payload.get("atena_no"))
+    name = _capture(errors, normalize_name, payload.get("name"))
+    kana = _capture(errors, normalize_kana, payload.get("name_kana"))
+    birth = _date(payload.get("birth_date"), "birth_date", errors, "生年月日")
+    if birth and birth > today:
+        errors["birth_date"] = "生年月日が未来の日付です。"
+
+    harm_types = payload.get("harm_types") or []
+    if isinstance(harm_types, str):
+        harm_types = [harm_types]
+    if not harm_types:
+        errors["harm_types"] = "被害の種類（ア）を1つ以上選択してください。"
+    elif any(h not in HarmType.values for h in harm_types):
+        errors["harm_types"] = "被害の種類に不明な値があります。"
+
+    fled = _bool(payload.get("fled"))
+    if not fled:
+        errors["fled"] = "イ 加害者から避難していることが確認できない場合は設定対象者になりません。"
+    basis = payload.get("basis")
+    if basis not in Basis.values:
+        errors["basis"] = "ウ 設定の根拠（本人の申出／職権）を選択してください。"
+
+    support = payload.get("jumin_support") or {}
+    support_active = _bool(support.get("active"))
+    support_start = _date(support.get("start"), "jumin_support.start", errors, "支援措置の開始日", required=support_active)
+    support_end = _date(support.get("end"), "jumin_support.end", errors, "支援措置の終了日", required=False)
+    if support_start and support_end and support_end < support_start:
+        errors["jumin_support.end"] = "支援措置の終了日が開始日より前です。"
+
+    cases = _parse_cases(payload.get("cases"), atena_no, birth, today, errors)
+    explanations = {k: _bool((payload.get("explanations") or {}).get(k)) for k in EXPLANATIONS}
+    notes = str(payload.get("notes") or "")
+    if len(notes) > 2000:
+        errors["notes"] = "備考は2000文字以内で入力してください。"
+    if errors:
+        raise ValidationFailed(errors)
+    return IntakeData(
+        atena_no=atena_no, name=name, name_kana=kana, birth_date=birth, harm_types=sorted(set(harm_types)),
+        fled=fled, basis=basis, jumin_support_active=support_active, jumin_support_start=support_start,
+        jumin_support_end=support_end, cases=cases, explanations=explanations, notes=notes,
+    )
+
+
+def _parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
+    if not isinstance(raw, list) or not raw:
+        errors["cases"] = "該当する類型（①-I、②-I、②-II）を1つ以上選択してください。"
+        return []
+    cases: list[CaseInput] = []
+    seen_abusers: set[str] = set()
+    for i, item in enumerate(raw):
+        prefix = f"cases[{i}]"
+        if not isinstance(item, dict):
+            errors[prefix] = "類型の指定が正しくありません。"
+            continue
+        case_type = item.get("type") or item.get("case_type")
+        if case_type not in CaseType.values:
+            errors[f"{prefix}.type"] = "類型は 1-I、2-I、2-II のいずれかです。"
+            continue
+        case = CaseInput(case_type=case_type)
+        if case_type == CaseType.C1_I:
+            abuser = _capture(errors, normalize_atena_no, item.get("abuser_atena_no"), f"{prefix}.abuser_atena_no")
+            if abuser and abuser == victim_atena:
+                errors[f"{prefix}.abuser_atena_no"] = "加害者の宛名番号が被害者本人と同じです。"
+            elif abuser in seen_abusers:
+                errors[f"{prefix}.abuser_atena_no"] = "同じ加害者が重複しています。"
+            if abuser:
+                seen_abusers.add(abuser)
+                case.abuser_atena_no = abuser
+            case.abuser_name = str(item.get("abuser_name") or "")[:100]
+        elif case_type == CaseType.C2_I:
+            case.card_left = _bool(item.get("card_left"))
+            case.smartphone_left = _bool(item.get("smartphone_left"))
+            case.agent_set = _bool(item.get("agent_set"))
+            if not (case.card_left or case.smartphone_left or case.agent_set):
+                errors[f"{prefix}.card_left"] = "②-I はカード残置・証明書搭載スマホ残置・代理人設定のいずれかに該当する場合です。"
+        else:
+            rep = item.get("legal_representative")
+            if rep not in LegalRepresentative.values:
+                errors[f"{prefix}.legal_representative"] = "②-II は法定代理人の種類（親権者／成年後見人／その他）を選択してください。"
+            elif rep == LegalRepresentative.PARENT and birth and _age_on(birth, today) >= 18:
+                errors[f"{prefix}.legal_representative"] = "本人が18歳以上のため、親権者は法定代理人ではありません。"
+            case.legal_representative = rep or ""
+            case.end_condition = str(item.get("end_condition") or "")[:200]
+        cases.append(case)
+    types = [c.case_type for c in cases]
+    for single in (CaseType.C2_I, CaseType.C2_II):
+        if types.count(single) > 1:
+            errors["cases"] = f"{single} は1件だけ指定してください。"
+    return cases

@@ -1,0 +1,141 @@
+from django.conf import settings
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class HarmType(models.TextChoices):
+    DV = "dv", "配偶者等からの暴力（DV）"
+    STALKING = "stalking", "ストーカー行為等"
+    CHILD_ABUSE = "child_abuse", "児童虐待"
+    ELDER_ABUSE = "elder_abuse", "高齢者虐待"
+    DISABLED_ABUSE = "disabled_abuse", "障害者虐待"
+    OTHER = "other", "その他これらに準ずる行為"
+
+
+class Basis(models.TextChoices):
+    REQUEST = "request", "本人の申出"
+    EX_OFFICIO = "ex_officio", "職権（申出によらない）"
+
+
+class TargetStatus(models.TextChoices):
+    PENDING = "pending", "登録承認待ち"
+    ACTIVE = "active", "設定中"
+    REJECTED = "rejected", "登録却下"
+    RELEASED = "released", "解除済み"
+    WITHDRAWN = "withdrawn", "登録取下げ"
+
+
+# Statuses in which the inquiry-time check protects the person. A pending
+# registration already protects: when in doubt, protect (DESIGN.md flow 1).
+PROTECTING_STATUSES = (TargetStatus.PENDING, TargetStatus.ACTIVE)
+
+
+class Target(models.Model):
+    """設定対象者, keyed by 団体内統合宛名番号 (atena_no)."""
+
+    atena_no = models.CharField("団体内統合宛名番号", max_length=15, unique=True)
+    name = models.CharField("氏名", max_length=100)
+    name_kana = models.CharField("氏名（カナ）", max_length=100)
+    birth_date = models.DateField("生年月日")
+    harm_types = models.JSONField("被害の種類", default=list)
+    owning_department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="targets")
+    status = models.CharField(max_length=10, choices=TargetStatus.choices, default=TargetStatus.PENDING)
+
+    # DOMAIN.md §2: ア victim, イ fled, ウ request or ex officio; each with who confirmed it and when.
+    is_victim = models.BooleanField("ア DV・虐待等被害者である", default=False)
+    is_victim_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_victim_confirmed_at = models.DateTimeField()
+    fled = models.BooleanField("イ 加害者から避難している", default=False)
+    fled_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    fled_confirmed_at = models.DateTimeField()
+    basis = models.CharField("ウ 設定の根拠", max_length=12, choices=Basis.choices)
+    basis_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    basis_confirmed_at = models.DateTimeField()
+
+    jumin_support_active = models.BooleanField("住基DV等支援措置の対象", default=False)
+    jumin_support_start = models.DateField("支援措置 開始日", null=True, blank=True)
+    jumin_support_end = models.DateField("支援措置 終了日", null=True, blank=True)
+
+    explained_mynaportal = models.BooleanField("マイナポータルの利用制限を説明した", default=False)
+    explained_jumin = models.BooleanField("住民票の異動・支援措置について説明した", default=False)
+    explained_card_suspension = models.BooleanField("カード・電子証明書の利用停止手続を説明した", default=False)
+    explained_agent_release = models.BooleanField("代理人設定の解除を説明した", default=False)
+
+    notes = models.TextField("備考", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(atena_no__regex=r"^[0-9]{15}$"), name="target_atena_no_15_digits"),
+        ]
+
+    def __str__(self) -> str:  # never the name: str() ends up in logs
+        return f"Target#{self.pk}"
+
+
+class CaseType(models.TextChoices):
+    C1_I = "1-I", "①-I 加害者に対する情報照会で避難先が知られるおそれ"
+    C2_I = "2-I", "②-I カード・証明書搭載スマホの残置、または加害者が代理人"
+    C2_II = "2-II", "②-II 加害者が法定代理人（親権者・成年後見人）"
+
+
+class LegalRepresentative(models.TextChoices):
+    PARENT = "parent", "親権者（未成年者の法定代理人）"
+    GUARDIAN = "guardian", "成年後見人"
+    OTHER = "other", "その他の法定代理人"
+
+
+class CaseAssessment(models.Model):
+    """One case type applying to a target; several may apply at once (measures are the union)."""
+
+    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="cases")
+    case_type = models.CharField("類型", max_length=5, choices=CaseType.choices)
+    active = models.BooleanField(default=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    # ①-I
+    abuser_atena_no = models.CharField("加害者の団体内統合宛名番号", max_length=15, blank=True, db_index=True)
+    abuser_name = models.CharField("加害者の氏名", max_length=100, blank=True)
+
+    # ②-I: what was left behind / set, and the confirmation that its suspension is complete.
+    card_left = models.BooleanField("マイナンバーカードを加害者の元に残置", default=False)
+    card_suspension_confirmed_on = models.DateField("カード利用停止等 完了確認日", null=True, blank=True)
+    card_suspension_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    smartphone_left = models.BooleanField("証明書搭載スマホを残置", default=False)
+    smartphone_suspension_confirmed_on = models.DateField("スマホ用証明書失効等 完了確認日", null=True, blank=True)
+    smartphone_suspension_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    agent_set = models.BooleanField("加害者がマイナポータルの代理人", default=False)
+    agent_release_confirmed_on = models.DateField("代理人解除 完了確認日", null=True, blank=True)
+    agent_release_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    # ②-II
+    legal_representative = models.CharField("法定代理人の種類", max_length=10, choices=LegalRepresentative.choices, blank=True)
+    end_condition = models.CharField("終了条件", max_length=200, blank=True)
+    representation_ended_on = models.DateField("法定代理権の終了確認日", null=True, blank=True)
+    representation_ended_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(case_type="1-I") | models.Q(abuser_atena_no__regex=r"^[0-9]{15}$"),
+                name="case_1_1_has_abuser_atena_no",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case#{self.pk}({self.case_type})"
+
+
+# guardian direct-FK tables: object permissions join on a real foreign key, not a
+# generic (content_type, object_pk) text column.
+class TargetUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Target, on_delete=models.CASCADE)
+
+
+class TargetGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Target, on_delete=models.CASCADE)
