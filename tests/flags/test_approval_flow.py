@@ -89,3 +89,100 @@ def test_release_after_2_I_procedures_complete(counter, approver, register, toda
     assert ops_for(target) == [("NONDISCLOSURE", "release"), ("NONDISCLOSURE", "set"),
                                ("NO_AUTO_RESPONSE", "release"), ("NO_AUTO_RESPONSE", "set")]
     assert selectors.nondisclosure_code_required(target.atena_no, "inquiry")[0] is False
+
+
+def test_rejection_needs_a_reason_and_ends_protection_of_a_new_registration(counter, approver, register):
+    target, cr = register(counter)
+    with pytest.raises(DomainError):
+        services.change_request_reject(actor=approver, change_request_id=cr.pk, reason=" ")
+    services.change_request_reject(actor=approver, change_request_id=cr.pk, reason="要件イを確認できない")
+    target.refresh_from_db()
+    assert target.status == TargetStatus.REJECTED
+    assert Operation.objects.count() == 0
+    assert selectors.nondisclosure_code_required(target.atena_no, "inquiry")[0] is False
+
+
+def test_withdrawn_registration_sends_nothing(counter, register):
+    target, cr = register(counter)
+    services.change_request_withdraw(actor=counter, change_request_id=cr.pk)
+    target.refresh_from_db()
+    assert target.status == TargetStatus.WITHDRAWN and Operation.objects.count() == 0
+
+
+def test_partial_release_keeps_the_remaining_case(counter, approver, register, other_counter):
+    abuser = "200000000000002"
+    target, cr = register(counter, cases=[{"type": "2-I", "card_left": True}, {"type": "1-I", "abuser_atena_no": abuser}])
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    case_2_i = target.cases.get(case_type="2-I")
+    rr = services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=[case_2_i.pk])
+    services.change_request_approve(actor=approver, change_request_id=rr.pk)
+    target.refresh_from_db()
+    assert target.status == TargetStatus.ACTIVE
+    assert selectors.inquiry_check(actor=other_counter, atena_no=abuser, direction="inquiry") is True
+    assert selectors.inquiry_check(actor=other_counter, atena_no=target.atena_no, direction="inquiry") is False
+    assert {o.action for o in Operation.objects.filter(change_request=rr)} == {"release"}
+    from flags.models import Notice
+    assert Notice.objects.count() == 0  # still a target: the shared list did not change
+
+
+def test_full_release_tells_every_linkage_department(counter, approver, register):
+    from flags.models import Notice
+
+    target, cr = register(counter)
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    rr = services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
+    services.change_request_approve(actor=approver, change_request_id=rr.pk)
+    assert sorted(Notice.objects.values_list("department__code", flat=True)) == ["kodomo", "zeimu"]
+
+
+def test_release_is_rechecked_against_the_live_record_at_approval(counter, approver, register):
+    from victims.models import Target
+
+    target, cr = register(counter)
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    rr = services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
+    Target.objects.filter(pk=target.pk).update(jumin_support_active=True)  # 支援措置 started meanwhile
+    with pytest.raises(DomainError, match="住基DV等支援措置"):
+        services.change_request_approve(actor=approver, change_request_id=rr.pk)
+    rr.refresh_from_db()
+    assert rr.status == ChangeStatus.PENDING
+    assert not Operation.objects.filter(action="release").exists()
+
+
+def test_release_refused_while_jumin_support_active(counter, approver, register):
+    target, cr = register(counter, jumin_support={"active": True, "start": "2026-01-01"})
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    with pytest.raises(DomainError, match="住基DV等支援措置"):
+        services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
+
+
+def test_only_one_pending_request_at_a_time(counter, approver, register):
+    target, cr = register(counter)
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
+    with pytest.raises(Conflict):
+        services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
+
+
+def test_approval_is_audited_with_its_operations_in_the_same_transaction(counter, approver, register):
+    from audit.models import AuditEvent
+
+    target, cr = register(counter)
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    event = AuditEvent.objects.get(action="change_request.approve_set")
+    assert event.target_id == target.pk and event.actor_id == approver.pk
+    assert sorted(event.detail["operation_ids"]) == sorted(str(o.id) for o in Operation.objects.all())
+
+
+def test_stricter_policy_sets_both_flags_for_a_2_II_victim(counter, approver, register, settings):
+    settings.FLAG_POLICY = {"both_flags_for_every_victim": True, "code_on_victim_for_case_1_1": False}
+    target, cr = register(counter, birth_date="2015-01-01", cases=[{"type": "2-II", "legal_representative": "parent"}])
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    assert ops_for(target) == [("NONDISCLOSURE", "set"), ("NO_AUTO_RESPONSE", "set")]
+
+
+def test_provision_check_for_a_2_II_victim(counter, approver, register, other_counter):
+    target, cr = register(counter, birth_date="2015-01-01", cases=[{"type": "2-II", "legal_representative": "guardian"}])
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    assert selectors.inquiry_check(actor=other_counter, atena_no=target.atena_no, direction="provision") is True
+    assert selectors.inquiry_check(actor=other_counter, atena_no="999999999999999", direction="provision") is False
