@@ -32,3 +32,32 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class AuditAnchor(models.Model):
+    """Daily anchor: the head of the chain at a moment, kept append-only and printed for
+    the auditor's paper file. A chain rewritten wholesale (every hash recomputed) no longer
+    matches an anchor taken before the rewrite."""
+
+    created_at = models.DateTimeField()
+    head_event_id = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    event_count = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class VerificationRun(models.Model):
+    """Result of a chain verification, shown to auditors (the log itself is never changed)."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    ok = models.BooleanField()
+    checked = models.BigIntegerField()
+    anchors_checked = models.IntegerField(default=0)
+    first_bad_id = models.BigIntegerField(null=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-id"]

@@ -44,3 +44,34 @@ def audit_record(*, actor, action: str, target_id: int | None = None, outcome: s
 
 def audit_denied(*, actor, action: str, target_id: int | None = None, detail: dict | None = None) -> AuditEvent:
     return audit_record(actor=actor, action=action, target_id=target_id, outcome=Outcome.DENIED, detail=detail)
+
+
+@transaction.atomic
+def anchor_create() -> "AuditAnchor | None":
+    """Record today's head of the chain (run daily by the beat, or by `audit_anchor`)."""
+    from .models import AuditAnchor
+
+    _lock_chain()
+    head = AuditEvent.objects.order_by("-id").values("id", "hash").first()
+    if head is None:
+        return None
+    anchor = AuditAnchor.objects.create(created_at=timezone.now(), head_event_id=head["id"], head_hash=head["hash"],
+                                        event_count=head["id"])
+    audit_record(actor=None, action="audit.anchor", detail={"anchor_id": anchor.pk, "head_event_id": head["id"]})
+    return anchor
+
+
+def verification_run(*, actor=None):
+    """Verify the chain and keep the result for the auditors' screen."""
+    from .models import VerificationRun
+    from .verify import verify_chain
+
+    started = timezone.now()
+    result = verify_chain()
+    run = VerificationRun.objects.create(
+        started_at=started, finished_at=timezone.now(), ok=result.ok, checked=result.checked,
+        anchors_checked=result.anchors_checked, first_bad_id=result.first_bad_id, reason=result.reason[:200],
+    )
+    audit_record(actor=actor, action="audit.verify", outcome=Outcome.ALLOWED if result.ok else Outcome.DENIED,
+                 detail={"run_id": run.pk, "ok": result.ok, "checked": result.checked})
+    return run

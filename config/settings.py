@@ -22,6 +22,14 @@ FLAG_POLICY = {
     "code_on_victim_for_case_1_1": env.bool("POLICY_CODE_ON_VICTIM_FOR_CASE_1_1", default=False),
 }
 
+# Auditors' anomaly views (issue 4): thresholds are the municipality's to tune.
+AUDIT_ANOMALY = {
+    "night_start_hour": env.int("AUDIT_NIGHT_START_HOUR", default=22),
+    "night_end_hour": env.int("AUDIT_NIGHT_END_HOUR", default=6),
+    "max_targets_per_user_day": env.int("AUDIT_MAX_TARGETS_PER_USER_DAY", default=20),
+    "max_atena_per_user_day": env.int("AUDIT_MAX_ATENA_PER_USER_DAY", default=50),
+}
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -151,3 +159,57 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Intermediate server (自治体中間サーバー) --------------------------------------------
+# The real interface specification is not public: everything the adapter sends or expects
+# (channel, header values, windows, directories) is a setting, not a constant.
+INTERMEDIARY_CHANNEL = env("INTERMEDIARY_CHANNEL", default="web_service")  # web_service | xml_batch
+INTERMEDIARY_WS_URL = env("INTERMEDIARY_WS_URL", default="http://127.0.0.1:8765")
+INTERMEDIARY_WS_TIMEOUT = env.float("INTERMEDIARY_WS_TIMEOUT", default=5.0)
+_INTERMEDIARY_VAR = Path(env("INTERMEDIARY_DATA_DIR", default=str(BASE_DIR / "var" / "intermediary")))
+INTERMEDIARY_OUTBOUND_DIR = Path(env("INTERMEDIARY_OUTBOUND_DIR", default=str(_INTERMEDIARY_VAR / "outbound")))
+INTERMEDIARY_INBOUND_DIR = Path(env("INTERMEDIARY_INBOUND_DIR", default=str(_INTERMEDIARY_VAR / "inbound")))
+INTERMEDIARY_QUARANTINE_DIR = Path(env("INTERMEDIARY_QUARANTINE_DIR", default=str(_INTERMEDIARY_VAR / "quarantine")))
+# Windows in Japan time. NO_AUTO_RESPONSE: every interval minutes inside service hours or the
+# データ送受信機能停止時間; NONDISCLOSURE: once a day at DAILY_AT, which must lie in the stop hours.
+INTERMEDIARY_SERVICE_HOURS = env("INTERMEDIARY_SERVICE_HOURS", default="06:00-23:30")
+INTERMEDIARY_STOP_HOURS = env("INTERMEDIARY_STOP_HOURS", default="01:00-05:00")
+INTERMEDIARY_DAILY_AT = env("INTERMEDIARY_DAILY_AT", default="02:00")
+INTERMEDIARY_INTERVAL_MINUTES = env.int("INTERMEDIARY_INTERVAL_MINUTES", default=5)
+# The batch for a window is written this long before it, so the server finds it at the window.
+INTERMEDIARY_BATCH_LEAD_SECONDS = env.int("INTERMEDIARY_BATCH_LEAD_SECONDS", default=60)
+INTERMEDIARY_MSG_TYPE_IDS = {
+    "NO_AUTO_RESPONSE": env("INTERMEDIARY_MSG_TYPE_ID_NAR", default="TBF001"),
+    "NONDISCLOSURE": env("INTERMEDIARY_MSG_TYPE_ID_ND", default="TBF002"),
+}
+INTERMEDIARY_MSG_MODE = env("INTERMEDIARY_MSG_MODE", default="1")  # 0 本番 / 1 テスト
+INTERMEDIARY_SOURCE_SYSTEM_ID = env("INTERMEDIARY_SOURCE_SYSTEM_ID", default=f"LG{MUNICIPALITY_CODE}")
+INTERMEDIARY_DESTINATION_SYSTEM_ID = env("INTERMEDIARY_DESTINATION_SYSTEM_ID", default="CHUKAN01")
+INTERMEDIARY_MAX_ATTEMPTS = env.int("INTERMEDIARY_MAX_ATTEMPTS", default=8)
+INTERMEDIARY_BACKOFF_BASE_SECONDS = env.float("INTERMEDIARY_BACKOFF_BASE_SECONDS", default=30.0)
+INTERMEDIARY_BACKOFF_MAX_SECONDS = env.float("INTERMEDIARY_BACKOFF_MAX_SECONDS", default=3600.0)
+# A claim older than this is a dead worker's; above the web-service timeout and task limit.
+INTERMEDIARY_CLAIM_TIMEOUT_SECONDS = env.int("INTERMEDIARY_CLAIM_TIMEOUT_SECONDS", default=360)
+INTERMEDIARY_SWEEP_SECONDS = env.float("INTERMEDIARY_SWEEP_SECONDS", default=30.0)
+INTERMEDIARY_RECONCILE_AT = env("INTERMEDIARY_RECONCILE_AT", default="06:30")
+# Driven clock for tests and demos only: a file holding an ISO timestamp. Unset in production.
+INTERMEDIARY_CLOCK_FILE = env("INTERMEDIARY_CLOCK_FILE", default="")
+# Fault-test hook only: pause between writing a batch's temp file and publishing it.
+INTERMEDIARY_FAULT_PAUSE_BEFORE_PUBLISH = env.float("INTERMEDIARY_FAULT_PAUSE_BEFORE_PUBLISH", default=0.0)
+# The emulator (a separate process with its own database, never the app's).
+INTERMEDIARY_EMULATOR_DB = env("INTERMEDIARY_EMULATOR_DB", default=str(_INTERMEDIARY_VAR / "emulator.sqlite3"))
+INTERMEDIARY_EMULATOR_BIND = env("INTERMEDIARY_EMULATOR_BIND", default="127.0.0.1:8765")
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30 if CELERY_TASK_TIME_LIMIT > 60 else None
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # Embedded mode: a broker that needs no server; one folder is both queue ends.
+    _CELERY_FS = Path(env("CELERY_FS_BROKER_DIR", default=str(BASE_DIR / "var" / "celery")))
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_CELERY_FS / "queue"), "data_folder_out": str(_CELERY_FS / "queue"),
+        "processed_folder": str(_CELERY_FS / "processed"), "store_processed": False,
+    }
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule"))
+# Visibility timeout stays above every time limit, or Redis would hand a running task to a second worker.
+assert CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 10**9) > CELERY_TASK_TIME_LIMIT

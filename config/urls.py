@@ -4,5 +4,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("targets/", include("victims.urls")),
     path("flags/", include("flags.urls")),
+    path("audit/", include("audit.urls")),
     path("api/v1/", include("config.api_urls")),
 ]

@@ -71,3 +71,12 @@ def target_shared_list(*, actor) -> list[dict]:
     audit_record(actor=actor, action="target.shared_list",
                  detail={"count": len(rows), "target_ids": [r["id"] for r in rows]})
     return [{"atena_no": r["atena_no"], "name": r["name"], "is_target": True} for r in rows]
+
+
+def target_id_for_auditor(*, actor, atena_no: str) -> int | None:
+    """Auditors look a person up by atena_no to see who read them; they get an id, never the record."""
+    from accounts.access import require_role
+    from accounts.models import Role
+
+    require_role(actor, Role.AUDITOR)
+    return Target.objects.filter(atena_no=atena_no).values_list("id", flat=True).first()

@@ -1,0 +1,114 @@
+"""Auditors' reads of the log. Every search, view and export is itself an audit event."""
+import datetime
+from dataclasses import dataclass
+
+import jpholiday
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from accounts.access import require_role
+from accounts.models import Role
+
+from .models import AuditEvent, Outcome
+from .services import audit_record
+
+# Reads of one person's data, through any screen or API (DESIGN: "who has seen this person").
+READ_ACTIONS = ("target.read", "target.search", "inquiry.check", "target.shared_list")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    start: datetime.date
+    end: datetime.date  # inclusive
+    actor: str = ""
+    department: str = ""
+    action: str = ""
+    target_id: int | None = None
+    outcome: str = ""
+
+    def as_detail(self) -> dict:
+        return {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in self.__dict__.items() if v not in ("", None)}
+
+
+def _period(qs: QuerySet, start: datetime.date, end: datetime.date) -> QuerySet:
+    tz = timezone.get_current_timezone()
+    lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return qs.filter(occurred_at__gte=lo, occurred_at__lt=hi)
+
+
+def _filtered(f: EventFilter) -> QuerySet[AuditEvent]:
+    qs = _period(AuditEvent.objects.all(), f.start, f.end)
+    if f.actor:
+        qs = qs.filter(actor_username=f.actor)
+    if f.department:
+        qs = qs.filter(department_code=f.department)
+    if f.action:
+        qs = qs.filter(action__startswith=f.action)
+    if f.target_id is not None:
+        qs = qs.filter(target_id=f.target_id)
+    if f.outcome:
+        qs = qs.filter(outcome=f.outcome)
+    return qs.order_by("-id")
+
+
+def event_search(*, actor, flt: EventFilter) -> QuerySet[AuditEvent]:
+    require_role(actor, Role.AUDITOR)
+    audit_record(actor=actor, action="audit.search", detail=flt.as_detail())
+    return _filtered(flt)
+
+
+def event_export(*, actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent], int]:
+    require_role(actor, Role.AUDITOR)
+    qs = _filtered(flt)
+    count = qs.count()
+    audit_record(actor=actor, action="audit.export", detail={**flt.as_detail(), "rows": count})
+    return qs.order_by("id"), count
+
+
+def who_has_seen(*, actor, target_id: int) -> list[AuditEvent]:
+    """Every read that returned or checked this person's data."""
+    require_role(actor, Role.AUDITOR)
+    audit_record(actor=actor, action="audit.who_has_seen", target_id=target_id)
+    direct = Q(target_id=target_id, action__in=READ_ACTIONS)
+    if connection.vendor == "postgresql":
+        listed = Q(action="target.shared_list", detail__target_ids__contains=[target_id])
+        return list(AuditEvent.objects.filter(direct | listed).order_by("-id")[:2000])
+    events = list(AuditEvent.objects.filter(direct).order_by("-id")[:2000])
+    events += [e for e in AuditEvent.objects.filter(action="target.shared_list") if target_id in e.detail.get("target_ids", [])]
+    return sorted(events, key=lambda e: -e.id)
+
+
+@dataclass
+class Anomalies:
+    off_hours: list
+    heavy_readers: list
+    denied: list
+    failed_logins: list
+    wide_searchers: list
+
+
+def anomalies(*, actor, start: datetime.date, end: datetime.date) -> Anomalies:
+    """Patterns an auditor should look at; thresholds are settings (AUDIT_ANOMALY)."""
+    require_role(actor, Role.AUDITOR)
+    audit_record(actor=actor, action="audit.anomalies", detail={"start": start.isoformat(), "end": end.isoformat()})
+    cfg = settings.AUDIT_ANOMALY
+    staff_events = _period(AuditEvent.objects.exclude(actor_id=None), start, end)
+    night_start, night_end = cfg["night_start_hour"], cfg["night_end_hour"]
+    holidays = [d for d, _ in jpholiday.between(start, end)]
+    off_hours = staff_events.filter(
+        Q(occurred_at__hour__gte=night_start) | Q(occurred_at__hour__lt=night_end)
+        | Q(occurred_at__week_day__in=[1, 7]) | Q(occurred_at__date__in=holidays)
+    ).order_by("-id")[:500]
+    per_day = staff_events.filter(action="target.read", outcome=Outcome.ALLOWED).values(
+        "actor_username", "department_code", "occurred_at__date").annotate(n=Count("target_id", distinct=True))
+    heavy = [r for r in per_day if r["n"] > cfg["max_targets_per_user_day"]]
+    denied = _period(AuditEvent.objects.filter(outcome=Outcome.DENIED).exclude(action="auth.login_failed"), start, end).order_by("-id")[:500]
+    failed = _period(AuditEvent.objects.filter(action="auth.login_failed"), start, end).values(
+        "actor_username", "ip").annotate(n=Count("id")).order_by("-n")
+    searched = staff_events.filter(action__in=("target.search", "inquiry.check")).values(
+        "actor_username", "department_code", "occurred_at__date").annotate(n=Count("detail__atena_no", distinct=True))
+    wide = [r for r in searched if r["n"] > cfg["max_atena_per_user_day"]]
+    return Anomalies(list(off_hours), heavy, list(denied), list(failed), wide)
