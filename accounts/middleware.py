@@ -1,3 +1,9 @@
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+
+
 class NoStoreMiddleware:
     """Victim data must never sit in a shared browser or proxy cache."""
 
@@ -11,3 +17,42 @@ class NoStoreMiddleware:
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """Only our own scripts, styles and images; no inline script, no framing, no outside assets."""
+
+    POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+              "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", self.POLICY)
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response
+
+
+class SessionTimeoutMiddleware:
+    """Idle timeout (15 min) and absolute limit (12 h), enforced on the server.
+
+    Must sit after AuthenticationMiddleware. Deactivated staff are logged out by Django
+    itself: ModelBackend.get_user refuses inactive users on every request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Only session logins: API tokens are authenticated later, by DRF, and have no session.
+        if request.user.is_authenticated:
+            now = int(time.time())
+            started = request.session.setdefault("auth_started_at", now)
+            last = request.session.get("last_seen_at", now)
+            if now - last > settings.SESSION_IDLE_TIMEOUT_SECONDS or now - started > settings.SESSION_ABSOLUTE_TIMEOUT_SECONDS:
+                logout(request)
+                request.session["timed_out"] = True
+            else:
+                request.session["last_seen_at"] = now
+        return self.get_response(request)

@@ -1,0 +1,59 @@
+"""Session limits, cache and content-security headers on authenticated pages."""
+import time
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from audit.services import audit_record
+
+
+@pytest.fixture
+def logged_in(client, auditor):
+    audit_record(actor=None, action="test.event")
+    client.force_login(auditor)
+    return client
+
+
+def test_authenticated_pages_are_not_cached_and_carry_a_csp(logged_in):
+    response = logged_in.get(reverse("audit:home"))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+
+
+def test_pages_have_no_inline_script_or_outside_assets(logged_in):
+    html = logged_in.get(reverse("audit:home")).content.decode()
+    assert "<script>" not in html and "onclick=" not in html and "http://" not in html and "https://" not in html
+
+
+def test_idle_session_ends_after_15_minutes(logged_in):
+    assert logged_in.get(reverse("audit:home")).status_code == 200
+    with time_machine.travel(time.time() + 16 * 60):
+        response = logged_in.get(reverse("audit:home"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_activity_keeps_the_session_but_12_hours_is_the_limit(logged_in):
+    start = time.time()
+    for minutes in range(10, 12 * 60, 10):
+        with time_machine.travel(start + minutes * 60):
+            assert logged_in.get(reverse("audit:home")).status_code == 200, minutes
+    with time_machine.travel(start + 12 * 60 * 60 + 60):
+        assert logged_in.get(reverse("audit:home")).status_code == 302
+
+
+def test_deactivating_staff_ends_their_session_at_once(logged_in, auditor):
+    assert logged_in.get(reverse("audit:home")).status_code == 200
+    auditor.is_active = False
+    auditor.save()
+    assert logged_in.get(reverse("audit:home")).status_code == 302
+
+
+def test_session_cookie_is_httponly_and_samesite(client, auditor, settings):
+    from tests.conftest import PASSWORD
+
+    response = client.post(reverse("accounts:login"), {"username": "auditor1", "password": PASSWORD})
+    cookie = response.cookies.get(settings.SESSION_COOKIE_NAME)
+    assert cookie is not None and cookie["httponly"] and cookie["samesite"] == "Lax"
