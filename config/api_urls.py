@@ -1,1 +1,36 @@
-urlpatterns = []
+"""Routes of /api/v1/. Every route names its permission classes (deny by default)."""
+from django.urls import path, re_path
+from rest_framework.views import APIView
+
+from config.errors import NotFound
+from flags import api as flags_api
+from victims import api as victims_api
+
+
+class _UnknownRoute(APIView):
+    """Unknown API paths answer in the API's one JSON error shape, not an HTML page."""
+
+    schema = None  # not part of the documented API
+
+    def _not_found(self, request, *args, **kwargs):
+        raise NotFound()
+
+    get = post = put = patch = delete = _not_found
+
+
+urlpatterns = [
+    path("targets/", victims_api.TargetCreateApi.as_view(), name="api-targets"),
+    path("targets/<int:target_id>/", victims_api.TargetDetailApi.as_view(), name="api-target-detail"),
+    path("targets/<int:target_id>/flags/", victims_api.TargetFlagsApi.as_view(), name="api-target-flags"),
+    path("targets/<int:target_id>/release-requests/", flags_api.ReleaseRequestCreateApi.as_view(),
+         name="api-target-release-requests"),
+    path("cases/<int:case_id>/confirmations", victims_api.CaseConfirmationApi.as_view(), name="api-case-confirmations"),
+    path("change-requests/<int:change_request_id>/approve", flags_api.ChangeRequestApproveApi.as_view(),
+         name="api-change-request-approve"),
+    path("change-requests/<int:change_request_id>/reject", flags_api.ChangeRequestRejectApi.as_view(),
+         name="api-change-request-reject"),
+    path("inquiry-checks/", flags_api.InquiryCheckApi.as_view(), name="api-inquiry-checks"),
+]
+
+# Last: anything else under /api/v1/ (after authentication) is a JSON 404.
+urlpatterns.append(re_path(r"^.*$", _UnknownRoute.as_view(), name="api-unknown"))

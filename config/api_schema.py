@@ -1,0 +1,37 @@
+"""The one error shape of the API, described once for the OpenAPI schema."""
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="利用者向けの説明")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="項目名 → メッセージの一覧（項目に紐づかない誤りは空）",
+    )
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorSerializer, description=description)
+
+
+ERROR_RESPONSES = {
+    400: _error("入力の誤り。errors に項目ごとのメッセージ"),
+    401: _error("認証情報がない、または無効"),
+    403: _error("この役割・所属では実行できない"),
+    404: _error("存在しない、または閲覧権限がない（区別しない）"),
+    409: _error("状態の競合（既に決裁済みなど）"),
+}
+
+__all__ = ["ErrorSerializer", "ERROR_RESPONSES", "inline_serializer"]
+
+
+# Registered on import; every API view module imports this one.
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "職員のAPIトークン：`Authorization: Token <key>`（manage.py issue_api_token で発行）"}

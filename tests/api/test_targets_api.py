@@ -1,0 +1,162 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import ApiToken
+from audit.models import AuditEvent
+from flags.models import ChangeRequest, ChangeStatus
+from intermediary.models import Operation
+from tests.conftest import PASSWORD, intake_payload
+from victims.models import Target, TargetStatus
+
+
+def create(client, **overrides):
+    return client.post("/api/v1/targets/", intake_payload(**overrides), format="json")
+
+
+def test_register_returns_id_change_request_and_measures(api, counter):
+    abuser = "200000000000077"
+    resp = create(api(counter), cases=[{"type": "2-I", "card_left": True}, {"type": "1-I", "abuser_atena_no": abuser}])
+    assert resp.status_code == 201, resp.json()
+    body = resp.json()
+    target = Target.objects.get(pk=body["id"])
+    assert target.status == TargetStatus.PENDING
+    assert body["change_request"] == {"id": ChangeRequest.objects.get(target=target).pk, "status": "pending"}
+    assert body["required_measures"] == {
+        "victim_flags": ["NONDISCLOSURE", "NO_AUTO_RESPONSE"],
+        "nondisclosure_code_on_victim": True,
+        "nondisclosure_code_on_abusers": [abuser],
+    }
+    assert Operation.objects.count() == 0  # nothing leaves before approval
+
+
+def test_full_width_digits_and_spaces_are_accepted(api, counter):
+    resp = create(api(counter), atena_no="１２３４５ ６７８９０　１２３４５")
+    assert resp.status_code == 201, resp.json()
+    assert Target.objects.get(pk=resp.json()["id"]).atena_no == "123456789012345"
+
+
+@pytest.mark.parametrize("bad", ["12345", "12345678901234X", "", "1234567890123456"])
+def test_malformed_atena_no_is_400_naming_the_field(api, counter, bad):
+    resp = create(api(counter), atena_no=bad)
+    assert resp.status_code == 400
+    body = resp.json()
+    assert set(body) == {"detail", "errors"}
+    assert list(body["errors"]) == ["atena_no"]
+    assert isinstance(body["errors"]["atena_no"], list) and body["errors"]["atena_no"][0]
+    assert Target.objects.count() == 0
+
+
+def test_every_bad_field_is_reported_at_once(api, counter):
+    resp = create(api(counter), name="", basis="maybe", cases=[{"type": "1-I", "abuser_atena_no": "1"}])
+    assert resp.status_code == 400
+    assert {"name", "basis", "cases[0].abuser_atena_no"} <= set(resp.json()["errors"])
+
+
+def test_non_object_body_is_400(api, counter):
+    resp = api(counter).post("/api/v1/targets/", [1, 2], format="json")
+    assert resp.status_code == 400
+    assert "errors" in resp.json()
+
+
+def test_duplicate_registration_is_400_on_atena_no(api, counter):
+    client = api(counter)
+    assert create(client, atena_no="300000000000001").status_code == 201
+    resp = create(client, atena_no="300000000000001")
+    assert resp.status_code == 400 and "atena_no" in resp.json()["errors"]
+
+
+def test_detail_for_owner_and_404_for_another_department(api, counter, other_counter):
+    target_id = create(api(counter)).json()["id"]
+    resp = api(counter).get(f"/api/v1/targets/{target_id}/")
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["id"] == target_id and body["owning_department"] == "kodomo"
+    assert body["cases"][0]["type"] == "2-I" and body["cases"][0]["card_left"] is True
+    assert body["jumin_support"] == {"active": False, "start": None, "end": None}
+    other = api(other_counter)
+    hidden = other.get(f"/api/v1/targets/{target_id}/")
+    absent = other.get("/api/v1/targets/999999/")
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.json() == absent.json()
+    assert other.get(f"/api/v1/targets/{target_id}/flags/").status_code == 404
+    assert AuditEvent.objects.filter(action="target.read", target_id=target_id, outcome="denied").exists()
+    assert AuditEvent.objects.filter(action="target.read", target_id=target_id, outcome="allowed",
+                                     detail__via="api").exists()
+
+
+@pytest.mark.parametrize("who", ["sysadmin", "auditor"])
+def test_sysadmin_and_auditor_get_403_on_victim_endpoints(api, counter, request, who):
+    target_id = create(api(counter)).json()["id"]
+    client = api(request.getfixturevalue(who))
+    assert client.get(f"/api/v1/targets/{target_id}/").status_code == 403
+    assert client.get(f"/api/v1/targets/{target_id}/flags/").status_code == 403
+    assert create(client).status_code == 403
+    resp = client.post("/api/v1/inquiry-checks/", {"atena_no": "123456789012345", "direction": "inquiry"}, format="json")
+    assert resp.status_code == 403
+    assert set(resp.json()) == {"detail", "errors"}
+
+
+def test_flags_show_desired_and_reflected(api, counter, approver):
+    body = create(api(counter)).json()
+    flags = api(counter).get(f"/api/v1/targets/{body['id']}/flags/").json()["flags"]
+    assert {f["flag_kind"]: f["desired"] for f in flags} == {"NONDISCLOSURE": False, "NO_AUTO_RESPONSE": False}
+    assert api(approver).post(f"/api/v1/change-requests/{body['change_request']['id']}/approve").status_code == 200
+    flags = api(counter).get(f"/api/v1/targets/{body['id']}/flags/").json()["flags"]
+    by_kind = {f["flag_kind"]: f for f in flags}
+    assert by_kind["NONDISCLOSURE"]["desired"] is True and by_kind["NONDISCLOSURE"]["desired_at"]
+    assert by_kind["NONDISCLOSURE"]["reflected"] is None and by_kind["NONDISCLOSURE"]["reflected_at"] is None
+
+
+def test_token_from_management_command_works_and_revoked_token_is_rejected(counter):
+    from rest_framework.test import APIClient
+
+    out = io.StringIO()
+    call_command("issue_api_token", "--username", counter.username, stdout=out)
+    token = out.getvalue().split()[-1]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert create(client).status_code == 201
+    ApiToken.objects.filter(key_hash=ApiToken.hash_key(token)).update(revoked_at=timezone.now())
+    resp = create(client)
+    assert resp.status_code == 401
+    assert set(resp.json()) == {"detail", "errors"}
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert create(client).status_code == 401
+
+
+def test_no_credentials_is_401_everywhere(api):
+    client = api()
+    for method, url in [("post", "/api/v1/targets/"), ("get", "/api/v1/targets/1/"), ("get", "/api/v1/targets/1/flags/"),
+                        ("post", "/api/v1/change-requests/1/approve"), ("post", "/api/v1/change-requests/1/reject"),
+                        ("post", "/api/v1/targets/1/release-requests/"), ("post", "/api/v1/inquiry-checks/"),
+                        ("post", "/api/v1/cases/1/confirmations"), ("get", "/api/v1/no-such-thing/")]:
+        resp = getattr(client, method)(url, {}, format="json")
+        assert resp.status_code == 401, url
+        assert resp.json() == {"detail": "認証が必要です。", "errors": {}}
+
+
+def test_session_auth_works(client, counter):
+    from rest_framework.test import APIClient
+
+    session = APIClient()
+    assert session.login(username=counter.username, password=PASSWORD)
+    assert create(session).status_code == 201
+
+
+def test_session_auth_enforces_csrf(counter):
+    from rest_framework.test import APIClient
+
+    session = APIClient(enforce_csrf_checks=True)
+    assert session.login(username=counter.username, password=PASSWORD)
+    resp = create(session)
+    assert resp.status_code == 403
+    assert set(resp.json()) == {"detail", "errors"}
+
+
+def test_unknown_api_path_is_a_json_404(api, counter):
+    resp = api(counter).get("/api/v1/targets/abc/")
+    assert resp.status_code == 404
+    assert resp.json() == {"detail": "対象が見つかりません。", "errors": {}}

@@ -1,0 +1,122 @@
+"""Target endpoints of the JSON API. Thin: parse, call a service or selector, render."""
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api_permissions import IsVictimStaff
+from config.api_schema import ERROR_RESPONSES
+from config.errors import ValidationFailed
+from flags.selectors import flag_states_for_target
+from flags.services import measures_for
+
+from .intake import parse_intake
+from .selectors import target_get_for_user
+from .serializers import (
+    CaseConfirmationRequestSerializer,
+    CaseConfirmationSerializer,
+    TargetCreatedSerializer,
+    TargetCreateRequestSerializer,
+    TargetDetailSerializer,
+    TargetFlagsSerializer,
+)
+from .services import case_confirm_procedure, target_register
+
+INTAKE_EXAMPLE = {
+    "atena_no": "１２３４５６７８９０１２３４５",
+    "name": "山田　花子",
+    "name_kana": "やまだ　はなこ",
+    "birth_date": "1990-04-01",
+    "harm_types": ["dv"],
+    "fled": True,
+    "basis": "request",
+    "jumin_support": {"active": True, "start": "2025-04-01", "end": "2026-03-31"},
+    "cases": [
+        {"type": "1-I", "abuser_atena_no": "200000000000001"},
+        {"type": "2-I", "card_left": True, "agent_set": True},
+    ],
+    "explanations": {"mynaportal": True, "card_suspension": True, "agent_release": True},
+}
+
+
+class TargetCreateApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="targets_create",
+        summary="設定対象者の登録（承認待ちの設定申請を作成）",
+        request=TargetCreateRequestSerializer,
+        responses={201: TargetCreatedSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample("登録", value=INTAKE_EXAMPLE, request_only=True),
+            OpenApiExample("登録結果", response_only=True, status_codes=["201"], value={
+                "id": 42, "change_request": {"id": 57, "status": "pending"},
+                "required_measures": {"victim_flags": ["NONDISCLOSURE", "NO_AUTO_RESPONSE"],
+                                      "nondisclosure_code_on_victim": True,
+                                      "nondisclosure_code_on_abusers": ["200000000000001"]}}),
+            OpenApiExample("宛名番号の誤り", response_only=True, status_codes=["400"], value={
+                "detail": "入力内容に誤りがあります。",
+                "errors": {"atena_no": ["団体内統合宛名番号は15桁の数字で入力してください。"]}}),
+        ],
+    )
+    def post(self, request):
+        if not isinstance(request.data, dict):
+            raise ValidationFailed({"non_field": "JSON オブジェクトで送信してください。"})
+        data = parse_intake(request.data, today=timezone.localdate())
+        target, change_request = target_register(actor=request.user, data=data)
+        body = {
+            "id": target.pk,
+            "change_request": {"id": change_request.pk, "status": change_request.status},
+            "required_measures": measures_for(target).as_dict(),
+        }
+        return Response(TargetCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class TargetDetailApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(operation_id="targets_retrieve", summary="設定対象者の詳細（見えない対象者は404）",
+                   responses={200: TargetDetailSerializer, **ERROR_RESPONSES})
+    def get(self, request, target_id: int):
+        target = target_get_for_user(actor=request.user, target_id=target_id, via="api")
+        return Response(TargetDetailSerializer(target).data)
+
+
+class TargetFlagsApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="targets_flags",
+        summary="フラグの設定状態（あるべき状態と中間サーバーへの反映状態）",
+        responses={200: TargetFlagsSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("反映待ち", response_only=True, value={"target_id": 42, "flags": [
+            {"flag_kind": "NO_AUTO_RESPONSE", "desired": True, "desired_at": "2025-06-01T01:00:00Z",
+             "reflected": None, "reflected_at": None},
+            {"flag_kind": "NONDISCLOSURE", "desired": True, "desired_at": "2025-06-01T01:00:00Z",
+             "reflected": True, "reflected_at": "2025-06-01T01:00:03Z"}]})],
+    )
+    def get(self, request, target_id: int):
+        target = target_get_for_user(actor=request.user, target_id=target_id, via="api")
+        body = {"target_id": target.pk, "flags": flag_states_for_target(target)}
+        return Response(TargetFlagsSerializer(body).data)
+
+
+class CaseConfirmationApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="cases_confirmations_create",
+        summary="②-I 利用停止等手続／②-II 法定代理権終了の完了確認を記録",
+        request=CaseConfirmationRequestSerializer,
+        responses={201: CaseConfirmationSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("カード利用停止の確認", request_only=True,
+                                 value={"procedure": "card", "confirmed_on": "2025-06-01"})],
+    )
+    def post(self, request, case_id: int):
+        form = CaseConfirmationRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        case = case_confirm_procedure(actor=request.user, case_id=case_id, **form.validated_data)
+        body = {"case_id": case.pk, **form.validated_data}
+        return Response(CaseConfirmationSerializer(body).data, status=status.HTTP_201_CREATED)
+

@@ -1,0 +1,136 @@
+"""API shapes for targets. Validation of an intake lives in victims/intake.py (shared with
+the screen); these serializers describe the body for the schema and render responses."""
+from rest_framework import serializers
+
+from flags.rules import FLAG_KINDS
+
+from .models import Basis, CaseType, HarmType, LegalRepresentative
+
+PROCEDURE_CHOICES = ("card", "smartphone", "agent", "representation")
+
+
+class JuminSupportSerializer(serializers.Serializer):
+    active = serializers.BooleanField()
+    start = serializers.DateField(required=False, allow_null=True)
+    end = serializers.DateField(required=False, allow_null=True)
+
+
+class CaseInputSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=CaseType.values)
+    abuser_atena_no = serializers.CharField(required=False, help_text="1-I: 加害者の団体内統合宛名番号（15桁）")
+    abuser_name = serializers.CharField(required=False)
+    card_left = serializers.BooleanField(required=False, help_text="2-I")
+    smartphone_left = serializers.BooleanField(required=False, help_text="2-I")
+    agent_set = serializers.BooleanField(required=False, help_text="2-I")
+    legal_representative = serializers.ChoiceField(choices=LegalRepresentative.values, required=False, help_text="2-II")
+    end_condition = serializers.CharField(required=False, help_text="2-II")
+
+
+class ExplanationsSerializer(serializers.Serializer):
+    mynaportal = serializers.BooleanField(required=False)
+    jumin = serializers.BooleanField(required=False)
+    card_suspension = serializers.BooleanField(required=False)
+    agent_release = serializers.BooleanField(required=False)
+
+
+class TargetCreateRequestSerializer(serializers.Serializer):
+    atena_no = serializers.CharField(help_text="団体内統合宛名番号。全角数字・空白は正規化されます。")
+    name = serializers.CharField()
+    name_kana = serializers.CharField()
+    birth_date = serializers.DateField()
+    harm_types = serializers.ListField(child=serializers.ChoiceField(choices=HarmType.values))
+    fled = serializers.BooleanField()
+    basis = serializers.ChoiceField(choices=Basis.values)
+    jumin_support = JuminSupportSerializer(required=False)
+    cases = CaseInputSerializer(many=True)
+    explanations = ExplanationsSerializer(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class MeasuresSerializer(serializers.Serializer):
+    victim_flags = serializers.ListField(child=serializers.ChoiceField(choices=FLAG_KINDS))
+    nondisclosure_code_on_victim = serializers.BooleanField()
+    nondisclosure_code_on_abusers = serializers.ListField(child=serializers.CharField())
+
+
+class ChangeRequestRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class TargetCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    change_request = ChangeRequestRefSerializer()
+    required_measures = MeasuresSerializer()
+
+
+class CaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField(source="case_type")
+    active = serializers.BooleanField()
+    abuser_atena_no = serializers.CharField()
+    abuser_name = serializers.CharField()
+    card_left = serializers.BooleanField()
+    card_suspension_confirmed_on = serializers.DateField(allow_null=True)
+    smartphone_left = serializers.BooleanField()
+    smartphone_suspension_confirmed_on = serializers.DateField(allow_null=True)
+    agent_set = serializers.BooleanField()
+    agent_release_confirmed_on = serializers.DateField(allow_null=True)
+    legal_representative = serializers.CharField()
+    end_condition = serializers.CharField()
+    representation_ended_on = serializers.DateField(allow_null=True)
+
+
+class JuminSupportOutSerializer(serializers.Serializer):
+    active = serializers.BooleanField(source="jumin_support_active")
+    start = serializers.DateField(source="jumin_support_start", allow_null=True)
+    end = serializers.DateField(source="jumin_support_end", allow_null=True)
+
+
+class ExplanationsOutSerializer(serializers.Serializer):
+    mynaportal = serializers.BooleanField(source="explained_mynaportal")
+    jumin = serializers.BooleanField(source="explained_jumin")
+    card_suspension = serializers.BooleanField(source="explained_card_suspension")
+    agent_release = serializers.BooleanField(source="explained_agent_release")
+
+
+class TargetDetailSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    atena_no = serializers.CharField()
+    name = serializers.CharField()
+    name_kana = serializers.CharField()
+    birth_date = serializers.DateField()
+    harm_types = serializers.ListField(child=serializers.CharField())
+    status = serializers.CharField()
+    owning_department = serializers.CharField(source="owning_department.code")
+    fled = serializers.BooleanField()
+    basis = serializers.CharField()
+    jumin_support = JuminSupportOutSerializer(source="*")
+    explanations = ExplanationsOutSerializer(source="*")
+    notes = serializers.CharField()
+    cases = CaseSerializer(many=True)
+    created_at = serializers.DateTimeField()
+
+
+class FlagStateSerializer(serializers.Serializer):
+    flag_kind = serializers.ChoiceField(choices=FLAG_KINDS)
+    desired = serializers.BooleanField()
+    desired_at = serializers.DateTimeField(allow_null=True)
+    reflected = serializers.BooleanField(allow_null=True, help_text="null: 中間サーバーから未報告")
+    reflected_at = serializers.DateTimeField(allow_null=True)
+
+
+class TargetFlagsSerializer(serializers.Serializer):
+    target_id = serializers.IntegerField()
+    flags = FlagStateSerializer(many=True)
+
+
+class CaseConfirmationRequestSerializer(serializers.Serializer):
+    procedure = serializers.ChoiceField(choices=PROCEDURE_CHOICES)
+    confirmed_on = serializers.DateField()
+
+
+class CaseConfirmationSerializer(serializers.Serializer):
+    case_id = serializers.IntegerField()
+    procedure = serializers.CharField()
+    confirmed_on = serializers.DateField()
