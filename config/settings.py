@@ -123,6 +123,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# Serve app static files straight from the source folders: one command runs the product,
+# with no collectstatic step to forget.
+WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
