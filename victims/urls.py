@@ -1,2 +1,13 @@
+from django.urls import path
+
+from . import views
+
 app_name = "victims"
-urlpatterns = []
+urlpatterns = [
+    path("new/", views.intake, name="intake"),
+    path("search/", views.search, name="search"),
+    path("shared/", views.shared_list, name="shared"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/cases/<int:case_id>/confirm/", views.confirm_procedure, name="confirm_procedure"),
+    path("<int:pk>/release/", views.release, name="release"),
+]

@@ -1,0 +1,38 @@
+import pytest
+from django.test import Client
+
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def login():
+    """A fresh client logged in through the login screen as `staff`."""
+    def do(staff) -> Client:
+        client = Client()
+        response = client.post("/login/", {"username": staff.username, "password": PASSWORD})
+        assert response.status_code == 302, "login failed"
+        return client
+    return do
+
+
+def form_data(**overrides) -> dict:
+    """A complete, valid intake form for a ②-I person (card left behind)."""
+    from tests.conftest import new_atena
+
+    data = {
+        "atena_no": new_atena(), "name": "山田　花子", "name_kana": "やまだ　はなこ", "birth_date": "1990-04-01",
+        "harm_types": ["dv"], "fled": "on", "basis": "request",
+        "case_2_1": "on", "card_left": "on",
+        "explained_mynaportal": "on", "explained_card_suspension": "on",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def field_error(response, name: str) -> str:
+    """The error text shown next to field `name` (empty when none)."""
+    import re
+
+    html = response.content.decode()
+    found = re.findall(rf'<p class="field-error" id="error-{re.escape(name)}" role="alert">(.*?)</p>', html)
+    return " ".join(found)

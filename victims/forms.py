@@ -1,0 +1,192 @@
+"""Screen forms. They only collect input: every domain rule is checked by
+victims.intake.parse_intake (shared with the API), whose errors are put back
+next to the fields here."""
+from django import forms
+
+from config.errors import DomainError
+from flags.rules import RELEASE_REASONS
+from victims.models import Basis, HarmType, LegalRepresentative
+from victims.normalize import normalize_atena_no
+from victims.services import PROCEDURES
+
+ABUSER_SLOTS = (1, 2, 3)
+
+# Short explanations from the guidance (2025 revision §3, seed 004 Point1), shown
+# beside each checkbox so the clerk can explain measures the person does not know.
+EXPLANATION_TEXT = {
+    "mynaportal": "不開示該当フラグ・自動応答不可フラグを設定すると、本人もマイナポータルで自己情報や"
+                  "やりとり履歴を見られなくなる（「回答内容なし」と表示される）など、利用が制限されることがあります。",
+    "jumin": "生活の本拠が避難先にある場合は住民票を避難先へ移すのが原則です。避難先で住基DV等支援措置の"
+             "対象者となれば、加害者からの住民票の写し等の請求を制限（拒否）できます。",
+    "card_suspension": "マイナンバーカードや証明書搭載スマホを加害者の元に置いたまま避難した場合は、"
+                       "マイナンバーカードコールセンターへ利用の一時停止を連絡するか失効させ、必要に応じて"
+                       "個人番号の変更・カードの再交付・スマホ用電子証明書の再発行を行います。",
+    "agent_release": "マイナポータルで加害者を代理人に設定している場合は、本人がマイナポータルにログインして"
+                     "代理人設定を解除します。",
+}
+
+
+def _check(label, help_text=""):
+    return forms.BooleanField(label=label, required=False, help_text=help_text)
+
+
+def _text(label, max_length=200, **kwargs):
+    return forms.CharField(label=label, required=False, max_length=max_length, **kwargs)
+
+
+class IntakeForm(forms.Form):
+    atena_no = _text("団体内統合宛名番号", 40, help_text="15桁。全角数字も入力できます。")
+    name = _text("氏名", 100)
+    name_kana = _text("氏名（カナ）", 100)
+    birth_date = _text("生年月日", 20, widget=forms.DateInput(attrs={"type": "date"}))
+
+    harm_types = forms.MultipleChoiceField(
+        label="ア 被害の種類（DV・虐待等被害者であること）", required=False,
+        choices=HarmType.choices, widget=forms.CheckboxSelectMultiple)
+    fled = _check("イ 加害者から避難している（住民票を移しているかは問いません）")
+    basis = forms.ChoiceField(label="ウ 設定の根拠", required=False, choices=Basis.choices, widget=forms.RadioSelect)
+
+    jumin_support_active = _check("住基DV等支援措置の対象者である（対象者は必ず設定対象者とします）")
+    jumin_support_start = _text("支援措置 開始日", 20, widget=forms.DateInput(attrs={"type": "date"}))
+    jumin_support_end = _text("支援措置 終了日", 20, widget=forms.DateInput(attrs={"type": "date"}))
+
+    case_1_1 = _check("該当する")
+    case_2_1 = _check("該当する")
+    card_left = _check("マイナンバーカードを加害者の元に置いたまま避難した")
+    smartphone_left = _check("証明書搭載スマホを加害者の元に置いたまま避難した")
+    agent_set = _check("マイナポータルで加害者を代理人に設定している")
+    case_2_2 = _check("該当する")
+    legal_representative = forms.ChoiceField(
+        label="加害者である法定代理人の種類", required=False,
+        choices=LegalRepresentative.choices, widget=forms.RadioSelect)
+    end_condition = _text("終了条件（例：本人が18歳になる日、後見人の交代）", 200)
+
+    explained_mynaportal = _check("マイナポータルの利用制限を説明した", EXPLANATION_TEXT["mynaportal"])
+    explained_jumin = _check("住民票の異動・住基DV等支援措置を説明した", EXPLANATION_TEXT["jumin"])
+    explained_card_suspension = _check("カード・電子証明書の利用停止等の手続を説明した", EXPLANATION_TEXT["card_suspension"])
+    explained_agent_release = _check("代理人設定の解除を説明した", EXPLANATION_TEXT["agent_release"])
+
+    notes = _text("備考", 4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for slot in ABUSER_SLOTS:
+            self.fields[f"abuser_atena_no_{slot}"] = _text(f"加害者{slot} 団体内統合宛名番号", 40)
+            self.fields[f"abuser_name_{slot}"] = _text(f"加害者{slot} 氏名（任意）", 100)
+        # Errors that belong to the case section as a whole ("select at least one case").
+        self.case_errors: list[str] = []
+
+    def abuser_rows(self):
+        return [(self[f"abuser_atena_no_{s}"], self[f"abuser_name_{s}"]) for s in ABUSER_SLOTS]
+
+    def explanation_fields(self):
+        return [self[f"explained_{k}"] for k in EXPLANATION_TEXT]
+
+    def clean(self):
+        data = super().clean()
+        # Sub-facts typed without ticking 「該当する」 are ambiguous; make the clerk decide.
+        abusers_typed = any(data.get(f"abuser_atena_no_{s}") or data.get(f"abuser_name_{s}") for s in ABUSER_SLOTS)
+        if abusers_typed and not data.get("case_1_1"):
+            self.add_error("case_1_1", "加害者の情報が入力されています。①-I に該当する場合は「該当する」を選択してください。")
+        if any(data.get(k) for k in ("card_left", "smartphone_left", "agent_set")) and not data.get("case_2_1"):
+            self.add_error("case_2_1", "②-I の事実が選択されています。該当する場合は「該当する」を選択してください。")
+        if (data.get("legal_representative") or data.get("end_condition")) and not data.get("case_2_2"):
+            self.add_error("case_2_2", "②-II の事実が入力されています。該当する場合は「該当する」を選択してください。")
+        return data
+
+    def to_payload(self) -> tuple[dict, list[dict]]:
+        """The payload parse_intake expects, and for each case index the form fields
+        its errors belong to."""
+        d = self.cleaned_data
+        cases, field_map = [], []
+        if d.get("case_1_1"):
+            slots = [s for s in ABUSER_SLOTS if d.get(f"abuser_atena_no_{s}") or d.get(f"abuser_name_{s}")] or [1]
+            for s in slots:
+                cases.append({"type": "1-I", "abuser_atena_no": d.get(f"abuser_atena_no_{s}", ""),
+                              "abuser_name": d.get(f"abuser_name_{s}", "")})
+                field_map.append({"abuser_atena_no": f"abuser_atena_no_{s}", "type": "case_1_1"})
+        if d.get("case_2_1"):
+            cases.append({"type": "2-I", "card_left": d.get("card_left", False),
+                          "smartphone_left": d.get("smartphone_left", False), "agent_set": d.get("agent_set", False)})
+            field_map.append({"card_left": "card_left", "type": "case_2_1"})
+        if d.get("case_2_2"):
+            cases.append({"type": "2-II", "legal_representative": d.get("legal_representative", ""),
+                          "end_condition": d.get("end_condition", "")})
+            field_map.append({"legal_representative": "legal_representative", "type": "case_2_2"})
+        payload = {
+            "atena_no": d.get("atena_no", ""),
+            "name": d.get("name", ""),
+            "name_kana": d.get("name_kana", ""),
+            "birth_date": d.get("birth_date", ""),
+            "harm_types": d.get("harm_types") or [],
+            "fled": d.get("fled", False),
+            "basis": d.get("basis", ""),
+            "jumin_support": {"active": d.get("jumin_support_active", False),
+                              "start": d.get("jumin_support_start", ""), "end": d.get("jumin_support_end", "")},
+            "cases": cases,
+            "explanations": {k: d.get(f"explained_{k}", False) for k in EXPLANATION_TEXT},
+            "notes": d.get("notes", ""),
+        }
+        return payload, field_map
+
+    def add_intake_errors(self, errors: dict[str, str], field_map: list[dict]) -> None:
+        """Place parse_intake's {"cases[0].abuser_atena_no": msg, ...} next to our fields."""
+        for key, message in errors.items():
+            field = self._field_for(key, field_map)
+            if field == "cases":
+                self.case_errors.append(message)
+            elif field in self.fields:
+                self.add_error(field, message)
+            else:
+                self.add_error(None, message)
+
+    @staticmethod
+    def _field_for(key: str, field_map: list[dict]) -> str | None:
+        simple = {"jumin_support.start": "jumin_support_start", "jumin_support.end": "jumin_support_end"}
+        if key in simple:
+            return simple[key]
+        if key.startswith("cases["):
+            index, _, sub = key[len("cases["):].partition("].")
+            try:
+                mapping = field_map[int(index.rstrip("]"))]
+            except (ValueError, IndexError):
+                return "cases"
+            return mapping.get(sub) or mapping["type"]
+        return key
+
+
+class AtenaForm(forms.Form):
+    """One atena_no, normalised the same way as at intake (full-width digits, spaces)."""
+
+    atena_no = _text("団体内統合宛名番号", 40, help_text="15桁。全角数字も入力できます。")
+
+    def clean_atena_no(self):
+        try:
+            return normalize_atena_no(self.cleaned_data.get("atena_no"))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message)
+
+
+class ReleaseForm(forms.Form):
+    reason = forms.ChoiceField(label="解除理由", choices=list(RELEASE_REASONS.items()), widget=forms.RadioSelect,
+                               error_messages={"required": "解除理由を選択してください。"})
+    cases = forms.TypedMultipleChoiceField(label="解除する類型", coerce=int, widget=forms.CheckboxSelectMultiple,
+                                           error_messages={"required": "解除する類型を選択してください。"})
+    comment = _text("補足（任意）", 1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, active_cases=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].choices = [(c.pk, case_label(c)) for c in active_cases]
+
+
+def case_label(case) -> str:
+    if case.abuser_atena_no:
+        return f"{case.get_case_type_display()}（加害者 {case.abuser_atena_no}）"
+    return case.get_case_type_display()
+
+
+class ProcedureConfirmForm(forms.Form):
+    procedure = forms.ChoiceField(choices=[(k, k) for k in PROCEDURES])
+    confirmed_on = forms.DateField(label="完了確認日", widget=forms.DateInput(attrs={"type": "date"}),
+                                   error_messages={"required": "完了を確認した日を入力してください。",
+                                                   "invalid": "確認日は YYYY-MM-DD の形式で入力してください。"})

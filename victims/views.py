@@ -1,0 +1,172 @@
+"""Screens for intake, target detail (with procedure confirmation and release request),
+exact search and the shared minimal list. Thin: services and selectors do the work."""
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.views import VICTIM_ROLES, screen
+from config.errors import DomainError, ValidationFailed
+from flags import rules
+from flags.models import ChangeStatus
+from flags.selectors import change_requests_for_target, flag_states_for_target
+from flags.services import measures_for, release_request_create
+
+from .forms import AtenaForm, IntakeForm, ProcedureConfirmForm, ReleaseForm, case_label
+from .intake import parse_intake
+from .models import Basis, CaseType, HarmType, LegalRepresentative, TargetStatus
+from .selectors import target_get_for_user, target_search_by_atena, target_shared_list
+from .services import case_confirm_procedure, target_register
+
+_NOT_CARRIED = {"csrfmiddlewaretoken", "step"}
+
+
+@screen(*VICTIM_ROLES)
+def intake(request):
+    """入力 → 確認 → 登録. The confirm page carries the input in hidden fields and it is
+    parsed again on 登録, so what is saved is exactly what was shown."""
+    if request.method != "POST":
+        return render(request, "victims/intake_form.html", {"form": IntakeForm()})
+    form = IntakeForm(request.POST)
+    step = request.POST.get("step")
+    if step == "edit" or not form.is_valid():
+        return _form_page(request, form, status=200 if step == "edit" else 400)
+    payload, field_map = form.to_payload()
+    try:
+        data = parse_intake(payload, today=timezone.localdate())
+        if step != "register":
+            return _confirm_page(request, data)
+        target, _ = target_register(actor=request.user, data=data)
+    except ValidationFailed as exc:
+        form.add_intake_errors(exc.errors, field_map)
+        return _form_page(request, form, status=400)
+    messages.success(request, "設定対象者を登録しました。所属長の承認後にフラグが設定されます。"
+                              "照会時確認では、登録した時点から「不開示コードの設定が必要」と回答されます。")
+    return redirect("victims:detail", pk=target.pk)
+
+
+def _form_page(request, form, status):
+    return render(request, "victims/intake_form.html", {"form": form, "has_errors": status == 400}, status=status)
+
+
+def _confirm_page(request, data):
+    carried = [(k, v) for k, values in request.POST.lists() if k not in _NOT_CARRIED for v in values]
+    return render(request, "victims/intake_confirm.html", {
+        "data": data,
+        "carried": carried,
+        "harm_labels": [HarmType(h).label for h in data.harm_types],
+        "basis_label": Basis(data.basis).label,
+        "cases": [{"case": c, "label": CaseType(c.case_type).label,
+                   "rep_label": LegalRepresentative(c.legal_representative).label if c.legal_representative else ""}
+                  for c in data.cases],
+        "measures": rules.required_measures(data.cases, settings.FLAG_POLICY),
+    })
+
+
+@screen(*VICTIM_ROLES)
+def detail(request, pk):
+    target = target_get_for_user(actor=request.user, target_id=pk)
+    return _detail_page(request, target)
+
+
+def _detail_page(request, target, status=200, **extra):
+    active_cases = [c for c in target.cases.all() if c.active]
+    history = list(change_requests_for_target(target))
+    for cr in history:
+        cr.release_reason_label = rules.RELEASE_REASONS.get(cr.release_reason, "")
+    pending = [cr for cr in history if cr.status == ChangeStatus.PENDING]
+    context = {
+        "target": target,
+        "harm_labels": [HarmType(h).label for h in target.harm_types if h in HarmType.values],
+        "case_rows": [_case_row(c) for c in target.cases.all()],
+        "measures": measures_for(target),
+        "flag_states": flag_states_for_target(target),
+        "history": history,
+        "pending": pending,
+        "can_release": target.status == TargetStatus.ACTIVE and not pending,
+        "release_form": extra.pop("release_form", None) or ReleaseForm(active_cases=active_cases),
+        "release_reasons": rules.RELEASE_REASONS,
+        "today": timezone.localdate(),
+        "is_approver": request.user.role == Role.APPROVER,
+        **extra,
+    }
+    return render(request, "victims/detail.html", context, status=status)
+
+
+# (procedure key for case_confirm_procedure, applies-when field, label, date field, by field)
+_PROCEDURE_ROWS = {
+    CaseType.C2_I: [
+        ("card", "card_left", "マイナンバーカードの利用停止・失効", "card_suspension_confirmed_on", "card_suspension_confirmed_by"),
+        ("smartphone", "smartphone_left", "スマホ用電子証明書の利用停止・失効", "smartphone_suspension_confirmed_on",
+         "smartphone_suspension_confirmed_by"),
+        ("agent", "agent_set", "マイナポータルの代理人設定の解除", "agent_release_confirmed_on", "agent_release_confirmed_by"),
+    ],
+    CaseType.C2_II: [
+        ("representation", None, "加害者の法定代理権の終了", "representation_ended_on", "representation_ended_confirmed_by"),
+    ],
+}
+
+
+def _case_row(case) -> dict:
+    procedures = [
+        {"key": key, "label": label, "confirmed_on": getattr(case, date_field), "confirmed_by": getattr(case, by_field)}
+        for key, applies, label, date_field, by_field in _PROCEDURE_ROWS.get(case.case_type, [])
+        if applies is None or getattr(case, applies)
+    ]
+    return {"case": case, "label": case_label(case), "procedures": procedures,
+            "suspension_complete": case.case_type == CaseType.C2_I and rules.suspension_complete(case)}
+
+
+@screen(*VICTIM_ROLES)
+@require_POST
+def confirm_procedure(request, pk, case_id):
+    form = ProcedureConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            case_confirm_procedure(actor=request.user, case_id=case_id, procedure=form.cleaned_data["procedure"],
+                                   confirmed_on=form.cleaned_data["confirmed_on"])
+        except DomainError as exc:
+            form.add_error("confirmed_on" if exc.field == "confirmed_on" else None, exc.message)
+        else:
+            messages.success(request, "手続の完了確認を記録しました。")
+            return redirect("victims:detail", pk=pk)
+    target = target_get_for_user(actor=request.user, target_id=pk)
+    return _detail_page(request, target, status=400, procedure_errors={
+        "case_id": case_id, "procedure": request.POST.get("procedure"),
+        "messages": [e for errors in form.errors.values() for e in errors],
+    })
+
+
+@screen(*VICTIM_ROLES)
+@require_POST
+def release(request, pk):
+    target = target_get_for_user(actor=request.user, target_id=pk)
+    form = ReleaseForm(request.POST, active_cases=[c for c in target.cases.all() if c.active])
+    if form.is_valid():
+        try:
+            release_request_create(actor=request.user, target_id=target.pk, reason=form.cleaned_data["reason"],
+                                   case_ids=form.cleaned_data["cases"], comment=form.cleaned_data["comment"])
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "解除を申請しました。所属長の承認後に解除されます。")
+            return redirect("victims:detail", pk=target.pk)
+    return _detail_page(request, target, status=400, release_form=form)
+
+
+@screen(*VICTIM_ROLES)
+def search(request):
+    form = AtenaForm(request.POST or None)
+    searched, found = False, None
+    if request.method == "POST" and form.is_valid():
+        searched = True
+        found = target_search_by_atena(actor=request.user, atena_no=form.cleaned_data["atena_no"])
+    return render(request, "victims/search.html", {"form": form, "searched": searched, "found": found},
+                  status=400 if form.errors else 200)
+
+
+@screen(*VICTIM_ROLES, linkage=True)
+def shared_list(request):
+    return render(request, "victims/shared_list.html", {"rows": target_shared_list(actor=request.user)})
