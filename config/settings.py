@@ -40,11 +40,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "audit",
     "victims",
     "flags",
     "intermediary",
+    "integration",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "audit.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -96,6 +100,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions at all
 GUARDIAN_RAISE_403 = False
+
+OTP_TOTP_ISSUER = "DV-Protect"
 
 # Lockout after repeated failed logins, keyed on username + IP (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -152,6 +158,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
+        "integration.authentication.SystemClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -238,3 +245,5 @@ if CELERY_BROKER_URL.startswith("filesystem"):
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule"))
 # Visibility timeout stays above every time limit, or Redis would hand a running task to a second worker.
 assert CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 10**9) > CELERY_TASK_TIME_LIMIT
+# Sent XML records with no result file after this long are re-sent (same UUID) in a later window.
+INTERMEDIARY_RESULT_TIMEOUT_SECONDS = env.int("INTERMEDIARY_RESULT_TIMEOUT_SECONDS", default=6 * 3600)

@@ -11,6 +11,7 @@ from accounts.access import require_role, require_victim_staff
 from accounts.models import Role
 from audit.services import audit_record
 from config.errors import Conflict, DomainError, Forbidden, NotFound
+from intermediary.dispatch import nudge_delivery
 from intermediary.models import Operation, OperationAction
 from victims.models import CaseAssessment, Target, TargetStatus
 from victims.selectors import target_lock_for_user
@@ -89,6 +90,10 @@ def change_request_approve(*, actor, change_request_id, comment: str = "") -> Ch
         _notify_linkage_departments(target, change_request, now)
     audit_record(actor=actor, action=f"change_request.approve_{change_request.action}", target_id=target.pk,
                  detail={"change_request_id": change_request.pk, "operation_ids": [str(o.id) for o in operations]})
+    if operations:
+        # The outbox rows are the truth; after commit this only asks the worker to look now.
+        op_ids = [str(o.id) for o in operations]
+        transaction.on_commit(lambda: nudge_delivery(op_ids))
     return change_request
 
 

@@ -1,6 +1,8 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 
 
 class OperationAction(models.TextChoices):
@@ -17,6 +19,11 @@ class OperationStatus(models.TextChoices):
     DEAD = "dead", "要対応（再試行上限）"
 
 
+class Channel(models.TextChoices):
+    WEB_SERVICE = "web_service", "Webサービス連携（単件逐次）"
+    XML_BATCH = "xml_batch", "XMLデータ連携（複数件一括）"
+
+
 class Operation(models.Model):
     """Outbox row: one flag change on one unit, written in the approval transaction.
 
@@ -24,12 +31,111 @@ class Operation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     change_request = models.ForeignKey("flags.ChangeRequest", null=True, on_delete=models.PROTECT, related_name="operations")
+    info_code_request = models.ForeignKey("intermediary.InfoCodeChangeRequest", null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="operations")
     unit_type = models.CharField(max_length=10)
     unit_key = models.CharField(max_length=16, db_index=True)
     flag_kind = models.CharField(max_length=20)
     action = models.CharField(max_length=10, choices=OperationAction.choices)
     status = models.CharField(max_length=10, choices=OperationStatus.choices, default=OperationStatus.PENDING, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Delivery bookkeeping (all times from intermediary.clock, so tests can drive them).
+    channel = models.CharField(max_length=12, choices=Channel.choices, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reflected_at = models.DateTimeField(null=True, blank=True)
+    last_error_code = models.CharField(max_length=20, blank=True)
+    last_error_message = models.CharField(max_length=200, blank=True)
+    batch = models.ForeignKey("intermediary.Batch", null=True, blank=True, on_delete=models.PROTECT, related_name="operations")
+    record_no = models.PositiveIntegerField(null=True, blank=True)
+    # Coalescing: an operation superseded within a window points at the one actually sent.
+    covered_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="covers")
 
     class Meta:
         ordering = ["created_at"]
+        indexes = [models.Index(fields=["unit_type", "unit_key", "flag_kind", "created_at"], name="op_unit_flag_created")]
+
+
+class BatchStatus(models.TextChoices):
+    BUILDING = "building", "作成中"
+    PUBLISHED = "published", "送信済み"
+    RESULTED = "resulted", "結果受領"
+
+
+class Batch(models.Model):
+    """One XML data-linkage file: one flag kind, one reflection window."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    flag_kind = models.CharField(max_length=20)
+    window_at = models.DateTimeField()
+    name = models.CharField(max_length=120, unique=True)
+    reception_number = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=BatchStatus.choices, default=BatchStatus.BUILDING)
+    sha256 = models.CharField(max_length=64, blank=True)
+    record_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    result_at = models.DateTimeField(null=True, blank=True)
+    result_name = models.CharField(max_length=140, blank=True)
+
+    class Meta:
+        ordering = ["-window_at"]
+        constraints = [
+            # One file per flag kind per window: a re-run resumes the batch instead of doubling it.
+            models.UniqueConstraint(fields=["flag_kind", "window_at"], name="batch_one_per_kind_window"),
+        ]
+
+
+class AlertKind(models.TextChoices):
+    DEAD = "dead", "再試行上限（要対応）"
+    QUARANTINE = "quarantine", "結果ファイル隔離"
+    MISMATCH = "mismatch", "照合不一致"
+
+
+class Alert(models.Model):
+    kind = models.CharField(max_length=12, choices=AlertKind.choices)
+    unit_type = models.CharField(max_length=10, blank=True)
+    unit_key = models.CharField(max_length=16, blank=True)
+    flag_kind = models.CharField(max_length=20, blank=True)
+    operation = models.ForeignKey(Operation, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
+    detail = models.JSONField(default=dict)  # ids, codes and states only
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class InfoCodeChangeStatus(models.TextChoices):
+    PENDING = "pending", "承認待ち"
+    APPROVED = "approved", "承認済み"
+    REJECTED = "rejected", "却下"
+
+
+class InfoCodeChangeRequest(models.Model):
+    """A system admin's request to set/release a flag on a 特定個人情報名コード unit
+    (e.g. a wrong 副本); approved by another system admin (four eyes)."""
+
+    info_code = models.CharField(max_length=16)
+    flag_kind = models.CharField(max_length=20)
+    action = models.CharField(max_length=10, choices=OperationAction.choices)
+    reason = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=InfoCodeChangeStatus.choices, default=InfoCodeChangeStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(info_code__regex=r"^TM[0-9]{14}$"), name="infocode_request_code_format"),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="infocode_request_decider_is_not_requester",
+            ),
+        ]

@@ -1,0 +1,33 @@
+"""Celery app: one worker pool and exactly one beat (the schedule below).
+
+Reliability: tasks ack late and are rejected (requeued) when a worker dies, one message is
+prefetched at a time, and the Redis visibility timeout stays above every time limit
+(settings assert it). The outbox rows remain the truth; the sweeper covers any lost message."""
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("dvprotect")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def _beat_schedule():
+    from django.conf import settings
+
+    hh, mm = settings.INTERMEDIARY_RECONCILE_AT.split(":")
+    return {
+        "intermediary-xml-batch-tick": {"task": "intermediary.xml_batch_tick", "schedule": 15.0},
+        "intermediary-results-ingest": {"task": "intermediary.results_ingest", "schedule": 15.0},
+        "intermediary-sweep": {"task": "intermediary.sweep", "schedule": settings.INTERMEDIARY_SWEEP_SECONDS},
+        # Daily, in Japan time (CELERY_TIMEZONE).
+        "intermediary-reconcile": {"task": "intermediary.reconcile", "schedule": crontab(hour=int(hh), minute=int(mm))},
+    }
+
+
+@app.on_after_finalize.connect
+def _setup_schedule(sender, **kwargs):
+    sender.conf.beat_schedule = _beat_schedule()

@@ -1,0 +1,502 @@
+"""Every write of the intermediary app: delivery state machine, batches, results,
+sweeper, reconciliation, retries and the info_code four-eyes flow.
+
+The Operation row is the truth; Celery messages only say "look now". Every function here
+is safe to run twice or concurrently: claims use row locks (SKIP LOCKED), a batch is unique
+per (flag kind, window) and resumes instead of doubling, results are matched by record id
+and applied once. Lock order: Batch, then Operation rows, then FlagState rows."""
+import datetime
+import logging
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.access import require_role
+from accounts.models import Role
+from audit.services import audit_record
+from config.errors import Conflict, DomainError, Forbidden, NotFound
+from flags.models import FlagKind, FlagState, UnitType
+
+from . import batch_xml, channels, clock, rules
+from .models import (Alert, AlertKind, Batch, BatchStatus, Channel, InfoCodeChangeRequest, InfoCodeChangeStatus,
+                     Operation, OperationAction, OperationStatus)
+from .windows import WindowConfig
+
+log = logging.getLogger(__name__)
+WORKER = "intermediary-worker"
+OPEN = (OperationStatus.PENDING, OperationStatus.CLAIMED, OperationStatus.SENT, OperationStatus.FAILED)
+
+
+def _audit(action: str, *, actor=None, **detail) -> None:
+    audit_record(actor=actor, username="" if actor else WORKER, action=f"intermediary.{action}", detail=detail)
+
+
+def window_config() -> WindowConfig:
+    return WindowConfig.from_settings(settings)
+
+
+def _ids(ops) -> list[str]:
+    return [str(o if not hasattr(o, "pk") else o.pk) for o in ops]
+
+
+def _unit_q(op) -> Q:
+    return Q(unit_type=op.unit_type, unit_key=op.unit_key, flag_kind=op.flag_kind)
+
+
+def _mark_reflected(ops: list[Operation], now) -> None:
+    """OK from the server: the operation and everything it covered are reflected, and the
+    FlagState shows the server's state and when it got there."""
+    ids = [o.pk for o in ops]
+    Operation.objects.filter(Q(pk__in=ids) | Q(covered_by__in=ids)).update(
+        status=OperationStatus.REFLECTED, reflected_at=now, sent_at=now, last_error_code="", last_error_message="")
+    for action in (OperationAction.SET, OperationAction.RELEASE):
+        keys = [(o.unit_type, o.unit_key, o.flag_kind) for o in ops if o.action == action]
+        for unit_type, kind in {(k[0], k[2]) for k in keys}:
+            FlagState.objects.filter(unit_type=unit_type, flag_kind=kind,
+                                     unit_key__in=[k[1] for k in keys if k[0] == unit_type and k[2] == kind]).update(
+                reflected=(action == OperationAction.SET), reflected_at=now)
+
+
+def _mark_failed(op: Operation, *, code: str, message: str, now) -> Operation:
+    """Failed: retried with exponential backoff; at the attempt limit it is dead and a human
+    is alerted. A covered operation shares the fate of the one that covered it."""
+    op.last_error_code, op.last_error_message = code[:20], message[:200]
+    if rules.is_dead(op.attempts, settings.INTERMEDIARY_MAX_ATTEMPTS):
+        op.status, op.next_attempt_at = OperationStatus.DEAD, None
+        Alert.objects.create(kind=AlertKind.DEAD, unit_type=op.unit_type, unit_key=op.unit_key, flag_kind=op.flag_kind,
+                             operation=op, detail={"operation_id": str(op.pk), "code": op.last_error_code,
+                                                   "attempts": op.attempts}, created_at=now)
+    else:
+        op.status = OperationStatus.FAILED
+        op.next_attempt_at = now + datetime.timedelta(seconds=rules.backoff_seconds(
+            op.attempts, base=settings.INTERMEDIARY_BACKOFF_BASE_SECONDS, cap=settings.INTERMEDIARY_BACKOFF_MAX_SECONDS))
+    op.save(update_fields=["status", "next_attempt_at", "last_error_code", "last_error_message"])
+    Operation.objects.filter(covered_by=op).update(status=op.status)
+    _audit("operation_" + op.status, operation_ids=[str(op.pk)], code=op.last_error_code, attempts=op.attempts)
+    return op
+
+
+def _due_q(now) -> Q:
+    return Q(status=OperationStatus.PENDING) | Q(status=OperationStatus.FAILED, next_attempt_at__lte=now)
+
+
+# ---- web service channel ---------------------------------------------------------------
+
+@transaction.atomic
+def operation_claim_for_web_service(*, operation_id, now) -> Operation | None:
+    """Claim one operation for a single-record call, or None when there is nothing to do now."""
+    op = Operation.objects.select_for_update(skip_locked=True).filter(pk=operation_id).first()
+    if op is None or not Operation.objects.filter(pk=op.pk).filter(_due_q(now)).exists():
+        return None
+    if op.covered_by_id is not None:
+        return None
+    # Serialise per (unit, flag): an older call still in flight must land first, or the
+    # server could end in a stale state. The FlagState row lock orders concurrent claims.
+    list(FlagState.objects.select_for_update().filter(_unit_q(op)))
+    same_unit = Operation.objects.filter(_unit_q(op)).exclude(pk=op.pk)
+    if same_unit.filter(status=OperationStatus.CLAIMED).exists():
+        return None
+    newest = same_unit.filter(created_at__gt=op.created_at).order_by("-created_at").first()
+    if newest is not None:
+        # A later approval decides the net state; this one is covered by it, never sent alone.
+        covered = Operation.objects.filter(Q(pk=op.pk) | Q(covered_by=op))
+        covered.update(covered_by=newest, status=newest.status if newest.status in (
+            OperationStatus.REFLECTED, OperationStatus.DEAD) else OperationStatus.SENT)
+        _audit("operation_covered", operation_ids=[str(op.pk)], covered_by=str(newest.pk))
+        return None
+    op.status, op.claimed_at, op.channel = OperationStatus.CLAIMED, now, Channel.WEB_SERVICE
+    op.attempts += 1
+    op.save(update_fields=["status", "claimed_at", "channel", "attempts"])
+    _audit("operation_claimed", operation_ids=[str(op.pk)], attempts=op.attempts)
+    return op
+
+
+@transaction.atomic
+def operation_record_web_service_result(*, operation_id, result: channels.SendResult, now) -> Operation:
+    op = Operation.objects.select_for_update().get(pk=operation_id)
+    if op.status == OperationStatus.REFLECTED:
+        return op
+    if result.ok:
+        # Accept OK even if the sweeper re-opened the claim meanwhile: the server has it.
+        op.status = OperationStatus.SENT
+        _mark_reflected([op], now)
+        _audit("operation_reflected", operation_ids=[str(op.pk)], channel=Channel.WEB_SERVICE)
+        op.refresh_from_db()
+        return op
+    if op.status != OperationStatus.CLAIMED:
+        return op  # a stale result of a claim the sweeper already re-opened
+    return _mark_failed(op, code=result.code, message=result.message, now=now)
+
+
+def operation_deliver_web_service(*, operation_id) -> str:
+    """Claim (commit) → call (no transaction open, no lock held) → record the result."""
+    op = operation_claim_for_web_service(operation_id=operation_id, now=clock.now())
+    if op is None:
+        return "skipped"
+    result = channels.web_service_send(record_id=str(op.pk), unit_type=op.unit_type, unit_key=op.unit_key,
+                                       flag_kind=op.flag_kind, action=op.action)
+    op = operation_record_web_service_result(operation_id=op.pk, result=result, now=clock.now())
+    return op.status
+
+
+# ---- XML batch channel -----------------------------------------------------------------
+
+def _next_reception_number(now) -> str:
+    # Unique per file and readable by operators: window-independent time + short random tail.
+    return f"{now:%y%m%d%H%M%S}{uuid.uuid4().int % 1000:03d}"[:15]
+
+
+@transaction.atomic
+def batch_open(*, flag_kind: str, window_at: datetime.datetime, now) -> Batch | None:
+    """Phase 1: fix the batch's content. Due operations of this flag kind are coalesced to the
+    net latest state per unit, claimed into one Batch row, and committed before any byte is
+    written, so a crash later resumes the same content instead of inventing new content."""
+    existing = Batch.objects.select_for_update().filter(flag_kind=flag_kind, window_at=window_at).first()
+    if existing is not None:
+        return existing if existing.status == BatchStatus.BUILDING else None
+    rows = list(Operation.objects.select_for_update(skip_locked=True).filter(_due_q(now), flag_kind=flag_kind,
+                                                                             covered_by__isnull=True)
+                .order_by("created_at").only("id", "unit_type", "unit_key", "flag_kind", "action", "created_at",
+                                             "attempts"))
+    if not rows:
+        return None
+    # An operation already in flight for the same unit (an earlier, unresulted file) stays
+    # ahead: newer operations still go now, because files are applied in window order.
+    to_send, covered = rules.coalesce([rules.PendingOp(o.id, o.unit_type, o.unit_key, o.flag_kind, o.action,
+                                                       o.created_at) for o in rows])
+    reception = _next_reception_number(now)
+    batch = Batch.objects.create(
+        flag_kind=flag_kind, window_at=window_at, reception_number=reception, created_at=now,
+        name=rules.batch_file_name(flag_kind=flag_kind, municipality_code=settings.MUNICIPALITY_CODE,
+                                   window_at=window_at, reception_number=reception))
+    by_id = {o.id: o for o in rows}
+    updates = []
+    for no, p in enumerate(to_send, start=1):
+        o = by_id[p.id]
+        o.status, o.batch, o.record_no, o.claimed_at, o.channel = OperationStatus.CLAIMED, batch, no, now, Channel.XML_BATCH
+        o.attempts += 1
+        o.next_attempt_at = None
+        updates.append(o)
+    for cid, by in covered.items():
+        o = by_id[cid]
+        o.status, o.batch, o.record_no, o.covered_by_id, o.claimed_at = OperationStatus.CLAIMED, batch, None, by, now
+        o.channel = Channel.XML_BATCH
+        updates.append(o)
+    Operation.objects.bulk_update(updates, ["status", "batch", "record_no", "claimed_at", "channel", "attempts",
+                                            "next_attempt_at", "covered_by"], batch_size=2000)
+    batch.record_count = len(to_send)
+    batch.save(update_fields=["record_count"])
+    _audit("batch_opened", batch_id=str(batch.pk), flag_kind=flag_kind, records=len(to_send), covered=len(covered),
+           operation_ids=[str(p.id) for p in to_send], covered_ids={str(k): str(v) for k, v in covered.items()})
+    return batch
+
+
+def _batch_records(batch: Batch):
+    qs = (Operation.objects.filter(batch=batch, covered_by__isnull=True, record_no__isnull=False)
+          .order_by("record_no").values_list("record_no", "id", "unit_type", "unit_key", "flag_kind", "action"))
+    for no, op_id, unit_type, unit_key, kind, action in qs.iterator(chunk_size=5000):
+        yield batch_xml.Record(no, str(op_id), unit_type, unit_key, kind, action)
+
+
+def batch_header(batch: Batch) -> batch_xml.Header:
+    return batch_xml.Header(msg_id=batch.pk.hex, msg_type_id=settings.INTERMEDIARY_MSG_TYPE_IDS[batch.flag_kind],
+                            msg_mode=settings.INTERMEDIARY_MSG_MODE,
+                            source_system_id=settings.INTERMEDIARY_SOURCE_SYSTEM_ID,
+                            destination_system_id=settings.INTERMEDIARY_DESTINATION_SYSTEM_ID,
+                            reception_number=batch.reception_number)
+
+
+def batch_write_file(*, batch: Batch) -> tuple[int, str]:
+    """Phase 2 (no transaction): stream, validate, fsync, rename. If the file is already
+    published (a crash after the rename), it is not written again."""
+    final = Path(settings.INTERMEDIARY_OUTBOUND_DIR) / batch.name
+    if final.exists():
+        return batch.record_count, batch_xml.file_sha256(final)
+    from .windows import JST
+
+    return batch_xml.publish_batch(final, lambda f: batch_xml.write_batch(
+        f, header=batch_header(batch), flag_kind=batch.flag_kind, municipality_code=settings.MUNICIPALITY_CODE,
+        window_at=batch.window_at.astimezone(JST).isoformat(), records=_batch_records(batch)))
+
+
+@transaction.atomic
+def batch_mark_published(*, batch_id, count: int, sha256: str, now) -> Batch:
+    """Phase 3: the file is out; its operations are sent."""
+    batch = Batch.objects.select_for_update().get(pk=batch_id)
+    if batch.status != BatchStatus.BUILDING:
+        return batch
+    batch.status, batch.sha256, batch.record_count, batch.published_at = BatchStatus.PUBLISHED, sha256, count, now
+    batch.save(update_fields=["status", "sha256", "record_count", "published_at"])
+    n = Operation.objects.filter(batch=batch, status=OperationStatus.CLAIMED).update(status=OperationStatus.SENT, sent_at=now)
+    _audit("batch_published", batch_id=str(batch.pk), records=count, operations=n, sha256=sha256)
+    return batch
+
+
+def batch_build(*, flag_kind: str, window_at: datetime.datetime) -> Batch | None:
+    batch = batch_open(flag_kind=flag_kind, window_at=window_at, now=clock.now())
+    if batch is None:
+        return None
+    return batch_publish(batch_id=batch.pk)
+
+
+def batch_publish(*, batch_id) -> Batch:
+    batch = Batch.objects.get(pk=batch_id)
+    if batch.status != BatchStatus.BUILDING:
+        return batch
+    count, sha = batch_write_file(batch=batch)
+    return batch_mark_published(batch_id=batch.pk, count=count, sha256=sha, now=clock.now())
+
+
+# ---- results ----------------------------------------------------------------------------
+
+def _quarantine(path: Path, reason: str, now) -> None:
+    qdir = Path(settings.INTERMEDIARY_QUARANTINE_DIR)
+    qdir.mkdir(parents=True, exist_ok=True)
+    dest = qdir / f"{now:%Y%m%dT%H%M%S}_{path.name}"
+    shutil.move(str(path), dest)
+    with transaction.atomic():
+        Alert.objects.create(kind=AlertKind.QUARANTINE, detail={"file": dest.name, "reason": reason[:200]}, created_at=now)
+        _audit("result_quarantined", file=dest.name)
+    log.warning("result file quarantined: %s", dest.name)
+
+
+def result_file_ingest(*, path: Path) -> str:
+    """Apply one result file. A malformed or unmatched file is quarantined with an alert and
+    marks nothing reflected; a file already applied is only moved away (idempotent)."""
+    now = clock.now()
+    try:
+        parsed = batch_xml.parse_result_file(path)
+    except batch_xml.InvalidBatch as exc:
+        _quarantine(path, str(exc), now)
+        return "quarantined"
+    batch = Batch.objects.filter(name=parsed.source_name).first()
+    if batch is None or (batch.sha256 and batch.sha256 != parsed.source_sha256):
+        _quarantine(path, "unknown batch or checksum mismatch", now)
+        return "quarantined"
+    _apply_results(batch_id=batch.pk, parsed=parsed, result_name=path.name, now=now)
+    done = Path(settings.INTERMEDIARY_INBOUND_DIR) / "processed"
+    done.mkdir(parents=True, exist_ok=True)
+    os.replace(path, done / path.name)
+    return "applied"
+
+
+@transaction.atomic
+def _apply_results(*, batch_id, parsed: batch_xml.ResultFile, result_name: str, now) -> None:
+    batch = Batch.objects.select_for_update().get(pk=batch_id)
+    ops = {str(o.pk): o for o in Operation.objects.select_for_update().filter(
+        batch=batch, covered_by__isnull=True, status__in=[OperationStatus.SENT, OperationStatus.CLAIMED])}
+    ok, failed, unmatched = [], [], 0
+    for r in parsed.results:
+        op = ops.pop(r.record_id, None)
+        if op is None or op.record_no != r.record_no:
+            unmatched += 1  # not ours, or already settled: never guess
+            continue
+        if r.ok:
+            ok.append(op)
+        else:
+            failed.append((op, r))
+    if ok:
+        _mark_reflected(ok, now)
+    for op, r in failed:
+        _mark_failed(op, code=r.error_code, message=r.error_message, now=now)
+    if batch.status != BatchStatus.RESULTED:
+        batch.status, batch.result_at, batch.result_name = BatchStatus.RESULTED, now, result_name
+        batch.save(update_fields=["status", "result_at", "result_name"])
+    _audit("batch_resulted", batch_id=str(batch.pk), reflected_ids=_ids(ok), failed_ids=[str(o.pk) for o, _ in failed],
+           unmatched=unmatched, msg_result=parsed.header.msg_result[:20])
+
+
+def results_ingest() -> dict:
+    inbound = Path(settings.INTERMEDIARY_INBOUND_DIR)
+    counts: dict[str, int] = {}
+    if not inbound.is_dir():
+        return counts
+    for path in sorted(p for p in inbound.iterdir() if p.is_file() and p.suffix == ".xml" and not p.name.startswith(".")):
+        outcome = result_file_ingest(path=path)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+# ---- sweeper ----------------------------------------------------------------------------
+
+@transaction.atomic
+def sweep(*, now) -> dict:
+    """Re-drive what a lost message, a dead worker or a silent server left behind. Returns
+    ids for the task layer to enqueue; the rows, not the messages, decide what happens."""
+    stale = now - datetime.timedelta(seconds=settings.INTERMEDIARY_CLAIM_TIMEOUT_SECONDS)
+    stuck = list(Operation.objects.select_for_update(skip_locked=True).filter(
+        status=OperationStatus.CLAIMED, channel=Channel.WEB_SERVICE, claimed_at__lt=stale))
+    for op in stuck:
+        # The call may have reached the server: the same UUID is re-sent, which it ignores.
+        _mark_failed(op, code="STUCK", message="処理中のまま停止（再送）", now=now)
+    result_deadline = now - datetime.timedelta(seconds=settings.INTERMEDIARY_RESULT_TIMEOUT_SECONDS)
+    silent = list(Operation.objects.select_for_update(skip_locked=True).filter(
+        status=OperationStatus.SENT, channel=Channel.XML_BATCH, covered_by__isnull=True, sent_at__lt=result_deadline))
+    for op in silent:
+        _mark_failed(op, code="NORESULT", message="結果ファイル未着（再送）", now=now)
+    resume = list(Batch.objects.filter(status=BatchStatus.BUILDING, created_at__lt=stale).values_list("pk", flat=True))
+    redrive = []
+    if settings.INTERMEDIARY_CHANNEL == Channel.WEB_SERVICE:
+        redrive = list(Operation.objects.filter(_due_q(now), covered_by__isnull=True)
+                       .order_by("created_at").values_list("pk", flat=True)[:1000])
+    if stuck or silent or resume:
+        _audit("sweep", stuck_ids=_ids(stuck), silent_ids=_ids(silent), resumed_batch_ids=_ids(resume))
+    return {"redrive": [str(i) for i in redrive], "resume_batches": [str(i) for i in resume]}
+
+
+# ---- reconciliation ---------------------------------------------------------------------
+
+@transaction.atomic
+def reconcile(*, listing: dict[tuple[str, str, str], bool], now) -> list[Alert]:
+    """Compare desired FlagState with the server's listing. A difference with nothing in
+    flight for that unit is a mismatch alert (once, until resolved)."""
+    alerts = []
+    desired = {(s.unit_type, s.unit_key, s.flag_kind): s for s in FlagState.objects.filter(desired_at__isnull=False)}
+    keys = set(desired) | {k for k, v in listing.items() if v}
+    in_flight = set(Operation.objects.filter(status__in=OPEN).values_list("unit_type", "unit_key", "flag_kind"))
+    open_alerts = set(Alert.objects.filter(kind=AlertKind.MISMATCH, resolved_at__isnull=True)
+                      .values_list("unit_type", "unit_key", "flag_kind"))
+    for key in sorted(keys):
+        want = desired[key].desired if key in desired else False
+        have = listing.get(key, False)
+        if want == have or key in in_flight or key in open_alerts:
+            continue
+        alerts.append(Alert.objects.create(kind=AlertKind.MISMATCH, unit_type=key[0], unit_key=key[1], flag_kind=key[2],
+                                           detail={"desired": want, "server": have}, created_at=now))
+    _audit("reconciled", units=len(keys), mismatches=len(alerts), alert_ids=[a.pk for a in alerts])
+    return alerts
+
+
+# ---- human actions (system admins) ------------------------------------------------------
+
+def _require_sysadmin(actor) -> None:
+    require_role(actor, Role.SYSADMIN, message="システム管理者のみ操作できます。")
+
+
+@transaction.atomic
+def operation_retry(*, actor, operation_id) -> Operation:
+    """Give a dead or failed operation a fresh set of attempts (same UUID, so never doubled)."""
+    _require_sysadmin(actor)
+    op = Operation.objects.select_for_update().filter(pk=operation_id).first()
+    if op is None:
+        raise NotFound()
+    if op.status not in (OperationStatus.DEAD, OperationStatus.FAILED):
+        raise Conflict("再試行できるのは失敗・要対応の操作のみです。")
+    op.status, op.attempts, op.next_attempt_at, op.covered_by = OperationStatus.PENDING, 0, None, None
+    op.batch, op.record_no = None, None
+    op.save(update_fields=["status", "attempts", "next_attempt_at", "covered_by", "batch", "record_no"])
+    Alert.objects.filter(operation=op, resolved_at__isnull=True).update(resolved_at=clock.now(), resolved_by=actor)
+    _audit("operation_retry", actor=actor, operation_ids=[str(op.pk)])
+    _nudge_after_commit([op.pk])
+    return op
+
+
+@transaction.atomic
+def alert_resend(*, actor, alert_id) -> Operation:
+    """One-click re-send of a reconciliation mismatch: a new operation carrying the desired state."""
+    _require_sysadmin(actor)
+    alert = Alert.objects.select_for_update().filter(pk=alert_id, kind=AlertKind.MISMATCH).first()
+    if alert is None:
+        raise NotFound()
+    if alert.resolved_at is not None:
+        raise Conflict("この不一致は対応済みです。")
+    state = FlagState.objects.select_for_update().filter(unit_type=alert.unit_type, unit_key=alert.unit_key,
+                                                         flag_kind=alert.flag_kind).first()
+    want = bool(state and state.desired)
+    op = Operation.objects.create(unit_type=alert.unit_type, unit_key=alert.unit_key, flag_kind=alert.flag_kind,
+                                  action=OperationAction.SET if want else OperationAction.RELEASE)
+    alert.resolved_at, alert.resolved_by = clock.now(), actor
+    alert.detail = {**alert.detail, "resend_operation_id": str(op.pk)}
+    alert.save(update_fields=["resolved_at", "resolved_by", "detail"])
+    _audit("alert_resend", actor=actor, alert_id=alert.pk, operation_ids=[str(op.pk)])
+    _nudge_after_commit([op.pk])
+    return op
+
+
+@transaction.atomic
+def alert_resolve(*, actor, alert_id) -> Alert:
+    _require_sysadmin(actor)
+    alert = Alert.objects.select_for_update().filter(pk=alert_id).first()
+    if alert is None:
+        raise NotFound()
+    if alert.resolved_at is None:
+        alert.resolved_at, alert.resolved_by = clock.now(), actor
+        alert.save(update_fields=["resolved_at", "resolved_by"])
+        _audit("alert_resolve", actor=actor, alert_id=alert.pk)
+    return alert
+
+
+@transaction.atomic
+def info_code_request_create(*, actor, info_code: str, flag_kind: str, action: str, reason: str) -> InfoCodeChangeRequest:
+    _require_sysadmin(actor)
+    info_code, reason = (info_code or "").strip().upper(), (reason or "").strip()
+    if not rules.INFO_CODE_RE.match(info_code):
+        raise DomainError("特定個人情報名コードは TM + 14桁の数字です。", "info_code")
+    if flag_kind not in FlagKind.values:
+        raise DomainError("フラグの種類が正しくありません。", "flag_kind")
+    if action not in OperationAction.values:
+        raise DomainError("設定・解除の指定が正しくありません。", "action")
+    if not reason:
+        raise DomainError("理由を入力してください。", "reason")
+    if InfoCodeChangeRequest.objects.filter(info_code=info_code, flag_kind=flag_kind,
+                                            status=InfoCodeChangeStatus.PENDING).exists():
+        raise Conflict("このコードとフラグには承認待ちの申請があります。")
+    req = InfoCodeChangeRequest.objects.create(info_code=info_code, flag_kind=flag_kind, action=action, reason=reason,
+                                               requested_by=actor, requested_at=clock.now())
+    _audit("info_code_request_create", actor=actor, request_id=req.pk, info_code=info_code, flag_kind=flag_kind,
+           change=action)
+    return req
+
+
+def _lock_pending_info_code_request(actor, request_id) -> InfoCodeChangeRequest:
+    _require_sysadmin(actor)
+    req = InfoCodeChangeRequest.objects.select_for_update().filter(pk=request_id).first()
+    if req is None:
+        raise NotFound()
+    if req.status != InfoCodeChangeStatus.PENDING:
+        raise Conflict(f"この申請は既に「{req.get_status_display()}」です。")
+    if req.requested_by_id == actor.pk:
+        raise Forbidden("申請者本人は承認・却下できません（二者確認）。")
+    return req
+
+
+@transaction.atomic
+def info_code_request_approve(*, actor, request_id) -> InfoCodeChangeRequest:
+    """Same four eyes as a target's change request: desired state and outbox row together."""
+    req = _lock_pending_info_code_request(actor, request_id)
+    now = clock.now()
+    state, _ = FlagState.objects.select_for_update().get_or_create(
+        unit_type=UnitType.INFO_CODE, unit_key=req.info_code, flag_kind=req.flag_kind)
+    state.desired, state.desired_at = req.action == OperationAction.SET, now
+    state.save(update_fields=["desired", "desired_at"])
+    op = Operation.objects.create(info_code_request=req, unit_type=UnitType.INFO_CODE, unit_key=req.info_code,
+                                  flag_kind=req.flag_kind, action=req.action)
+    req.status, req.decided_by, req.decided_at = InfoCodeChangeStatus.APPROVED, actor, now
+    req.save(update_fields=["status", "decided_by", "decided_at"])
+    _audit("info_code_request_approve", actor=actor, request_id=req.pk, operation_ids=[str(op.pk)])
+    _nudge_after_commit([op.pk])
+    return req
+
+
+@transaction.atomic
+def info_code_request_reject(*, actor, request_id, reason: str) -> InfoCodeChangeRequest:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("却下の理由を入力してください。", "reason")
+    req = _lock_pending_info_code_request(actor, request_id)
+    req.status, req.decided_by, req.decided_at, req.decision_reason = InfoCodeChangeStatus.REJECTED, actor, clock.now(), reason
+    req.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    _audit("info_code_request_reject", actor=actor, request_id=req.pk)
+    return req
+
+
+def _nudge_after_commit(operation_ids) -> None:
+    from .dispatch import nudge_delivery
+
+    ids = [str(i) for i in operation_ids]
+    transaction.on_commit(lambda: nudge_delivery(ids))

@@ -1,0 +1,81 @@
+"""Thin Celery entry points. Arguments are ids only (never personal data); the rows decide."""
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from audit import context
+
+from . import channels, clock, services, windows
+
+log = logging.getLogger(__name__)
+
+
+def _as_worker():
+    return context.bind(context.RequestContext(channel="worker"))
+
+
+@shared_task(name="intermediary.deliver_operation")
+def deliver_operation(operation_id: str) -> str:
+    token = _as_worker()
+    try:
+        return services.operation_deliver_web_service(operation_id=operation_id)
+    finally:
+        context.reset(token)
+
+
+@shared_task(name="intermediary.xml_batch_tick")
+def xml_batch_tick() -> list[str]:
+    """Write the batch of every flag kind whose window is near (beat runs this often)."""
+    if settings.INTERMEDIARY_CHANNEL != "xml_batch":
+        return []
+    token = _as_worker()
+    try:
+        import datetime
+
+        built = []
+        now, cfg = clock.now(), services.window_config()
+        lead = datetime.timedelta(seconds=settings.INTERMEDIARY_BATCH_LEAD_SECONDS)
+        for kind in (windows.NO_AUTO_RESPONSE, windows.NONDISCLOSURE):
+            window = windows.window_to_build(kind, now, cfg, lead)
+            if window is not None:
+                batch = services.batch_build(flag_kind=kind, window_at=window)
+                if batch is not None:
+                    built.append(str(batch.pk))
+        return built
+    finally:
+        context.reset(token)
+
+
+@shared_task(name="intermediary.results_ingest")
+def results_ingest() -> dict:
+    token = _as_worker()
+    try:
+        return services.results_ingest()
+    finally:
+        context.reset(token)
+
+
+@shared_task(name="intermediary.sweep")
+def sweep() -> dict:
+    token = _as_worker()
+    try:
+        todo = services.sweep(now=clock.now())
+        for batch_id in todo["resume_batches"]:
+            services.batch_publish(batch_id=batch_id)
+        from .dispatch import nudge_delivery
+
+        nudge_delivery(todo["redrive"])
+        return {k: len(v) for k, v in todo.items()}
+    finally:
+        context.reset(token)
+
+
+@shared_task(name="intermediary.reconcile")
+def reconcile() -> int:
+    token = _as_worker()
+    try:
+        listing = channels.state_listing()
+        return len(services.reconcile(listing=listing, now=clock.now()))
+    finally:
+        context.reset(token)
