@@ -40,14 +40,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "guardian",
     "axes",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
     "accounts",
     "audit",
     "victims",
     "flags",
     "intermediary",
-    "integration",
 ]
 
 MIDDLEWARE = [
@@ -57,7 +54,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "audit.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -100,8 +96,6 @@ AUTHENTICATION_BACKENDS = [
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions at all
 GUARDIAN_RAISE_403 = False
-
-OTP_TOTP_ISSUER = "DV-Protect"
 
 # Lockout after repeated failed logins, keyed on username + IP (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -158,7 +152,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
-        "integration.authentication.SystemClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
