@@ -1,0 +1,181 @@
+"""Real processes for integration tests: a `celery worker` and the emulator, both pointed at
+the test database / test Redis db 5 / per-test directories, always killed in teardown."""
+import datetime
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.db import connection
+
+from intermediary.clock import set_now
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("INTERMEDIARY_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+PY = sys.executable
+
+
+def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.1, what: str = "condition"):
+    """Bounded polling: returns the first truthy value or fails with `what`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_database_url() -> str:
+    d = connection.settings_dict
+    return f"postgres://{d['USER']}@{d['HOST'] or '127.0.0.1'}:{d['PORT'] or 5432}/{d['NAME']}"
+
+
+class Env:
+    def __init__(self, tmp: Path, channel: str):
+        self.tmp = tmp
+        self.channel = channel
+        self.port = free_port()
+        self.clock_file = tmp / "clock.txt"
+        self.dirs = {k: tmp / k for k in ("outbound", "inbound", "quarantine")}
+        for d in self.dirs.values():
+            d.mkdir(parents=True, exist_ok=True)
+        self.emulator_db = tmp / "emulator.sqlite3"
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.logs: dict[str, Path] = {}
+
+    # Settings shared by the test process, the worker and the emulator.
+    def settings_env(self) -> dict[str, str]:
+        return {
+            "INTERMEDIARY_CHANNEL": self.channel,
+            "INTERMEDIARY_WS_URL": f"http://127.0.0.1:{self.port}",
+            "INTERMEDIARY_WS_TIMEOUT": "1.0",
+            "INTERMEDIARY_OUTBOUND_DIR": str(self.dirs["outbound"]),
+            "INTERMEDIARY_INBOUND_DIR": str(self.dirs["inbound"]),
+            "INTERMEDIARY_QUARANTINE_DIR": str(self.dirs["quarantine"]),
+            "INTERMEDIARY_CLOCK_FILE": str(self.clock_file),
+            "INTERMEDIARY_EMULATOR_DB": str(self.emulator_db),
+            "INTERMEDIARY_BACKOFF_BASE_SECONDS": "0.3",
+            "INTERMEDIARY_BACKOFF_MAX_SECONDS": "1.0",
+            "INTERMEDIARY_MAX_ATTEMPTS": "20",
+            "INTERMEDIARY_SERVICE_HOURS": "06:00-23:30",
+            "INTERMEDIARY_STOP_HOURS": "01:00-05:00",
+            "INTERMEDIARY_DAILY_AT": "02:00",
+            "CELERY_BROKER_URL": REDIS_URL,
+            "DATABASE_URL": test_database_url(),
+        }
+
+    def apply_to(self, settings) -> None:
+        from pathlib import Path as P
+
+        e = self.settings_env()
+        settings.INTERMEDIARY_CHANNEL = self.channel
+        settings.INTERMEDIARY_WS_URL = e["INTERMEDIARY_WS_URL"]
+        settings.INTERMEDIARY_WS_TIMEOUT = 1.0
+        settings.INTERMEDIARY_OUTBOUND_DIR = P(e["INTERMEDIARY_OUTBOUND_DIR"])
+        settings.INTERMEDIARY_INBOUND_DIR = P(e["INTERMEDIARY_INBOUND_DIR"])
+        settings.INTERMEDIARY_QUARANTINE_DIR = P(e["INTERMEDIARY_QUARANTINE_DIR"])
+        settings.INTERMEDIARY_CLOCK_FILE = e["INTERMEDIARY_CLOCK_FILE"]
+        settings.INTERMEDIARY_EMULATOR_DB = e["INTERMEDIARY_EMULATOR_DB"]
+        settings.INTERMEDIARY_BACKOFF_BASE_SECONDS = 0.3
+        settings.INTERMEDIARY_BACKOFF_MAX_SECONDS = 1.0
+        settings.INTERMEDIARY_MAX_ATTEMPTS = 20
+        settings.INTERMEDIARY_SERVICE_HOURS = "06:00-23:30"
+        settings.INTERMEDIARY_STOP_HOURS = "01:00-05:00"
+        settings.INTERMEDIARY_DAILY_AT = "02:00"
+
+    def set_clock(self, value: datetime.datetime) -> None:
+        set_now(self.clock_file, value)
+
+    def _spawn(self, name: str, args: list[str], extra_env: dict | None = None) -> subprocess.Popen:
+        env = {**os.environ, **self.settings_env(), **(extra_env or {}), "PYTHONUNBUFFERED": "1"}
+        log = self.tmp / f"{name}.log"
+        self.logs[name] = log
+        # A new session, so teardown can kill the whole process group (prefork children too).
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs[name] = proc
+        return proc
+
+    def start_emulator(self) -> None:
+        self._spawn("emulator", [PY, "manage.py", "run_intermediary_emulator", "--bind", f"127.0.0.1:{self.port}",
+                                 "--db", str(self.emulator_db), "--poll", "0.1"])
+        wait_until(lambda: self._health(), timeout=20, what="emulator health")
+
+    def _health(self):
+        try:
+            return self.get("/health")["ok"]
+        except OSError:
+            return False
+
+    def start_worker(self, name: str = "worker", extra_env: dict | None = None) -> None:
+        log = self.tmp / f"{name}.log"
+        start = log.stat().st_size if log.exists() else 0
+        self._spawn(name, [PY, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "-c", "2", "-P", "prefork",
+                           "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}-{os.getpid()}@%h"],
+                    extra_env)
+        wait_until(lambda: b"ready." in log.read_bytes()[start:], timeout=40, what=f"{name} ready")
+
+    def kill(self, name: str, sig=signal.SIGKILL) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.kill(name, signal.SIGKILL)
+
+    # ---- emulator HTTP ----
+    def get(self, path: str) -> dict:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
+            return json.loads(r.read())
+
+    def post(self, path: str, body: dict) -> dict:
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return json.loads(r.read())
+
+    def state(self, atena_no: str) -> dict:
+        return self.get(f"/state?atena_no={atena_no}")
+
+    def fault(self, mode: str, count: int = -1, code: str = "E001", delay: float = 0.0) -> None:
+        self.post("/control/faults", {"mode": mode, "count": count, "code": code, "delay": delay})
+
+    def emulator_state_cli(self, atena_no: str) -> dict:
+        out = subprocess.run([PY, "manage.py", "emulator_state", "--atena-no", atena_no, "--db", str(self.emulator_db)],
+                             cwd=ROOT, env={**os.environ, **self.settings_env()}, capture_output=True, check=True, timeout=60)
+        return json.loads(out.stdout)
+
+
+def send_task(name: str, *args) -> None:
+    from config.celery import app
+
+    app.send_task(name, args=list(args))
+
+
+def flush_test_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
