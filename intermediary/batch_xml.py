@@ -4,6 +4,8 @@ No database access here: the service layer hands in plain records, so the benchm
 the emulator use exactly the same code."""
 import hashlib
 import os
+import time
+import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -138,13 +140,14 @@ def validate_file(path: Path, schema_name: str, root_tag: str, record_tag: str) 
     return count
 
 
-def publish_batch(final_path: Path, write) -> tuple[int, str]:
+def publish_batch(final_path: Path, write, *, pause_before_publish: float = 0.0) -> tuple[int, str]:
     """temp → validate → fsync → rename. `write(f)` streams the content and returns
     (count, sha256). The outbound directory only ever holds complete, valid files."""
     final_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = final_path.parent / ".tmp"
     tmp_dir.mkdir(exist_ok=True)
-    tmp = tmp_dir / (final_path.name + ".part")
+    # A unique temp name: a resumed build racing a slow original never shares a half-file.
+    tmp = tmp_dir / f"{final_path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part"
     try:
         with open(tmp, "wb") as f:
             count, sha = write(f)
@@ -153,7 +156,8 @@ def publish_batch(final_path: Path, write) -> tuple[int, str]:
         validated = validate_file(tmp, "flag_batch.xsd", "FlagBatch", "Record")
         if validated != count:
             raise InvalidBatch(f"record count {validated} != {count}")
-        before_publish(tmp)
+        if pause_before_publish:
+            time.sleep(pause_before_publish)  # fault tests only: a window to kill the worker in
         os.replace(tmp, final_path)
         dir_fd = os.open(final_path.parent, os.O_RDONLY)
         try:
@@ -164,10 +168,6 @@ def publish_batch(final_path: Path, write) -> tuple[int, str]:
         tmp.unlink(missing_ok=True)
         raise
     return count, sha
-
-
-def before_publish(tmp: Path) -> None:
-    """Hook point between validation and rename (fault tests pause here)."""
 
 
 def file_sha256(path: Path) -> str:

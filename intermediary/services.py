@@ -133,15 +133,21 @@ def operation_record_web_service_result(*, operation_id, result: channels.SendRe
     return _mark_failed(op, code=result.code, message=result.message, now=now)
 
 
-def operation_deliver_web_service(*, operation_id) -> str:
-    """Claim (commit) → call (no transaction open, no lock held) → record the result."""
+def operation_deliver_web_service(*, operation_id) -> Operation | None:
+    """Claim (commit) → call (no transaction open, no lock held) → record the result.
+    Returns the operation as it ended, or None when there was nothing to do."""
     op = operation_claim_for_web_service(operation_id=operation_id, now=clock.now())
     if op is None:
-        return "skipped"
+        return None
     result = channels.web_service_send(record_id=str(op.pk), unit_type=op.unit_type, unit_key=op.unit_key,
                                        flag_kind=op.flag_kind, action=op.action)
-    op = operation_record_web_service_result(operation_id=op.pk, result=result, now=clock.now())
-    return op.status
+    return operation_record_web_service_result(operation_id=op.pk, result=result, now=clock.now())
+
+
+def next_in_line(*, operation: Operation) -> list[str]:
+    """Operations on the same (unit, flag) that waited while this one was in flight."""
+    return [str(i) for i in Operation.objects.filter(
+        _unit_q(operation), covered_by__isnull=True, status=OperationStatus.PENDING).values_list("pk", flat=True)]
 
 
 # ---- XML batch channel -----------------------------------------------------------------
@@ -221,7 +227,8 @@ def batch_write_file(*, batch: Batch) -> tuple[int, str]:
 
     return batch_xml.publish_batch(final, lambda f: batch_xml.write_batch(
         f, header=batch_header(batch), flag_kind=batch.flag_kind, municipality_code=settings.MUNICIPALITY_CODE,
-        window_at=batch.window_at.astimezone(JST).isoformat(), records=_batch_records(batch)))
+        window_at=batch.window_at.astimezone(JST).isoformat(), records=_batch_records(batch)),
+        pause_before_publish=settings.INTERMEDIARY_FAULT_PAUSE_BEFORE_PUBLISH)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.conf import settings
 from audit import context
 
 from . import channels, clock, services, windows
+from .models import OperationStatus
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,17 @@ def _as_worker():
 def deliver_operation(operation_id: str) -> str:
     token = _as_worker()
     try:
-        return services.operation_deliver_web_service(operation_id=operation_id)
+        op = services.operation_deliver_web_service(operation_id=operation_id)
+        if op is None:
+            return "skipped"
+        if op.status == OperationStatus.FAILED and op.next_attempt_at:
+            # Backoff retry; if this message is lost the sweeper still finds the row.
+            delay = max(0.0, (op.next_attempt_at - clock.now()).total_seconds())
+            deliver_operation.apply_async(args=[operation_id], countdown=delay)
+        elif op.status == OperationStatus.REFLECTED:
+            for waiting in services.next_in_line(operation=op):
+                deliver_operation.apply_async(args=[waiting])
+        return op.status
     finally:
         context.reset(token)
 

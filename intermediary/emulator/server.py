@@ -7,7 +7,7 @@
 - Questions: GET /inquiry?atena_no=X[&info_code=Y] → would it be auto-answered?
   GET /provision?atena_no=X[&info_code=Y] → is the provision record non-disclosed?
   GET /state?atena_no=X, GET /state/all (the listing reconciliation reads).
-- Faults: POST /control/faults {"mode": none|error|timeout|down|apply_then_timeout,
+- Faults: POST /control/faults {"mode": none|error|timeout|down|apply_then_timeout|slow,
   "count": n (-1 = until cleared), "code": "E123", "delay": seconds}; GET /control/stats.
 Its clock is intermediary.clock (driveable through INTERMEDIARY_CLOCK_FILE)."""
 import json
@@ -54,7 +54,7 @@ class Emulator:
             return 200, {"result": "NG", "code": "LATE", "message": "too late"}, delay
         self.store.apply(record_id=record.record_id, unit_type=record.unit_type, unit_key=record.unit_key,
                          flag_kind=record.flag_kind, action=record.action, channel="ws", now=now)
-        return 200, {"result": "OK"}, (delay if mode == "apply_then_timeout" else 0.0)
+        return 200, {"result": "OK"}, (delay if mode in ("apply_then_timeout", "slow") else 0.0)
 
     @staticmethod
     def _valid(r: batch_xml.Record) -> bool:

@@ -18,9 +18,8 @@ def celery_test_broker():
 
 
 def _reset_producer(app):
-    # Celery caches the connection pool and producer pool: drop both so the URL takes effect.
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Celery caches the connection pool and producer pool: drop both so the URL takes effect
+    # (kombu's global registry keeps one pool per URL, so nothing is closed here).
     app._pool = None
     app.amqp._producer_pool = None
 
