@@ -48,3 +48,10 @@ class IsCheckCaller(_Denying):
 
     def allows(self, user) -> bool:
         return user.is_victim_staff
+
+
+class SystemClientOnly(_Denying):
+    """Endpoints for calling systems only (e.g. the 住民記録 push); staff are refused."""
+
+    def allows(self, user) -> bool:
+        return False

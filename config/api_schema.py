@@ -35,3 +35,19 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": "Authorization",
                 "description": "職員のAPIトークン：`Authorization: Token <key>`（manage.py issue_api_token で発行）"}
+
+
+class SystemClientScheme(OpenApiAuthenticationExtension):
+    target_class = "integration.authentication.SystemClientAuthentication"
+    name = "systemClient"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "他システムの認証情報：`Authorization: System <key>`"
+                               "（manage.py create_system_client で発行、所属に紐づき失効可能）"}
+
+
+UPLOAD_ERROR_RESPONSES = {
+    **ERROR_RESPONSES,
+    413: _error("アップロードが上限を超える（本文を読む前に拒否）"),
+}

@@ -4,6 +4,7 @@ from rest_framework.views import APIView
 
 from config.errors import NotFound
 from flags import api as flags_api
+from integration import api as integration_api
 from victims import api as victims_api
 
 
@@ -30,6 +31,11 @@ urlpatterns = [
     path("change-requests/<int:change_request_id>/reject", flags_api.ChangeRequestRejectApi.as_view(),
          name="api-change-request-reject"),
     path("inquiry-checks/", flags_api.InquiryCheckApi.as_view(), name="api-inquiry-checks"),
+    path("inquiry-checks/bulk/", flags_api.BulkInquiryCheckApi.as_view(), name="api-inquiry-checks-bulk"),
+    path("recipient-filter/", flags_api.RecipientFilterApi.as_view(), name="api-recipient-filter"),
+    path("jumin-support-measures/", integration_api.JuminSupportPushApi.as_view(), name="api-jumin-support-measures"),
+    path("review-tasks/", integration_api.ReviewTaskListApi.as_view(), name="api-review-tasks"),
+    path("review-tasks/<int:task_id>/close", integration_api.ReviewTaskCloseApi.as_view(), name="api-review-task-close"),
 ]
 
 # Last: anything else under /api/v1/ (after authentication) is a JSON 404.

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "victims",
     "flags",
     "intermediary",
+    "integration",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
+        "integration.authentication.SystemClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

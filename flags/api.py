@@ -1,23 +1,35 @@
-"""Change-request, release and inquiry-check endpoints of the JSON API. Thin."""
-from drf_spectacular.utils import OpenApiExample, extend_schema
+"""Change-request, release, inquiry-check (single and bulk) and recipient-filter endpoints. Thin."""
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_permissions import IsCheckCaller, IsVictimStaff
-from config.api_schema import ERROR_RESPONSES
+from config.api_schema import ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
 from victims.normalize import normalize_atena_no
 
+from .bulk import bulk_input_from_file, bulk_input_from_list, bulk_inquiry_check, render_csv, render_json
+from .recipient_filter import recipient_filter
 from .selectors import inquiry_check
 from .serializers import (
+    DIRECTIONS,
     ApproveRequestSerializer,
+    BulkCheckJsonRequestSerializer,
+    BulkCheckResultSerializer,
+    BulkCheckUploadRequestSerializer,
     ChangeRequestSerializer,
     InquiryCheckRequestSerializer,
     InquiryCheckResultSerializer,
+    RecipientFilterReportSerializer,
+    RecipientFilterRequestSerializer,
     RejectRequestSerializer,
     ReleaseRequestCreateSerializer,
 )
 from .services import change_request_approve, change_request_reject, release_request_create
+from .uploads import StreamingJSONParser, refuse_oversize, uploaded_file
 
 
 def _change_request_body(change_request) -> dict:
@@ -106,3 +118,133 @@ class InquiryCheckApi(APIView):
         atena_no = normalize_atena_no(form.validated_data["atena_no"])
         required = inquiry_check(actor=request.user, atena_no=atena_no, direction=form.validated_data["direction"])
         return Response({"nondisclosure_code_required": required})
+
+
+# --- Issue 5: bulk check and お知らせ recipient-file filter --------------------------------
+
+
+class _UploadView(APIView):
+    """Refuses an oversize body by its declared length before anything (authentication
+    included) reads it, and caps a streamed multipart body while it arrives."""
+
+    def initial(self, request, *args, **kwargs):
+        refuse_oversize(request)
+        super().initial(request, *args, **kwargs)
+
+    def perform_content_negotiation(self, request, force=False):
+        # These views answer CSV / the original file themselves; never 406 on Accept.
+        return super().perform_content_negotiation(request, force=True)
+
+
+def _direction(value) -> str:
+    from config.errors import ValidationFailed
+
+    if value not in DIRECTIONS:
+        raise ValidationFailed({"direction": "direction は inquiry（照会）または provision（一時入力による提供）です。"})
+    return value
+
+
+def _wants_csv(request) -> bool:
+    return "text/csv" in request.headers.get("Accept", "")
+
+
+class BulkInquiryCheckApi(_UploadView):
+    permission_classes = [IsCheckCaller]
+    parser_classes = [StreamingJSONParser, MultiPartParser]
+    system_scopes = ("inquiry_check",)
+
+    @extend_schema(
+        operation_id="inquiry_checks_bulk",
+        summary="照会時確認の一括実行（最大1,000,000件、入力順に要否のみ）",
+        description=(
+            "JSON（`atena_nos` の配列）または multipart のファイル（CSV/TXT、1列目が宛名番号、"
+            "UTF-8〔BOM有無〕または Shift_JIS/CP932）。形式誤りが1件でもあれば全体を400とし、"
+            "誤りの位置を errors に示します（途中まで処理することはありません）。重複は結果に含め、"
+            "`duplicates` に位置（results の0始まりの添字）を示します。`Accept: text/csv` で CSV を返します。"
+            "アップロードの上限を超えるものは本文を読む前に413で拒否します。監査記録は件数のみの1件です。"
+        ),
+        request={"application/json": BulkCheckJsonRequestSerializer,
+                 "multipart/form-data": BulkCheckUploadRequestSerializer},
+        responses={(200, "application/json"): BulkCheckResultSerializer,
+                   (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR,
+                                                      description="atena_no,nondisclosure_code_required（1/0）の CSV"),
+                   **UPLOAD_ERROR_RESPONSES},
+        examples=[
+            OpenApiExample("JSON", request_only=True, media_type="application/json", value={
+                "atena_nos": ["123456789012345", "１２３４５６７８９０１２３４６"], "direction": "inquiry"}),
+            OpenApiExample("結果", response_only=True, value={
+                "direction": "inquiry", "count": 2, "required_count": 1, "duplicates": {"count": 0, "indexes": []},
+                "results": [{"atena_no": "123456789012345", "nondisclosure_code_required": True},
+                            {"atena_no": "123456789012346", "nondisclosure_code_required": False}]}),
+            OpenApiExample("形式誤り", response_only=True, status_codes=["400"], value={
+                "detail": "入力内容に誤りがあります。",
+                "errors": {"atena_nos[1]": ["団体内統合宛名番号は15桁の数字で入力してください。"]}}),
+        ],
+    )
+    def post(self, request):
+        if request.content_type.startswith("multipart/"):
+            direction = _direction(request.data.get("direction"))
+            bulk = bulk_input_from_file(uploaded_file(request))
+        else:
+            if not isinstance(request.data, dict):
+                _direction(None)
+            direction = _direction(request.data.get("direction"))
+            bulk = bulk_input_from_list(request.data.get("atena_nos"))
+        result = bulk_inquiry_check(actor=request.user, bulk=bulk, direction=direction)
+        if _wants_csv(request):
+            return HttpResponse(render_csv(result), content_type="text/csv; charset=utf-8")
+        return HttpResponse(render_json(result), content_type="application/json")
+
+
+class RecipientFilterApi(_UploadView):
+    permission_classes = [IsCheckCaller]
+    parser_classes = [MultiPartParser]
+    system_scopes = ("recipient_filter",)
+
+    @extend_schema(
+        operation_id="recipient_filter",
+        summary="お知らせ宛先ファイルから対象者を除外",
+        description=(
+            "②の類型で利用停止手続等の完了が確認されていない対象者（フラグ設定の有無を問わない）を"
+            "除いた同じファイル（同じ文字コード・BOM・改行・列・順序）を返します。形式に誤りのある行も"
+            "除外し、行番号を報告します。件数は応答ヘッダー X-Line-Count, X-Record-Count, X-Removed-Count, "
+            "X-Malformed-Count, X-Malformed-Lines, X-Duplicate-Count, X-Duplicate-Lines, X-Encoding に、"
+            "または `Accept: application/json` で JSON（ファイル内容は content）として返します。"
+            "アップロードは保存しません。"
+        ),
+        request={"multipart/form-data": RecipientFilterRequestSerializer},
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(response=OpenApiTypes.BINARY,
+                                                                 description="除外後のファイル（元と同じ形式）"),
+            (200, "application/json"): RecipientFilterReportSerializer,
+            **UPLOAD_ERROR_RESPONSES,
+        },
+        parameters=[OpenApiParameter("Accept", str, OpenApiParameter.HEADER, required=False,
+                                     enum=["application/octet-stream", "application/json"])],
+        examples=[OpenApiExample("JSON形式", response_only=True, media_type="application/json", value={
+            "encoding": "cp932", "line_count": 4, "record_count": 3, "kept_count": 2, "removed_count": 1,
+            "malformed_count": 1, "malformed": [{"line": 4, "message": "団体内統合宛名番号は15桁の数字で入力してください。"}],
+            "duplicate_count": 0, "duplicate_lines": [], "content": "宛名番号,区分\r\n123456789012345,1\r\n"})],
+    )
+    def post(self, request):
+        result = recipient_filter(actor=request.user, fileobj=uploaded_file(request))
+        report = result.report
+        summary = {
+            "encoding": result.encoding, "line_count": result.line_count, "record_count": result.record_count,
+            "kept_count": result.kept_count, "removed_count": result.removed_count,
+            "malformed_count": report.malformed_count, "malformed": report.malformed,
+            "duplicate_count": report.duplicate_count, "duplicate_lines": report.duplicates,
+        }
+        if "application/json" in request.headers.get("Accept", ""):
+            text = b"".join(result.content).decode(result.encoding)
+            return Response(RecipientFilterReportSerializer({**summary, "content": text}).data)
+        response = HttpResponse(b"".join(result.content), content_type="application/octet-stream")
+        response["Content-Disposition"] = 'attachment; filename="recipients-filtered.csv"'
+        response["X-Encoding"] = result.encoding
+        for header, key in (("X-Line-Count", "line_count"), ("X-Record-Count", "record_count"),
+                            ("X-Kept-Count", "kept_count"), ("X-Removed-Count", "removed_count"),
+                            ("X-Malformed-Count", "malformed_count"), ("X-Duplicate-Count", "duplicate_count")):
+            response[header] = str(summary[key])
+        response["X-Malformed-Lines"] = ",".join(str(m["line"]) for m in report.malformed)
+        response["X-Duplicate-Lines"] = ",".join(str(n) for n in report.duplicates)
+        return response

@@ -7,7 +7,7 @@ from audit.services import audit_denied, audit_record
 from config.errors import Forbidden
 from victims.models import PROTECTING_STATUSES, CaseAssessment, CaseType, Target, TargetStatus
 
-from . import rules
+from . import protection, rules
 from .models import ChangeRequest, ChangeStatus, FlagState, Notice, UnitType
 
 
@@ -16,18 +16,9 @@ def nondisclosure_code_required(atena_no: str, direction: str) -> tuple[bool, in
 
     A pending registration already protects (when in doubt, protect). A registered abuser
     under an active ①-I case needs the code for inquiries and, by our decision
-    (docs/adr/0003), also for manual provisions, which would show our municipality to him."""
-    victim = Target.objects.filter(atena_no=atena_no, status__in=PROTECTING_STATUSES).only("id", "status").first()
-    if victim is not None:
-        if victim.status == TargetStatus.PENDING:
-            return True, victim.pk
-        measures = rules.required_measures(victim.cases.filter(active=True), settings.FLAG_POLICY)
-        if rules.victim_needs_code(measures, direction):
-            return True, victim.pk
-    is_abuser = CaseAssessment.objects.filter(
-        case_type=CaseType.C1_I, active=True, abuser_atena_no=atena_no, target__status__in=PROTECTING_STATUSES,
-    ).exists()
-    return is_abuser, victim.pk if victim else None
+    (docs/adr/0003), also for manual provisions, which would show our municipality to him.
+    One implementation with the bulk check: flags/protection.py."""
+    return protection.nondisclosure_code_required(atena_no, direction)
 
 
 def inquiry_check(*, actor, atena_no: str, direction: str) -> bool:

@@ -37,3 +37,54 @@ class InquiryCheckRequestSerializer(serializers.Serializer):
 
 class InquiryCheckResultSerializer(serializers.Serializer):
     nondisclosure_code_required = serializers.BooleanField()
+
+
+class BulkCheckJsonRequestSerializer(serializers.Serializer):
+    atena_nos = serializers.ListField(child=serializers.CharField(), max_length=1_000_000,
+                                      help_text="団体内統合宛名番号（文字列、全角可）。最大1,000,000件")
+    direction = serializers.ChoiceField(choices=DIRECTIONS)
+
+
+class BulkCheckUploadRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV/TXT。1列目が宛名番号、見出し行は任意。UTF-8（BOM有無）または Shift_JIS/CP932")
+    direction = serializers.ChoiceField(choices=DIRECTIONS)
+
+
+class BulkCheckItemSerializer(serializers.Serializer):
+    atena_no = serializers.CharField()
+    nondisclosure_code_required = serializers.BooleanField()
+
+
+class DuplicatesSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    indexes = serializers.ListField(child=serializers.IntegerField(), help_text="results の添字（0始まり、先頭1,000件まで）")
+
+
+class BulkCheckResultSerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=DIRECTIONS)
+    count = serializers.IntegerField()
+    required_count = serializers.IntegerField()
+    duplicates = DuplicatesSerializer()
+    results = BulkCheckItemSerializer(many=True, help_text="入力順")
+
+
+class RecipientFilterRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="お知らせ宛先ファイル（1列目が宛名番号。UTF-8〔BOM有無〕または Shift_JIS/CP932）")
+
+
+class MalformedLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class RecipientFilterReportSerializer(serializers.Serializer):
+    encoding = serializers.CharField()
+    line_count = serializers.IntegerField()
+    record_count = serializers.IntegerField()
+    kept_count = serializers.IntegerField()
+    removed_count = serializers.IntegerField()
+    malformed_count = serializers.IntegerField()
+    malformed = MalformedLineSerializer(many=True)
+    duplicate_count = serializers.IntegerField()
+    duplicate_lines = serializers.ListField(child=serializers.IntegerField())
+    content = serializers.CharField(help_text="除外後のファイル内容（元の文字コードで復号したもの）")

@@ -142,7 +142,7 @@ def test_session_auth_works(client, counter):
     from rest_framework.test import APIClient
 
     session = APIClient()
-    assert session.login(username=counter.username, password=PASSWORD)
+    session.force_login(counter)  # a real session cookie; the password flow is tested with the login screen
     assert create(session).status_code == 201
 
 
@@ -150,7 +150,7 @@ def test_session_auth_enforces_csrf(counter):
     from rest_framework.test import APIClient
 
     session = APIClient(enforce_csrf_checks=True)
-    assert session.login(username=counter.username, password=PASSWORD)
+    session.force_login(counter)  # a real session cookie; the password flow is tested with the login screen
     resp = create(session)
     assert resp.status_code == 403
     assert set(resp.json()) == {"detail", "errors"}

@@ -1,0 +1,202 @@
+"""Reading uploaded lists of atena numbers (bulk check input, お知らせ 宛先ファイル).
+
+- Size: refused from the Content-Length header before the body is read, and again while
+  it streams in (for a body without a usable length), so an oversize upload is never read
+  whole. Parts of the body go to a temporary file that is deleted with the request:
+  nothing of an upload is kept.
+- Encoding: UTF-8 (with or without BOM) or Shift_JIS/CP932, detected by strict decoding;
+  anything else (UTF-16, binary, mixed) is a clear error naming the field.
+- Reading is by chunks of lines, never the whole file at once.
+"""
+import codecs
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser
+
+from config.errors import DomainError, ValidationFailed
+from victims.normalize import normalize_atena_no
+
+DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_NUMBERS = 1_000_000
+CHUNK = 1 << 20
+BOM = codecs.BOM_UTF8
+MAX_REPORTED = 1000  # line numbers listed in a report; the count is always complete
+
+
+def max_upload_bytes() -> int:
+    return getattr(settings, "BULK_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
+
+
+def max_numbers() -> int:
+    return getattr(settings, "BULK_MAX_NUMBERS", DEFAULT_MAX_NUMBERS)
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"アップロードが大きすぎます（上限 {limit:,} バイト）。分割して送信してください。", "file")
+
+
+def refuse_oversize(request, limit: int | None = None) -> None:
+    """Before anything reads the body: refuse by the declared length, and cap what the
+    multipart parser will accept for a body that lies about or omits its length."""
+    limit = limit or max_upload_bytes()
+    raw = request.META.get("CONTENT_LENGTH") or "0"
+    try:
+        length = int(raw)
+    except ValueError:
+        raise DomainError("Content-Length が正しくありません。")
+    if length > limit:
+        raise _too_large(limit)
+    django_request = getattr(request, "_request", request)
+    django_request.upload_handlers = [LimitedUploadHandler(django_request, limit=limit)]
+
+
+class StreamingJSONParser(BaseParser):
+    """JSON read straight from the request stream. DRF's JSONParser goes through
+    `request.body`, which holds a second copy and is capped by DATA_UPLOAD_MAX_MEMORY_SIZE;
+    the bulk endpoints have their own limit, checked before reading (refuse_oversize)."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        if stream is None:
+            return {}
+        try:
+            return json.loads(stream.read())
+        except ValueError as exc:
+            raise ParseError(f"JSON の形式が正しくありません: {exc}")
+
+
+class LimitedUploadHandler(TemporaryFileUploadHandler):
+    """Spools a file part to a temporary file (deleted when the request ends) and stops
+    as soon as more than `limit` bytes arrived."""
+
+    def __init__(self, request=None, *, limit: int):
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            if self.file is not None:
+                self.file.close()
+            raise StopUpload(connection_reset=True)
+        return super().receive_data_chunk(raw_data, start)
+
+
+def uploaded_file(request, field_name: str = "file"):
+    """The uploaded file of a multipart request, or a 400/413 naming the field."""
+    files = request.FILES
+    handler = next((h for h in getattr(request._request, "upload_handlers", [])
+                    if isinstance(h, LimitedUploadHandler)), None)
+    if handler is not None and handler.received > handler.limit:
+        raise _too_large(handler.limit)
+    upload = files.get(field_name)
+    if upload is None:
+        raise ValidationFailed({field_name: "ファイルを指定してください（multipart/form-data の file 項目）。"})
+    if upload.size == 0:
+        raise ValidationFailed({field_name: "ファイルが空です。"})
+    return upload
+
+
+def detect_encoding(fileobj, field_name: str = "file") -> str:
+    """'utf-8-sig', 'utf-8' or 'cp932', by strict incremental decoding of the whole file."""
+    fileobj.seek(0)
+    head = fileobj.read(len(BOM))
+    candidates = ["utf-8-sig"] if head == BOM else ["utf-8", "cp932"]
+    for encoding in candidates:
+        fileobj.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while chunk := fileobj.read(CHUNK):
+                if b"\x00" in chunk:
+                    raise ValidationFailed({field_name: "バイナリファイル、または UTF-16 等の未対応の文字コードです。"
+                                                        "UTF-8 または Shift_JIS(CP932) のテキストで送信してください。"})
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        fileobj.seek(0)
+        return encoding
+    raise ValidationFailed({field_name: "文字コードを判別できません。UTF-8（BOM有無いずれも可）または Shift_JIS(CP932) で送信してください。"})
+
+
+def iter_line_chunks(fileobj):
+    """Lists of raw lines (bytes, without the final b"\\n", with any b"\\r"), chunk by chunk.
+    The last list may end with a line that had no newline; `ended_with_newline` tells."""
+    fileobj.seek(0)
+    carry = b""
+    while chunk := fileobj.read(CHUNK):
+        lines = (carry + chunk).split(b"\n")
+        carry = lines.pop()
+        yield lines, False
+    if carry:
+        yield [carry], True
+
+
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def first_field(line: bytes) -> bytes:
+    """The first CSV column, unquoted and stripped (the atena_no column of a 宛先ファイル).
+    Safe on CP932 bytes: neither b"," nor b"\\n" occurs as a second byte of a CP932 character."""
+    return line.split(b",", 1)[0].strip().strip(b'"').strip()
+
+
+@dataclass
+class LineParse:
+    """Outcome of reading one line's atena_no."""
+
+    kind: str  # "number" | "blank" | "header" | "malformed"
+    value: str = ""
+    message: str = ""
+
+
+def parse_line(raw_field: bytes, encoding: str, line_no: int) -> LineParse:
+    """Slow path for a field that is not already 15 ASCII digits: full-width digits and
+    spaces are normalised; a first line without any digit is a header."""
+    if not raw_field:
+        return LineParse("blank")
+    text = raw_field.decode(encoding if encoding != "utf-8-sig" else "utf-8", errors="replace")
+    if line_no == 1:
+        text = text.lstrip("\ufeff")
+        if not _HAS_DIGIT.search(unicodedata.normalize("NFKC", text)):
+            return LineParse("header")
+    if not text.strip().strip('"').strip():
+        return LineParse("blank")
+    try:
+        return LineParse("number", normalize_atena_no(text.strip('"')))
+    except DomainError as exc:
+        return LineParse("malformed", message=exc.message)
+
+
+@dataclass
+class LineReport:
+    """Line numbers (1-based) of malformed and duplicate lines; counts are complete,
+    the listed numbers stop at MAX_REPORTED."""
+
+    malformed_count: int = 0
+    malformed: list = field(default_factory=list)
+    duplicate_count: int = 0
+    duplicates: list = field(default_factory=list)
+
+    def add_malformed(self, line_no: int, message: str) -> None:
+        self.malformed_count += 1
+        if len(self.malformed) < MAX_REPORTED:
+            self.malformed.append({"line": line_no, "message": message})
+
+    def add_duplicate(self, line_no: int) -> None:
+        self.duplicate_count += 1
+        if len(self.duplicates) < MAX_REPORTED:
+            self.duplicates.append(line_no)

@@ -1,0 +1,31 @@
+from rest_framework import authentication, exceptions
+
+from audit.services import audit_denied
+
+from .models import SystemClient
+
+
+class SystemClientAuthentication(authentication.BaseAuthentication):
+    """`Authorization: System <key>` for calling business systems. A revoked or unknown key
+    is refused and the refusal is audited (by client code when the key names one)."""
+
+    keyword = "System"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode(errors="ignore").lower() != self.keyword.lower():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("システム認証情報の形式が正しくありません。")
+        raw = header[1].decode(errors="ignore")
+        client = (SystemClient.objects.select_related("staff", "staff__department", "department")
+                  .filter(key_hash=SystemClient.hash_key(raw)).first())
+        if client is None or not client.is_usable:
+            audit_denied(actor=client.staff if client else None, action="system_client.authenticate",
+                         detail={"client": client.code if client else raw.split(".", 1)[0][:40],
+                                 "reason": "revoked" if client else "unknown"})
+            raise exceptions.AuthenticationFailed("システム認証情報が無効です。")
+        return client.staff, client
+
+    def authenticate_header(self, request):
+        return self.keyword
