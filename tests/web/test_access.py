@@ -2,6 +2,7 @@
 import pytest
 
 from audit.models import AuditEvent
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,10 @@ def test_login_page_is_japanese_and_bad_password_is_refused_and_audited(client, 
     assert AuditEvent.objects.filter(action="auth.login_failed", actor_username="counter1").exists()
 
 
-def test_login_then_logout_by_post_only(login, counter):
+def test_login_screen_accepts_the_password_and_logout_is_post_only(client, login, counter):
+    response = client.post("/login/", {"username": "counter1", "password": PASSWORD})
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="auth.login", actor_id=counter.pk).exists()
     client = login(counter)
     assert client.get("/").status_code == 200
     assert client.get("/logout/").status_code == 405  # a link cannot log anyone out
