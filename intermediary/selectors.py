@@ -1,0 +1,66 @@
+"""Reads for the sync monitor, for system admins only (deny by default). Identifiers only:
+atena_no / info_code and ids, never names; each screen read is audited."""
+import datetime
+
+from django.db.models import Count, Min, Q
+
+from accounts.access import require_role
+from accounts.models import Role
+from audit.services import audit_record
+from config.errors import NotFound
+
+from . import clock, windows
+from .models import (Alert, Batch, InfoCodeChangeRequest, InfoCodeChangeStatus, Operation, OperationStatus)
+from .services import window_config
+
+
+def _require_sysadmin(actor) -> None:
+    require_role(actor, Role.SYSADMIN, message="システム管理者のみ利用できます。")
+
+
+def oldest_pending_age(now) -> datetime.timedelta | None:
+    oldest = Operation.objects.filter(status__in=[OperationStatus.PENDING, OperationStatus.FAILED,
+                                                  OperationStatus.CLAIMED]).aggregate(m=Min("created_at"))["m"]
+    return (now - oldest) if oldest else None
+
+
+def next_windows(now) -> dict[str, datetime.datetime]:
+    cfg = window_config()
+    return {kind: windows.next_window(kind, now, cfg) for kind in (windows.NO_AUTO_RESPONSE, windows.NONDISCLOSURE)}
+
+
+def monitor_overview(*, actor) -> dict:
+    _require_sysadmin(actor)
+    now = clock.now()
+    by_status = dict(Operation.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    problems = (Operation.objects.filter(status__in=[OperationStatus.FAILED, OperationStatus.DEAD],
+                                         covered_by__isnull=True)
+                .order_by("-status", "created_at")[:100])
+    batches = (Batch.objects.annotate(ok=Count("operations", filter=Q(operations__status=OperationStatus.REFLECTED,
+                                                                      operations__covered_by__isnull=True)),
+                                      ng=Count("operations", filter=Q(operations__status__in=[
+                                          OperationStatus.FAILED, OperationStatus.DEAD],
+                                          operations__covered_by__isnull=True)))
+               .order_by("-window_at")[:30])
+    audit_record(actor=actor, action="intermediary.monitor_view")
+    return {
+        "now": now,
+        "by_status": [(s, label, by_status.get(s, 0)) for s, label in OperationStatus.choices],
+        "oldest_pending_age": oldest_pending_age(now),
+        "next_windows": next_windows(now),
+        "problems": list(problems),
+        "batches": list(batches),
+        "alerts": list(Alert.objects.filter(resolved_at__isnull=True).order_by("-created_at")[:100]),
+        "info_code_requests": list(InfoCodeChangeRequest.objects.select_related("requested_by")
+                                   .filter(status=InfoCodeChangeStatus.PENDING)),
+    }
+
+
+def batch_detail(*, actor, batch_id) -> tuple[Batch, list[Operation]]:
+    _require_sysadmin(actor)
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound()
+    ops = list(Operation.objects.filter(batch=batch, covered_by__isnull=True).order_by("record_no")[:5000])
+    audit_record(actor=actor, action="intermediary.batch_view", detail={"batch_id": str(batch.pk)})
+    return batch, ops

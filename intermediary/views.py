@@ -1,0 +1,91 @@
+"""Sync monitor for system admins. Thin: selectors read, services write; every view passes
+the shared `screen` gate (login, then role, deny by default)."""
+import uuid
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Role
+from accounts.views import screen
+from config.errors import DomainError, Forbidden, NotFound
+
+from . import selectors, services
+from .models import AlertKind, OperationAction
+from flags.models import FlagKind
+
+
+def _uuid(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404
+
+
+def _act(request, fn, ok_message: str):
+    try:
+        fn()
+        messages.success(request, ok_message)
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("intermediary:monitor")
+
+
+@require_GET
+@screen(Role.SYSADMIN)
+def monitor(request):
+    context = selectors.monitor_overview(actor=request.user)
+    context.update(flag_kinds=FlagKind.choices, actions=OperationAction.choices, mismatch=AlertKind.MISMATCH)
+    return render(request, "intermediary/monitor.html", context)
+
+
+@require_GET
+@screen(Role.SYSADMIN)
+def batch(request, pk):
+    batch, ops = selectors.batch_detail(actor=request.user, batch_id=_uuid(pk))
+    return render(request, "intermediary/batch.html", {"batch": batch, "operations": ops})
+
+
+@require_POST
+@screen(Role.SYSADMIN)
+def operation_retry(request, pk):
+    return _act(request, lambda: services.operation_retry(actor=request.user, operation_id=_uuid(pk)),
+                "再送を予約しました。")
+
+
+@require_POST
+@screen(Role.SYSADMIN)
+def alert_resend(request, pk):
+    return _act(request, lambda: services.alert_resend(actor=request.user, alert_id=pk), "再送を予約しました。")
+
+
+@require_POST
+@screen(Role.SYSADMIN)
+def alert_resolve(request, pk):
+    return _act(request, lambda: services.alert_resolve(actor=request.user, alert_id=pk), "対応済みにしました。")
+
+
+@require_POST
+@screen(Role.SYSADMIN)
+def info_code_request_create(request):
+    p = request.POST
+    return _act(request, lambda: services.info_code_request_create(
+        actor=request.user, info_code=p.get("info_code", ""), flag_kind=p.get("flag_kind", ""),
+        action=p.get("action", ""), reason=p.get("reason", "")), "申請しました。別のシステム管理者の承認を待っています。")
+
+
+@require_POST
+@screen(Role.SYSADMIN)
+def info_code_request_approve(request, pk):
+    return _act(request, lambda: services.info_code_request_approve(actor=request.user, request_id=pk),
+                "承認しました。")
+
+
+@require_POST
+@screen(Role.SYSADMIN)
+def info_code_request_reject(request, pk):
+    return _act(request, lambda: services.info_code_request_reject(
+        actor=request.user, request_id=pk, reason=request.POST.get("reason", "")), "却下しました。")
