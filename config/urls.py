@@ -5,5 +5,6 @@ urlpatterns = [
     path("targets/", include("victims.urls")),
     path("flags/", include("flags.urls")),
     path("audit/", include("audit.urls")),
+    path("intermediary/", include("intermediary.urls")),
     path("api/v1/", include("config.api_urls")),
 ]
