@@ -122,3 +122,39 @@ def test_other_department_cannot_withdraw_or_release(login, counter, other_count
     assert client.post(f"/flags/requests/{cr.pk}/withdraw/").status_code == 404
     assert client.post(f"/targets/{target.pk}/release/", {"reason": "wish"}).status_code == 404
     assert ChangeRequest.objects.get(pk=cr.pk).status == ChangeStatus.PENDING
+
+
+def test_2_II_end_confirmed_then_release_approved_from_the_queue(login, counter, approver, approver2, register):
+    target, cr = register(counter, birth_date="2012-05-05",
+                          cases=[{"type": "2-II", "legal_representative": "parent", "end_condition": "18歳到達"}])
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    case = target.cases.get()
+    client = login(counter)
+    html = client.get(f"/targets/{target.pk}/").content.decode()
+    assert "加害者の法定代理権の終了" in html and "親権者（未成年者の法定代理人）" in html and "18歳到達" in html
+
+    confirmed = client.post(f"/targets/{target.pk}/cases/{case.pk}/confirm/",
+                            {"procedure": "representation", "confirmed_on": timezone.localdate().isoformat()})
+    assert confirmed.status_code == 302
+    requested = client.post(f"/targets/{target.pk}/release/", {"reason": "2-II_ended", "cases": [case.pk]})
+    assert requested.status_code == 302
+    release = ChangeRequest.objects.get(target=target, action=ChangeAction.RELEASE)
+
+    queue = login(approver2).get("/flags/approvals/").content.decode()
+    assert "解除の申請" in queue and "②-II 加害者の法定代理権が終了したことを確認" in queue
+    login(approver2).post(f"/flags/requests/{release.pk}/approve/")
+    target.refresh_from_db()
+    assert target.status == TargetStatus.RELEASED
+    html = client.get(f"/targets/{target.pk}/").content.decode()
+    assert "解除済み" in html and "終了（" in html
+    assert '<td class="desired"><span class="badge">OFF</span>' in flag_cells(html, "NONDISCLOSURE")
+
+
+def test_procedure_confirmation_needs_a_date(login, counter, approver, register):
+    target, cr = register(counter)
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    case = target.cases.get()
+    response = login(counter).post(f"/targets/{target.pk}/cases/{case.pk}/confirm/", {"procedure": "card"})
+    assert response.status_code == 400 and "完了を確認した日を入力してください。" in response.content.decode()
+    case.refresh_from_db()
+    assert case.card_suspension_confirmed_on is None
