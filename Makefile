@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dvprotect
 
-.PHONY: run test venv browser migrate
+.PHONY: run test venv browser migrate bench-batch
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,3 +26,7 @@ run: venv
 
 test: venv browser
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Benchmark (not a test): one 100,000-operation batch, built and validated, vs a bare lxml write.
+bench-batch: venv
+	$(BIN)/python bench/batch_xml.py

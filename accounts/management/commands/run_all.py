@@ -1,12 +1,70 @@
-import os
+"""One command for the demo: web + Celery worker + exactly one beat + the intermediate-server
+emulator, supervised together (Ctrl-C stops all of them).
 
-from django.core.management import call_command
+Embedded default: no Redis needed. When CELERY_BROKER_URL is not set, Celery's filesystem
+transport under var/celery is used, for every child alike (web, worker and beat must agree)."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "デモ環境を起動する（Web）"
+    help = "デモ環境を起動する（Web・ワーカー・beat・中間サーバーエミュレーター）"
 
     def handle(self, *args, **options):
-        port = os.environ.get("PORT", "8000")
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        base = Path(settings.BASE_DIR)
+        env = dict(os.environ)
+        if not env.get("CELERY_BROKER_URL"):
+            fs = base / "var" / "celery"
+            for sub in ("queue", "processed"):
+                (fs / sub).mkdir(parents=True, exist_ok=True)
+            env["CELERY_BROKER_URL"] = "filesystem://"
+            env["CELERY_FS_BROKER_DIR"] = str(fs)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        port = env.get("PORT", "8000")
+        py = sys.executable
+        manage = str(base / "manage.py")
+        beat_schedule = str(base / "var" / "celerybeat-schedule")
+        children = {
+            "emulator": [py, manage, "run_intermediary_emulator"],
+            "worker": [py, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "-P", "solo", "-n", "embedded@%h"],
+            # Exactly one beat: it is started here and nowhere else.
+            "beat": [py, "-m", "celery", "-A", "config", "beat", "-l", "INFO", "-s", beat_schedule],
+            "web": [py, manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        }
+        procs = {}
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            for name, cmd in children.items():
+                procs[name] = subprocess.Popen(cmd, cwd=base, env=env, start_new_session=True)
+                self.stdout.write(f"started {name} (pid {procs[name].pid})")
+            self.stdout.write(f"http://127.0.0.1:{port}/  — Ctrl-C で全て停止します")
+            while not stopping:
+                for name, p in procs.items():
+                    if p.poll() is not None:
+                        self.stderr.write(f"{name} exited with {p.returncode}; stopping everything")
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            for name, p in procs.items():
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            for name, p in procs.items():
+                try:
+                    p.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
