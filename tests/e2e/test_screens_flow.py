@@ -2,7 +2,6 @@
 check at inquiry time from another department, see the desired flags."""
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from victims.models import Target
@@ -44,6 +43,7 @@ def test_register_approve_check_and_see_flags(live_db, live_server, page, sign_i
     expect(page.locator(".tile", has_text="承認待ち")).to_contain_text("1件")
     page.get_by_role("navigation").get_by_role("link", name="承認待ち").click()
     expect(page.locator("section.request")).to_contain_text("counter1")
+    page.screenshot(path="/tmp/queue.png", full_page=True)
     page.get_by_role("button", name="承認する").click()
     expect(page.get_by_role("status")).to_contain_text("承認しました")
 
@@ -63,6 +63,7 @@ def test_register_approve_check_and_see_flags(live_db, live_server, page, sign_i
     page.get_by_label("情報照会（この人について照会する）").check()
     page.get_by_role("button", name="確認する").click()
     expect(page.locator(".answer-yes")).to_have_text("不開示コードの設定が必要です")
+    page.screenshot(path="/tmp/check.png", full_page=True)
 
 
 def test_bad_intake_shows_the_japanese_error_next_to_the_field(live_db, live_server, page, sign_in, counter):
