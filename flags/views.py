@@ -81,7 +81,8 @@ def withdraw(request, pk):
 
 @screen(*VICTIM_ROLES, linkage=True)
 def check(request):
-    """Yes or no, never why: the reason (victim, abuser, which case) is not this department's to know."""
+    """Yes or no, never why: the reason (victim, abuser, which case) is not this department's to know.
+    POST, so the atena_no never lands in a URL, the browser history or an access log."""
     form = InquiryCheckForm(request.POST or None)
     answer = None
     if request.method == "POST" and form.is_valid():

@@ -136,7 +136,8 @@ class IntakeForm(forms.Form):
             if field == "cases":
                 self.case_errors.append(message)
             elif field in self.fields:
-                self.add_error(field, message)
+                if field not in self.errors:  # the form's own message for it is more precise
+                    self.add_error(field, message)
             else:
                 self.add_error(None, message)
 

@@ -31,11 +31,15 @@ def intake(request):
         return render(request, "victims/intake_form.html", {"form": IntakeForm()})
     form = IntakeForm(request.POST)
     step = request.POST.get("step")
-    if step == "edit" or not form.is_valid():
-        return _form_page(request, form, status=200 if step == "edit" else 400)
+    if step == "edit":
+        return _form_page(request, form, status=200)
+    form_ok = form.is_valid()
     payload, field_map = form.to_payload()
     try:
+        # Parsed even when the form already failed, so every error shows in one round.
         data = parse_intake(payload, today=timezone.localdate())
+        if not form_ok:
+            return _form_page(request, form, status=400)
         if step != "register":
             return _confirm_page(request, data)
         target, _ = target_register(actor=request.user, data=data)
@@ -158,6 +162,7 @@ def release(request, pk):
 
 @screen(*VICTIM_ROLES)
 def search(request):
+    """POST, so the atena_no never lands in a URL, the browser history or an access log."""
     form = AtenaForm(request.POST or None)
     searched, found = False, None
     if request.method == "POST" and form.is_valid():

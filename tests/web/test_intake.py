@@ -138,3 +138,11 @@ def test_approver_may_register_too(login, approver):
     client = login(approver)
     assert register_from(client, confirm(client)).status_code == 302
     assert Target.objects.filter(created_by=approver).exists()
+
+
+def test_all_errors_show_in_one_round(login, counter):
+    response = confirm(login(counter), atena_no="1234", abuser_atena_no_1="200000000000001", name="")
+    assert "①-I に該当する場合は「該当する」を選択してください" in field_error(response, "case_1_1")
+    assert field_error(response, "atena_no") == "団体内統合宛名番号は15桁の数字で入力してください。"
+    assert field_error(response, "name") == "氏名を入力してください。"
+    assert Target.objects.count() == 0
