@@ -77,9 +77,12 @@ def test_bad_intake_shows_the_japanese_error_next_to_the_field(live_db, live_ser
     assert not Target.objects.exists()
 
 
-def test_no_inline_script_on_any_screen(live_db, live_server, page, sign_in, counter):
+def test_no_inline_script_or_style_and_no_console_errors(live_db, live_server, page, sign_in, counter):
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     sign_in(counter)
     for path in ("/", "/targets/new/", "/targets/search/", "/targets/shared/", "/flags/check/"):
         page.goto(live_server.url + path)
         assert page.locator("script:not([src])").count() == 0, path
-        assert page.locator("[onclick], [onsubmit], [onchange]").count() == 0, path
+        assert page.locator("[onclick], [onsubmit], [onchange], [style]").count() == 0, path
+    assert errors == []  # a Content-Security-Policy violation would show here
