@@ -30,3 +30,14 @@ test: venv browser
 # Benchmark (not a test): one 100,000-operation batch, built and validated, vs a bare lxml write.
 bench-batch: venv
 	$(BIN)/python bench/batch_xml.py
+
+# Benchmarks of the inquiry-time checks (not tests; see README "ベンチマーク / Benchmarks").
+.PHONY: bench-bulk-check bench-single-check bench-recipient-filter
+bench-bulk-check: venv
+	$(BIN)/python bench/bulk_check.py
+
+bench-single-check: venv
+	$(BIN)/python bench/single_check.py
+
+bench-recipient-filter: venv
+	$(BIN)/python bench/recipient_filter.py
