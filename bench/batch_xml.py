@@ -61,17 +61,25 @@ def run(fn, path):
 
 
 def main():
+    # Each phase runs in a fresh child process (clean peak-RSS figure); best of ROUNDS, phases
+    # alternating, so both see the same machine load.
+    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    bare_runs, full_runs = [], []
     with tempfile.TemporaryDirectory() as d:
-        # Warm both once (imports, schema compile) so the timed runs compare like with like.
-        bare_s, bare_kb = run(bare, os.path.join(d, "bare.xml"))
-        full_s, full_kb = run(full, os.path.join(d, "FLAG_NO_AUTO_RESPONSE_131041.xml"))
-        size = os.path.getsize(os.path.join(d, "FLAG_NO_AUTO_RESPONSE_131041.xml"))
+        full_path = os.path.join(d, "FLAG_NO_AUTO_RESPONSE_131041_202611231005_1.xml")
+        for _ in range(rounds):
+            bare_runs.append(run(bare, os.path.join(d, "bare.xml")))
+            full_runs.append(run(full, full_path))
+        size = os.path.getsize(full_path)
+    bare_s, full_s = min(r[0] for r in bare_runs), min(r[0] for r in full_runs)
+    bare_kb, full_kb = max(r[1] for r in bare_runs), max(r[1] for r in full_runs)
     ratio = full_s / bare_s
-    print(f"records:            {N}")
-    print(f"file size:          {size / 1e6:.1f} MB")
-    print(f"bare lxml write:    {bare_s:.2f} s, peak RSS {bare_kb / 1024:.0f} MB")
-    print(f"build+validate+publish: {full_s:.2f} s, peak RSS {full_kb / 1024:.0f} MB")
-    print(f"ratio to bare:      {ratio:.2f}x (target <= 2.0)")
+    print(f"records:                {N}")
+    print(f"file size:              {size / 1e6:.1f} MB")
+    print(f"bare lxml write:        {bare_s:.2f} s (best of {rounds}), peak RSS {bare_kb / 1024:.0f} MB")
+    print(f"build+validate+publish: {full_s:.2f} s (best of {rounds}), peak RSS {full_kb / 1024:.0f} MB")
+    print(f"all runs (s):           bare {[round(r[0], 2) for r in bare_runs]} full {[round(r[0], 2) for r in full_runs]}")
+    print(f"ratio to bare:          {ratio:.2f}x (target <= 2.0)")
     ok = ratio <= 2.0 and full_kb / 1024 < 200
     print("RESULT:", "within targets" if ok else "OUTSIDE targets")
     return 0 if ok else 1

@@ -119,24 +119,26 @@ def write_batch(f, *, header: Header, flag_kind: str, municipality_code: str, wi
 
 
 def validate_file(path: Path, schema_name: str, root_tag: str, record_tag: str) -> int:
-    """Validate while streaming (iterparse with the schema), clearing each record as it goes,
-    so a 100,000-record file never becomes a 100,000-record tree. Returns the record count."""
+    """Validate while streaming (iterparse with the schema validates the whole document as it
+    parses), clearing each record as it goes, so a 100,000-record file never becomes a
+    100,000-record tree. Also checks the trailer's count. Returns the record count."""
     count = 0
     try:
-        for _event, el in etree.iterparse(str(path), events=("end",), schema=schema(schema_name),
-                                          resolve_entities=False, no_network=True, load_dtd=False,
-                                          huge_tree=False):
-            if el.tag == record_tag:
-                count += 1
-                el.clear()
-                prev = el.getprevious()
-                while prev is not None and prev.tag == record_tag:
-                    del el.getparent()[0]
-                    prev = el.getprevious()
-            elif el.getparent() is None and el.tag != root_tag:
-                raise InvalidBatch(f"unexpected root {el.tag}")
+        events = etree.iterparse(str(path), events=("end",), tag=record_tag, schema=schema(schema_name),
+                                 resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+        for _event, el in events:
+            count += 1
+            el.clear(keep_tail=True)
+            while el.getprevious() is not None:
+                del el.getparent()[0]
+        root = events.root
     except etree.XMLSyntaxError as exc:  # includes schema violations found while parsing
         raise InvalidBatch(str(exc)[:200]) from exc
+    if root is None or root.tag != root_tag:
+        raise InvalidBatch("unexpected root element")
+    trailer = root.findtext("Trailer/RecordCount")
+    if trailer is not None and int(trailer) != count:
+        raise InvalidBatch(f"trailer says {trailer} records, file has {count}")
     return count
 
 
