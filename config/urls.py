@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("accounts.urls")),
     path("targets/", include("victims.urls")),
+    path("flags/bulk/", include("flags.bulk_urls")),
     path("flags/", include("flags.urls")),
     path("audit/", include("audit.urls")),
     path("intermediary/", include("intermediary.urls")),

@@ -1,0 +1,95 @@
+"""Screens for the bulk inquiry check and the お知らせ recipient-file filter. Thin.
+
+The result file is handed back inside the result page (a data: link) so that nothing of an
+upload, nor of its answer, is stored on the server."""
+import base64
+
+from django import forms
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from accounts.views import VICTIM_ROLES, screen
+from config.errors import DomainError, ValidationFailed
+
+from .bulk import bulk_input_from_file, bulk_inquiry_check, render_csv
+from .forms import DIRECTIONS
+from .recipient_filter import recipient_filter
+from .rules import INQUIRY
+from .uploads import refuse_oversize
+
+
+class BulkCheckForm(forms.Form):
+    file = forms.FileField(label="宛名番号のファイル（CSV/TXT）",
+                           help_text="1列目が団体内統合宛名番号。見出し行は任意。UTF-8（BOM有無）または Shift_JIS。最大100万件。",
+                           error_messages={"required": "ファイルを選択してください。"})
+    direction = forms.ChoiceField(label="確認する場面", choices=DIRECTIONS, widget=forms.RadioSelect, initial=INQUIRY,
+                                  error_messages={"required": "確認する場面（照会／手入力での提供）を選択してください。"})
+
+
+class RecipientFileForm(forms.Form):
+    file = forms.FileField(label="お知らせ宛先ファイル",
+                           help_text="1列目が団体内統合宛名番号。同じ形式・文字コード・順序で、除外後のファイルを返します。",
+                           error_messages={"required": "ファイルを選択してください。"})
+
+
+def _data_link(content: bytes, media_type: str) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(content).decode()}"
+
+
+def _field_errors(form, exc: DomainError) -> None:
+    if isinstance(exc, ValidationFailed):
+        for key, message in list(exc.errors.items())[:50]:
+            text = message if key == "file" else f"{key.replace('file:', '')}行目：{message}"
+            form.add_error("file" if key.startswith("file") else None, text)
+    else:
+        form.add_error("file" if exc.field in ("file", "atena_nos") else None, exc.message)
+
+
+def _upload_screen(inner, template: str, form_class):
+    """Cap the upload before anything (the CSRF check included) parses the body."""
+    protected = csrf_protect(inner)
+
+    @csrf_exempt
+    def view(request, *args, **kwargs):
+        if request.method == "POST":
+            try:
+                refuse_oversize(request)
+            except DomainError as exc:
+                return render(request, template, {"form": form_class(), "page_error": exc.message}, status=413)
+        return protected(request, *args, **kwargs)
+    return view
+
+
+def _bulk_check(request):
+    form = BulkCheckForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            bulk = bulk_input_from_file(form.cleaned_data["file"])
+            result = bulk_inquiry_check(actor=request.user, bulk=bulk, direction=form.cleaned_data["direction"])
+        except DomainError as exc:
+            _field_errors(form, exc)
+        else:
+            context.update(result=result, duplicates=bulk.report,
+                           download=_data_link(render_csv(result), "text/csv"),
+                           direction_label=dict(DIRECTIONS)[result.direction])
+    return render(request, "flags/bulk_check.html", context, status=400 if form.errors else 200)
+
+
+def _recipient_filter(request):
+    form = RecipientFileForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = recipient_filter(actor=request.user, fileobj=upload)
+        except DomainError as exc:
+            _field_errors(form, exc)
+        else:
+            context.update(result=result, report=result.report, filename=f"filtered-{upload.name}",
+                           download=_data_link(b"".join(result.content), "application/octet-stream"))
+    return render(request, "flags/recipient_filter.html", context, status=400 if form.errors else 200)
+
+bulk_check = _upload_screen(screen(*VICTIM_ROLES, linkage=True)(_bulk_check), "flags/bulk_check.html", BulkCheckForm)
+recipient_file = _upload_screen(screen(*VICTIM_ROLES, linkage=True)(_recipient_filter), "flags/recipient_filter.html",
+                                RecipientFileForm)

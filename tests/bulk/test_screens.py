@@ -1,0 +1,78 @@
+import base64
+import io
+import re
+
+import pytest
+
+from audit.models import AuditEvent
+
+
+@pytest.fixture
+def web(client):
+    def as_(staff):
+        client.force_login(staff)
+        return client
+    return as_
+
+
+def upload(client, url, content: bytes, **data):
+    f = io.BytesIO(content)
+    f.name = "list.csv"
+    return client.post(url, {"file": f, **data})
+
+
+def data_link(html: str) -> bytes:
+    href = re.search(r'href="data:[^;]+;base64,([^"]+)"', html).group(1)
+    return base64.b64decode(href)
+
+
+def test_bulk_check_screen_answers_and_hands_back_a_csv(web, counter, other_counter, register):
+    register(counter, atena_no="610000000000001")
+    client = web(other_counter)
+    page = client.get("/flags/bulk/check/")
+    assert page.status_code == 200 and "照会時確認（一括）" in page.content.decode()
+    resp = upload(client, "/flags/bulk/check/", "610000000000001\n６１００００００００００００２\n".encode("cp932"),
+                  direction="inquiry")
+    html = resp.content.decode()
+    assert resp.status_code == 200 and "2 件を確認しました" in html
+    assert data_link(html) == b"atena_no,nondisclosure_code_required\r\n610000000000001,1\r\n610000000000002,0\r\n"
+    assert AuditEvent.objects.filter(action="inquiry.bulk_check", detail__source="file").exists()
+
+
+def test_bulk_check_screen_shows_line_errors_in_japanese(web, other_counter):
+    resp = upload(web(other_counter), "/flags/bulk/check/", b"610000000000001\n61000\n", direction="inquiry")
+    assert resp.status_code == 400
+    assert "2行目" in resp.content.decode()
+
+
+def test_recipient_filter_screen(web, counter, other_counter, register):
+    register(counter, atena_no="610000000000011")
+    resp = upload(web(other_counter), "/flags/bulk/recipient-filter/", b"610000000000011,a\r\n610000000000012,b\r\n")
+    html = resp.content.decode()
+    assert resp.status_code == 200 and "1</strong> 件を除外しました" in html
+    assert data_link(html) == b"610000000000012,b\r\n"
+
+
+def test_oversize_screen_upload_is_refused(web, other_counter, settings):
+    settings.BULK_MAX_UPLOAD_BYTES = 200
+    resp = upload(web(other_counter), "/flags/bulk/recipient-filter/", b"610000000000012\n" * 100)
+    assert resp.status_code == 413 and "大きすぎます" in resp.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/flags/bulk/check/", "/flags/bulk/recipient-filter/"])
+def test_screens_need_login_and_a_linkage_department(client, web, url, nonlinkage_counter, sysadmin, auditor,
+                                                     counter):
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    for staff in (nonlinkage_counter, sysadmin, auditor):
+        assert web(staff).get(url).status_code == 403
+    assert web(counter).get(url).status_code == 200
+
+
+def test_screen_post_requires_csrf(counter, other_counter):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(other_counter)
+    resp = upload(strict, "/flags/bulk/check/", b"610000000000001\n", direction="inquiry")
+    assert resp.status_code == 403
