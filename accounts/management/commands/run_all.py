@@ -21,7 +21,7 @@ class Command(BaseCommand):
         base = Path(settings.BASE_DIR)
         env = dict(os.environ)
         if not env.get("CELERY_BROKER_URL"):
-            fs = base / "var" / "celery"
+            fs = Path(env.get("CELERY_FS_BROKER_DIR") or base / "var" / "celery")
             for sub in ("queue", "processed"):
                 (fs / sub).mkdir(parents=True, exist_ok=True)
             env["CELERY_BROKER_URL"] = "filesystem://"
