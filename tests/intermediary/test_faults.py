@@ -210,3 +210,17 @@ def test_worker_sigkilled_mid_batch(live_db, tmp_path, settings, celery_test_bro
         assert c["approved"] == 12 and c["reflected"] == 12 and c["lost"] == 0 and c["duplicated"] == 0
     finally:
         env.stop_all()
+
+
+def test_emulator_down_then_back(ws_env, counter, approver, register, capsys):
+    ws_env.fault("down", count=-1)
+    targets = approve_many(2, counter, approver, register)
+    wait_until(lambda: Operation.objects.filter(last_error_code="HTTP503", attempts__gte=2).count() == 4,
+               what="calls refused (and retried) while the server is down")
+    assert not Operation.objects.filter(status=OperationStatus.REFLECTED).exists()
+    assert not ws_env.state(targets[0].atena_no)["NONDISCLOSURE"]
+    ws_env.fault("none")
+    sweep_until_all_reflected(ws_env, targets)
+    c = counts(ws_env, targets)
+    report(capsys, "emulator down, then back", c)
+    assert c["approved"] == 4 and c["reflected"] == 4 and c["lost"] == 0 and c["duplicated"] == 0
