@@ -14,7 +14,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 
 from accounts.access import require_role
 from accounts.models import Role
@@ -53,7 +55,8 @@ def _mark_reflected(ops: list[Operation], now) -> None:
     FlagState shows the server's state and when it got there."""
     ids = [o.pk for o in ops]
     Operation.objects.filter(Q(pk__in=ids) | Q(covered_by__in=ids)).update(
-        status=OperationStatus.REFLECTED, reflected_at=now, sent_at=now, last_error_code="", last_error_message="")
+        status=OperationStatus.REFLECTED, reflected_at=now, sent_at=Coalesce(F("sent_at"), Value(now)),
+        last_error_code="", last_error_message="")
     for action in (OperationAction.SET, OperationAction.RELEASE):
         keys = [(o.unit_type, o.unit_key, o.flag_kind) for o in ops if o.action == action]
         for unit_type, kind in {(k[0], k[2]) for k in keys}:
@@ -85,6 +88,20 @@ def _due_q(now) -> Q:
     return Q(status=OperationStatus.PENDING) | Q(status=OperationStatus.FAILED, next_attempt_at__lte=now)
 
 
+def _superseded(op: Operation) -> bool:
+    """A later approval on the same (unit, flag) decides the net state: an older operation is
+    then covered by it and never sent alone (a late retry must not overwrite newer state)."""
+    newest = (Operation.objects.filter(_unit_q(op), created_at__gt=op.created_at, covered_by__isnull=True)
+              .order_by("-created_at").first())
+    if newest is None:
+        return False
+    Operation.objects.filter(Q(pk=op.pk) | Q(covered_by=op)).update(
+        covered_by=newest, batch=None, record_no=None,
+        status=newest.status if newest.status in (OperationStatus.REFLECTED, OperationStatus.DEAD) else OperationStatus.SENT)
+    _audit("operation_covered", operation_ids=[str(op.pk)], covered_by=str(newest.pk))
+    return True
+
+
 # ---- web service channel ---------------------------------------------------------------
 
 @transaction.atomic
@@ -101,13 +118,7 @@ def operation_claim_for_web_service(*, operation_id, now) -> Operation | None:
     same_unit = Operation.objects.filter(_unit_q(op)).exclude(pk=op.pk)
     if same_unit.filter(status=OperationStatus.CLAIMED).exists():
         return None
-    newest = same_unit.filter(created_at__gt=op.created_at).order_by("-created_at").first()
-    if newest is not None:
-        # A later approval decides the net state; this one is covered by it, never sent alone.
-        covered = Operation.objects.filter(Q(pk=op.pk) | Q(covered_by=op))
-        covered.update(covered_by=newest, status=newest.status if newest.status in (
-            OperationStatus.REFLECTED, OperationStatus.DEAD) else OperationStatus.SENT)
-        _audit("operation_covered", operation_ids=[str(op.pk)], covered_by=str(newest.pk))
+    if _superseded(op):
         return None
     op.status, op.claimed_at, op.channel = OperationStatus.CLAIMED, now, Channel.WEB_SERVICE
     op.attempts += 1
@@ -164,11 +175,15 @@ def batch_open(*, flag_kind: str, window_at: datetime.datetime, now) -> Batch | 
     written, so a crash later resumes the same content instead of inventing new content."""
     existing = Batch.objects.select_for_update().filter(flag_kind=flag_kind, window_at=window_at).first()
     if existing is not None:
-        return existing if existing.status == BatchStatus.BUILDING else None
+        # Written, or being written by a live worker right now: never a second file. A build
+        # abandoned by a dead worker is resumed by the sweeper once its claim is stale.
+        return None
     rows = list(Operation.objects.select_for_update(skip_locked=True).filter(_due_q(now), flag_kind=flag_kind,
                                                                              covered_by__isnull=True)
                 .order_by("created_at").only("id", "unit_type", "unit_key", "flag_kind", "action", "created_at",
                                              "attempts"))
+    # Retries are rare: check each against newer approvals already sent in an earlier file.
+    rows = [o for o in rows if o.attempts == 0 or not _superseded(o)]
     if not rows:
         return None
     # An operation already in flight for the same unit (an earlier, unresulted file) stays
@@ -245,7 +260,10 @@ def batch_mark_published(*, batch_id, count: int, sha256: str, now) -> Batch:
 
 
 def batch_build(*, flag_kind: str, window_at: datetime.datetime) -> Batch | None:
-    batch = batch_open(flag_kind=flag_kind, window_at=window_at, now=clock.now())
+    try:
+        batch = batch_open(flag_kind=flag_kind, window_at=window_at, now=clock.now())
+    except IntegrityError:
+        return None  # a concurrent tick opened this window's batch first; it owns the file
     if batch is None:
         return None
     return batch_publish(batch_id=batch.pk)

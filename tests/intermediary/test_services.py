@@ -129,7 +129,10 @@ def test_crash_between_open_and_publish_resumes_the_same_content(env, approved):
     batch = services.batch_open(flag_kind="NO_AUTO_RESPONSE", window_at=at(24, 10, 5), now=services.clock.now())
     assert batch.status == "building" and batch.record_count == 3
     # the worker "dies" here; a later tick must not build a second file for the window
-    assert services.batch_open(flag_kind="NO_AUTO_RESPONSE", window_at=at(24, 10, 5), now=services.clock.now()) == batch
+    assert services.batch_open(flag_kind="NO_AUTO_RESPONSE", window_at=at(24, 10, 5), now=services.clock.now()) is None
+    assert tasks.xml_batch_tick() == []
+    env.set(at(24, 10, 6))
+    assert services.sweep(now=services.clock.now())["resume_batches"] == []  # not stale yet: maybe still alive
     env.set(at(24, 10, 20))
     todo = services.sweep(now=services.clock.now())
     assert todo["resume_batches"] == [str(batch.pk)]
@@ -290,3 +293,33 @@ def test_info_code_reject_needs_reason_and_other_admin(env, sysadmin, make_staff
     services.info_code_request_reject(actor=other_admin, request_id=req.pk, reason="不要")
     assert InfoCodeChangeRequest.objects.get(pk=req.pk).status == "rejected"
     assert not Operation.objects.exists()
+
+
+def test_late_retry_never_overwrites_a_newer_approval(env, approved, counter, approver, settings):
+    """An older set whose result never came is not re-sent after a newer release went out."""
+    settings.INTERMEDIARY_RESULT_TIMEOUT_SECONDS = 600
+    target = approved()
+    env.emu.store.set_fault("timeout", remaining=1)  # neither applied nor answered
+    env.set(at(24, 10, 4, 30))
+    tasks.xml_batch_tick()
+    env.set(at(24, 10, 5))
+    env.emu.poll_files()
+    tasks.results_ingest()
+    release = flag_services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
+    flag_services.change_request_approve(actor=approver, change_request_id=release.pk)
+    env.set(at(24, 10, 9, 30))
+    tasks.xml_batch_tick()
+    env.set(at(24, 10, 10))
+    env.emu.poll_files()
+    tasks.results_ingest()
+    env.set(at(24, 10, 20))
+    services.sweep(now=services.clock.now())  # the first set is now "no result": failed, due again
+    env.set(at(24, 10, 24, 30))
+    tasks.xml_batch_tick()
+    env.set(at(24, 10, 25))
+    env.emu.poll_files()
+    tasks.results_ingest()
+    old_set, new_release = Operation.objects.filter(unit_key=target.atena_no, flag_kind="NO_AUTO_RESPONSE").order_by(
+        "created_at")
+    assert old_set.covered_by_id == new_release.pk and old_set.status == "reflected"
+    assert env.emu.store.flag("atena", target.atena_no, "NO_AUTO_RESPONSE") is False
