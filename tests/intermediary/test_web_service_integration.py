@@ -38,3 +38,25 @@ def test_approval_reaches_emulator_within_seconds_then_release_turns_flags_off(w
     assert ws_env.get(f"/inquiry?atena_no={target.atena_no}")["auto_answered"] is True
     wait_until(lambda: FlagState.objects.filter(unit_key=target.atena_no, reflected=False).count() == 2,
                what="reflected state released")
+
+
+def test_daily_reconciliation_finds_drift_and_one_click_resend_repairs_it(ws_env, counter, approver, register,
+                                                                          sysadmin):
+    import uuid
+
+    from intermediary import services
+    from intermediary.models import Alert
+
+    target = approve(counter, approver, register)
+    wait_until(lambda: not Operation.objects.exclude(status=OperationStatus.REFLECTED).exists(), what="reflected")
+    # Someone changes the flag at the server behind our back (e.g. by hand at a 接続端末).
+    ws_env.post("/ws/flags", {"record_id": str(uuid.uuid4()), "unit_type": "atena", "unit_key": target.atena_no,
+                              "flag_kind": "NONDISCLOSURE", "action": "release"})
+    from .harness import send_task
+
+    send_task("intermediary.reconcile")
+    alert = wait_until(lambda: Alert.objects.filter(kind="mismatch", unit_key=target.atena_no).first(),
+                       what="mismatch alert")
+    assert (alert.flag_kind, alert.detail) == ("NONDISCLOSURE", {"desired": True, "server": False})
+    services.alert_resend(actor=sysadmin, alert_id=alert.pk)
+    wait_until(lambda: ws_env.state(target.atena_no)["NONDISCLOSURE"], timeout=10, what="flag repaired")
