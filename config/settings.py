@@ -191,6 +191,8 @@ LOGGING = {
 # The real interface specification is not public: everything the adapter sends or expects
 # (channel, header values, windows, directories) is a setting, not a constant.
 INTERMEDIARY_CHANNEL = env("INTERMEDIARY_CHANNEL", default="web_service")  # web_service | xml_batch
+if INTERMEDIARY_CHANNEL not in ("web_service", "xml_batch"):
+    raise ValueError("INTERMEDIARY_CHANNEL must be web_service or xml_batch")
 INTERMEDIARY_WS_URL = env("INTERMEDIARY_WS_URL", default="http://127.0.0.1:8765")
 INTERMEDIARY_WS_TIMEOUT = env.float("INTERMEDIARY_WS_TIMEOUT", default=5.0)
 _INTERMEDIARY_VAR = Path(env("INTERMEDIARY_DATA_DIR", default=str(BASE_DIR / "var" / "intermediary")))
