@@ -39,24 +39,26 @@ _CASES = CaseAssessment._meta.db_table
 
 
 def _protected_rows_sql(one: bool) -> str:
+    """One row per (protecting target, active case) — or (target, NULL) when it has none —
+    then one row per active ①-I abuser. Grouping happens in Python: cheaper than a
+    GROUP BY with string_agg over every target."""
     victim_filter = "AND t.atena_no = %s" if one else ""
     abuser_filter = "AND c.abuser_atena_no = %s" if one else ""
     return f"""
-        SELECT t.atena_no, t.id, t.status,
-               COALESCE(string_agg(c.case_type, ',' ORDER BY c.case_type), '') AS case_types,
-               FALSE AS is_abuser
+        SELECT t.atena_no, t.id, t.status, c.case_type
           FROM {_TARGETS} t
           LEFT JOIN {_CASES} c ON c.target_id = t.id AND c.active
          WHERE t.status IN (%s, %s) {victim_filter}
-         GROUP BY t.id
         UNION ALL
-        SELECT DISTINCT c.abuser_atena_no, NULL::bigint, NULL::text, NULL::text, TRUE
+        SELECT c.abuser_atena_no, NULL::bigint, NULL::text, NULL::text
           FROM {_CASES} c JOIN {_TARGETS} t ON t.id = c.target_id
          WHERE c.case_type = %s AND c.active AND t.status IN (%s, %s) {abuser_filter}
     """
 
 
-def _rows(atena_no: str | None = None):
+def _grouped(atena_no: str | None = None):
+    """(victims, abusers): victims maps target id → (atena_no, status, sorted case types);
+    abusers is the set of abuser atena_nos."""
     statuses = [str(s) for s in PROTECTING_STATUSES]
     if atena_no is None:
         params = [*statuses, str(CaseType.C1_I), *statuses]
@@ -64,28 +66,37 @@ def _rows(atena_no: str | None = None):
         params = [*statuses, atena_no, str(CaseType.C1_I), *statuses, atena_no]
     with connection.cursor() as cur:
         cur.execute(_protected_rows_sql(atena_no is not None), params)
-        return cur.fetchall()
+        rows = cur.fetchall()
+    victims: dict[int, list] = {}
+    abusers: set[str] = set()
+    for number, target_id, status, case_type in rows:
+        if target_id is None:
+            abusers.add(number)
+            continue
+        entry = victims.get(target_id)
+        if entry is None:
+            entry = victims[target_id] = [number, status, []]
+        if case_type is not None:
+            entry[2].append(case_type)
+    return victims, abusers
 
 
-def _row_requires(row, direction: str, policy, memo: dict) -> bool:
-    _, _, status, case_types, is_abuser = row
-    if is_abuser:
-        # A registered abuser under an active ①-I: inquiries and manual provisions (ADR 0003).
-        return True
-    key = (status, case_types, direction)
-    if key not in memo:
-        memo[key] = victim_requires_code(status, case_types.split(",") if case_types else (), direction, policy)
-    return memo[key]
+def _victim_requires(status: str, case_types: list, direction: str, policy, memo: dict) -> bool:
+    key = (status, tuple(sorted(case_types)), direction)
+    answer = memo.get(key)
+    if answer is None:
+        answer = memo[key] = victim_requires_code(status, key[1], direction, policy)
+    return answer
 
 
 def nondisclosure_code_required(atena_no: str, direction: str) -> tuple[bool, int | None]:
-    """(required, victim target id or None) for one atena_no."""
-    policy = settings.FLAG_POLICY
-    required, victim_id, memo = False, None, {}
-    for row in _rows(atena_no):
-        if row[1] is not None:
-            victim_id = row[1]
-        required = required or _row_requires(row, direction, policy, memo)
+    """(required, victim target id or None) for one atena_no. A registered abuser under an
+    active ①-I needs the code for inquiries and manual provisions alike (ADR 0003)."""
+    victims, abusers = _grouped(atena_no)
+    policy, memo = settings.FLAG_POLICY, {}
+    victim_id = next(iter(victims), None)
+    required = bool(abusers) or any(
+        _victim_requires(status, types, direction, policy, memo) for _, status, types in victims.values())
     return required, victim_id
 
 
@@ -102,14 +113,14 @@ class ProtectedSet:
 
 
 def protected_set(directions: Iterable[str] = (rules.INQUIRY, rules.PROVISION)) -> ProtectedSet:
-    policy = settings.FLAG_POLICY
-    rows = _rows()
-    memo: dict = {}
+    victims, abusers = _grouped()
+    policy, memo = settings.FLAG_POLICY, {}
     by_direction = {}
     for direction in directions:
-        by_direction[direction] = frozenset(row[0] for row in rows if _row_requires(row, direction, policy, memo))
-    abusers = sum(1 for row in rows if row[4])
-    return ProtectedSet(by_direction=by_direction, target_count=len(rows) - abusers, abuser_count=abusers)
+        required = {number for number, status, types in victims.values()
+                    if _victim_requires(status, types, direction, policy, memo)}
+        by_direction[direction] = frozenset(required | abusers)
+    return ProtectedSet(by_direction=by_direction, target_count=len(victims), abuser_count=len(abusers))
 
 
 # --- お知らせ 宛先ファイル ---------------------------------------------------------------
@@ -138,12 +149,14 @@ def notice_must_exclude(cases: Iterable) -> bool:
 
 
 def notice_excluded_set() -> frozenset[str]:
-    """atena_nos to remove from お知らせ recipient files, with one query."""
+    """atena_nos to remove from お知らせ recipient files, with one query. The confirmation
+    dates are read as booleans (the rule only asks whether each is confirmed), and the rule
+    is evaluated once per distinct combination of cases rather than once per target."""
     statuses = [str(s) for s in PROTECTING_STATUSES]
     sql = f"""
-        SELECT t.atena_no, c.case_type, c.card_left, c.card_suspension_confirmed_on, c.smartphone_left,
-               c.smartphone_suspension_confirmed_on, c.agent_set, c.agent_release_confirmed_on,
-               c.representation_ended_on
+        SELECT t.atena_no, c.case_type, c.card_left, c.card_suspension_confirmed_on IS NOT NULL,
+               c.smartphone_left, c.smartphone_suspension_confirmed_on IS NOT NULL, c.agent_set,
+               c.agent_release_confirmed_on IS NOT NULL, c.representation_ended_on IS NOT NULL
           FROM {_TARGETS} t
           LEFT JOIN {_CASES} c ON c.target_id = t.id AND c.active
          WHERE t.status IN (%s, %s)
@@ -152,8 +165,19 @@ def notice_excluded_set() -> frozenset[str]:
         cur.execute(sql, statuses)
         rows = cur.fetchall()
     by_target: dict[str, list] = {}
-    for atena_no, *case in rows:
-        bucket = by_target.setdefault(atena_no, [])
-        if case[0] is not None:
-            bucket.append(_NoticeCase(*case))
-    return frozenset(a for a, cases in by_target.items() if notice_must_exclude(cases))
+    for row in rows:
+        bucket = by_target.get(row[0])
+        if bucket is None:
+            bucket = by_target[row[0]] = []
+        if row[1] is not None:
+            bucket.append(row[1:])
+    memo: dict[tuple, bool] = {}
+    excluded = []
+    for atena_no, cases in by_target.items():
+        key = tuple(cases)
+        answer = memo.get(key)
+        if answer is None:
+            answer = memo[key] = notice_must_exclude([_NoticeCase(*c) for c in key])
+        if answer:
+            excluded.append(atena_no)
+    return frozenset(excluded)
