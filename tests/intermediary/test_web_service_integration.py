@@ -1,7 +1,6 @@
 """Web-service channel through a real worker, real Redis, real PostgreSQL and the emulator."""
 import datetime
 
-import pytest
 
 from flags import services as flag_services
 from flags.models import FlagState
