@@ -412,11 +412,16 @@ def operation_retry(*, actor, operation_id) -> Operation:
         raise NotFound()
     if op.status not in (OperationStatus.DEAD, OperationStatus.FAILED):
         raise Conflict("再試行できるのは失敗・要対応の操作のみです。")
-    op.status, op.attempts, op.next_attempt_at, op.covered_by = OperationStatus.PENDING, 0, None, None
-    op.batch, op.record_no = None, None
-    op.save(update_fields=["status", "attempts", "next_attempt_at", "covered_by", "batch", "record_no"])
     Alert.objects.filter(operation=op, resolved_at__isnull=True).update(resolved_at=clock.now(), resolved_by=actor)
     _audit("operation_retry", actor=actor, operation_ids=[str(op.pk)])
+    op.covered_by = None
+    if _superseded(op):
+        # A newer approval already carries the net state: re-sending this one would undo it.
+        op.refresh_from_db()
+        return op
+    op.status, op.attempts, op.next_attempt_at = OperationStatus.PENDING, 0, None
+    op.batch, op.record_no = None, None
+    op.save(update_fields=["status", "attempts", "next_attempt_at", "covered_by", "batch", "record_no"])
     _nudge_after_commit([op.pk])
     return op
 

@@ -323,3 +323,15 @@ def test_late_retry_never_overwrites_a_newer_approval(env, approved, counter, ap
         "created_at")
     assert old_set.covered_by_id == new_release.pk and old_set.status == "reflected"
     assert env.emu.store.flag("atena", target.atena_no, "NO_AUTO_RESPONSE") is False
+
+
+def test_retrying_a_stale_dead_operation_does_not_undo_a_newer_approval(env, approved, counter, approver, sysadmin):
+    target = approved()
+    old = Operation.objects.get(unit_key=target.atena_no, flag_kind="NONDISCLOSURE")
+    Operation.objects.filter(pk=old.pk).update(status="dead", attempts=8)
+    release = flag_services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
+    flag_services.change_request_approve(actor=approver, change_request_id=release.pk)
+    newer = Operation.objects.filter(unit_key=target.atena_no, flag_kind="NONDISCLOSURE").exclude(pk=old.pk).get()
+    Operation.objects.filter(pk=newer.pk).update(status="reflected")
+    op = services.operation_retry(actor=sysadmin, operation_id=old.pk)
+    assert (op.status, op.covered_by_id) == ("reflected", newer.pk)
