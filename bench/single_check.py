@@ -11,17 +11,24 @@ import asyncio
 import json
 import os
 import random
+import resource
 import statistics
 import time
+from pathlib import Path
 
-from checks_common import gunicorn, seed, setup_django
+from checks_common import gunicorn, seed, setup_django, worker_pids
 
 RATE = int(os.environ.get("RATE", 200))
 DURATION = int(os.environ.get("DURATION", 30))
 TARGETS = int(os.environ.get("TARGETS", 100_000))
-WORKERS = int(os.environ.get("WORKERS", 3))
+WORKERS = int(os.environ.get("WORKERS", 4))
 THREADS = int(os.environ.get("THREADS", 1))
 P99_TARGET_MS = 20.0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values, q):
@@ -29,24 +36,56 @@ def pct(values, q):
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-async def one(port, body: bytes, token: str, scheduled: float, latencies, errors):
+class Pool:
+    """Idle keep-alive connections; a request takes one or opens a new one, so the rate stays
+    fixed whatever the server does (open loop)."""
+
+    def __init__(self, port: int):
+        self.port, self.idle = port, []
+
+    async def take(self):
+        while self.idle:
+            reader, writer = self.idle.pop()
+            if not reader.at_eof():
+                return reader, writer
+            writer.close()
+        return await asyncio.open_connection("127.0.0.1", self.port)
+
+    def give(self, conn):
+        self.idle.append(conn)
+
+
+async def one(pool: Pool, body: bytes, token: str, scheduled: float, latencies, errors):
     request = (f"POST /api/v1/inquiry-checks/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token {token}\r\n"
-               f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
-    try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(request)
-        await writer.drain()
-        data = await reader.read()
-        writer.close()
+               f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    for attempt in (1, 2):  # a keep-alive connection the server just closed is retried once, on a new one
+        conn = await pool.take() if attempt == 1 else await asyncio.open_connection("127.0.0.1", pool.port)
+        reader, writer = conn
+        try:
+            writer.write(request)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length")))
+            data = await reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError, StopIteration) as exc:
+            writer.close()
+            if attempt == 2:
+                errors.append(repr(exc))
+            continue
         latencies.append((time.perf_counter() - scheduled) * 1000)
-        if not data.startswith(b"HTTP/1.1 200") or b"nondisclosure_code_required" not in data:
-            errors.append(data[:200])
-    except OSError as exc:
-        errors.append(repr(exc))
+        if not head.startswith(b"HTTP/1.1 200") or b"nondisclosure_code_required" not in data:
+            errors.append(head[:200] + data[:200])
+        if b"connection: close" in head.lower():
+            writer.close()
+        else:
+            pool.give(conn)
+        return
 
 
 async def load(port, token, bodies):
     latencies, errors, tasks = [], [], []
+    pool = Pool(port)
     total = RATE * DURATION
     start = time.perf_counter() + 0.2
     for i in range(total):
@@ -54,7 +93,7 @@ async def load(port, token, bodies):
         delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(port, bodies[i % len(bodies)], token, scheduled, latencies, errors)))
+        tasks.append(asyncio.create_task(one(pool, bodies[i % len(bodies)], token, scheduled, latencies, errors)))
     await asyncio.gather(*tasks)
     achieved = total / (time.perf_counter() - start)
     return latencies, errors, achieved
@@ -76,9 +115,16 @@ def main() -> None:
         nondisclosure_code_required(n, "inquiry")
         raw.append((time.perf_counter() - t0) * 1000)
 
-    with gunicorn(workers=WORKERS, threads=THREADS) as (port, _):
+    with gunicorn(workers=WORKERS, threads=THREADS) as (port, proc):
         asyncio.run(load_warmup(port, ctx["token"], bodies))
+        server_before = sum(cpu_seconds(pid) for pid in worker_pids(proc.pid))
+        own_before = resource.getrusage(resource.RUSAGE_SELF)
+        wall = time.perf_counter()
         latencies, errors, achieved = asyncio.run(load(port, ctx["token"], bodies))
+        wall = time.perf_counter() - wall
+        own_after = resource.getrusage(resource.RUSAGE_SELF)
+        server_cpu = sum(cpu_seconds(pid) for pid in worker_pids(proc.pid)) - server_before
+    generator_cpu = (own_after.ru_utime + own_after.ru_stime) - (own_before.ru_utime + own_before.ru_stime)
 
     p50, p99 = pct(latencies, 50), pct(latencies, 99)
     raw_p50, raw_p99 = pct(raw, 50), pct(raw, 99)
@@ -90,13 +136,18 @@ def main() -> None:
     print(f"  ratio to raw: p50 {p50 / raw_p50:.1f}x, p99 {p99 / raw_p99:.1f}x; "
           f"target p99 <= {P99_TARGET_MS:.0f} ms with 0 errors: "
           f"{'OK' if p99 <= P99_TARGET_MS and not errors else 'MISSED'}")
+    print(f"  CPU during the run: gunicorn workers {server_cpu / wall * 100:.0f} % of one core "
+          f"({server_cpu / max(1, len(latencies)) * 1000:.2f} ms per request), load generator "
+          f"{generator_cpu / wall * 100:.0f} %, machine load average {os.getloadavg()[0]:.2f} "
+          f"({os.cpu_count()} cores; other processes on the machine count too)")
     if errors:
         print("  first error:", errors[0])
 
 
 async def load_warmup(port, token, bodies):
+    pool = Pool(port)
     for i in range(20):
-        await one(port, bodies[i], token, time.perf_counter(), [], [])
+        await one(pool, bodies[i], token, time.perf_counter(), [], [])
 
 
 if __name__ == "__main__":

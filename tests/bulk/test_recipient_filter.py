@@ -120,3 +120,14 @@ def test_missing_file_and_oversize(api, targets, other_counter, settings):
 def test_non_linkage_department_cannot_filter(api, targets, nonlinkage_counter, auditor):
     assert send(api(nonlinkage_counter), b"700000000000009\n").status_code == 403
     assert send(api(auditor), b"700000000000009\n").status_code == 403
+
+
+def test_nothing_of_the_upload_is_kept(api, targets, other_counter, settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    resp = send(api(other_counter), b"700000000000001\n700000000000009\n")
+    assert resp.status_code == 200
+    assert list(tmp_path.iterdir()) == []
+    from audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="recipient_filter.run")
+    assert "700000000000009" not in str(event.detail)
