@@ -24,8 +24,10 @@ def deliver_operation(operation_id: str) -> str:
         if op is None:
             return "skipped"
         if op.status == OperationStatus.FAILED and op.next_attempt_at:
-            # Backoff retry; if this message is lost the sweeper still finds the row.
-            delay = max(0.0, (op.next_attempt_at - clock.now()).total_seconds())
+            # Backoff retry; if this message is lost the sweeper still finds the row. Long
+            # countdowns are left to the sweeper: an ETA beyond Redis's visibility timeout
+            # would be redelivered early anyway.
+            delay = min(600.0, max(0.0, (op.next_attempt_at - clock.now()).total_seconds()))
             deliver_operation.apply_async(args=[operation_id], countdown=delay)
         elif op.status == OperationStatus.REFLECTED:
             for waiting in services.next_in_line(operation=op):
