@@ -50,7 +50,11 @@ class ReviewTaskListApi(APIView):
     permission_classes = [IsVictimStaff]
 
     @extend_schema(operation_id="review_tasks_list", summary="自所属の確認事項（住基連携などから発生）",
-                   responses={200: ReviewTaskSerializer(many=True), **ERROR_RESPONSES})
+                   responses={200: ReviewTaskSerializer(many=True), **ERROR_RESPONSES},
+                   examples=[OpenApiExample("支援措置の終了", response_only=True, value=[{
+                       "id": 5, "target_id": 42, "kind": "jumin_ended",
+                       "kind_display": "住基支援措置が終了：設定継続か解除かの検討", "status": "open",
+                       "created_at": "2025-04-01T00:00:00Z", "closed_at": None}])])
     def get(self, request):
         return Response(ReviewTaskSerializer(review_tasks_for(actor=request.user), many=True).data)
 

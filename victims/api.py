@@ -76,8 +76,24 @@ class TargetCreateApi(APIView):
 class TargetDetailApi(APIView):
     permission_classes = [IsVictimStaff]
 
-    @extend_schema(operation_id="targets_retrieve", summary="設定対象者の詳細（見えない対象者は404）",
-                   responses={200: TargetDetailSerializer, **ERROR_RESPONSES})
+    @extend_schema(
+        operation_id="targets_retrieve",
+        summary="設定対象者の詳細（見えない対象者は404）",
+        description="登録した所属（と閲覧を許可された所属）の職員のみ。閲覧は監査記録されます。",
+        responses={200: TargetDetailSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("詳細", response_only=True, value={
+            "id": 42, "atena_no": "123456789012345", "name": "山田　花子", "name_kana": "ヤマダ　ハナコ",
+            "birth_date": "1990-04-01", "harm_types": ["dv"], "status": "active", "owning_department": "kodomo",
+            "fled": True, "basis": "request",
+            "jumin_support": {"active": True, "start": "2025-04-01", "end": "2026-03-31"},
+            "explanations": {"mynaportal": True, "jumin": False, "card_suspension": True, "agent_release": False},
+            "notes": "", "created_at": "2025-06-01T01:00:00Z",
+            "cases": [{"id": 88, "type": "2-I", "active": True, "abuser_atena_no": "", "abuser_name": "",
+                       "card_left": True, "card_suspension_confirmed_on": None, "smartphone_left": False,
+                       "smartphone_suspension_confirmed_on": None, "agent_set": False,
+                       "agent_release_confirmed_on": None, "legal_representative": "", "end_condition": "",
+                       "representation_ended_on": None}]})],
+    )
     def get(self, request, target_id: int):
         target = target_get_for_user(actor=request.user, target_id=target_id, via="api")
         return Response(TargetDetailSerializer(target).data)

@@ -31,3 +31,14 @@ def test_every_operation_has_the_one_error_shape_and_security(tmp_path):
                 assert ref.endswith("/Error"), (path, method, code)
             assert op.get("security"), (path, method)
             assert {"cookieAuth", "apiToken"} <= {k for s in op["security"] for k in s}, (path, method)
+
+
+def test_every_operation_is_documented_with_an_example(tmp_path):
+    schema = _schema(tmp_path)
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            bodies = list((op.get("requestBody") or {}).get("content", {}).values())
+            bodies += [c for code, r in op["responses"].items() if code.startswith("2")
+                       for c in (r.get("content") or {}).values()]
+            assert any(b.get("examples") for b in bodies), (method, path)
+            assert op.get("summary"), (method, path)
