@@ -58,7 +58,10 @@ def refuse_oversize(request, limit: int | None = None) -> None:
     if length > limit:
         raise _too_large(limit)
     django_request = getattr(request, "_request", request)
-    django_request.upload_handlers = [LimitedUploadHandler(django_request, limit=limit)]
+    try:
+        django_request.upload_handlers = [LimitedUploadHandler(django_request, limit=limit)]
+    except AttributeError:
+        pass  # already parsed upstream; the declared length was checked above, and Django bounds reads by it
 
 
 class StreamingJSONParser(BaseParser):

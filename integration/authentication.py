@@ -22,7 +22,8 @@ class SystemClientAuthentication(authentication.BaseAuthentication):
                   .filter(key_hash=SystemClient.hash_key(raw)).first())
         if client is None or not client.is_usable:
             audit_denied(actor=client.staff if client else None, action="system_client.authenticate",
-                         detail={"client": client.code if client else raw.split(".", 1)[0][:40],
+                         # The code part of "<code>.<secret>" only: never any part of a secret.
+                         detail={"client": client.code if client else (raw.split(".", 1)[0][:40] if "." in raw else ""),
                                  "reason": "revoked" if client else "unknown"})
             raise exceptions.AuthenticationFailed("システム認証情報が無効です。")
         return client.staff, client

@@ -11,13 +11,13 @@ One push is one transaction: every item is validated first, and either all apply
 import datetime
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from accounts.access import require_victim_staff
 from audit.services import audit_record
-from config.errors import DomainError, ValidationFailed
+from config.errors import Conflict, DomainError, ValidationFailed
 from flags.models import ChangeAction, ChangeRequest, ChangeStatus
 from victims.models import PROTECTING_STATUSES, Basis, HarmType, Target, TargetStatus
 from victims.normalize import normalize_atena_no, normalize_kana, normalize_name
@@ -125,7 +125,11 @@ def jumin_support_apply(*, actor, items: list[JuminItem]) -> list[dict]:
         if item.event == "end":
             results.append(_end(actor, item, target, now))
         elif target is None:
-            results.append(_create(actor, item, now))
+            try:
+                with transaction.atomic():
+                    results.append(_create(actor, item, now))
+            except IntegrityError:  # registered concurrently (counter or another push): nothing applied
+                raise Conflict("同じ宛名番号が同時に登録されました。もう一度送信してください。")
         else:
             results.append(_start_or_extend(actor, item, target, now))
     return results
