@@ -14,6 +14,7 @@ def _system_client(request):
 
 class _Denying(BasePermission):
     message = "この操作を行う権限がありません。"
+    audit_action = "api.denied"
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -25,7 +26,7 @@ class _Denying(BasePermission):
         else:
             allowed = self.allows(user)
         if not allowed:
-            audit_denied(actor=user, action="api.denied",
+            audit_denied(actor=user, action=getattr(view, "denied_audit_action", self.audit_action),
                          detail={"view": type(view).__name__, "method": request.method})
         return allowed
 
@@ -41,13 +42,14 @@ class IsVictimStaff(_Denying):
 
 
 class IsCheckCaller(_Denying):
-    """Who may reach the inquiry-time check. The selector itself refuses non-linkage
-    departments (and audits that), so staff of any victim department pass here."""
+    """The inquiry-time checks and the recipient filter: staff of a linkage department only,
+    refused before the body is even validated. The selectors check again (defence in depth)."""
 
     message = "情報連携を行う所属の職員のみ確認できます。"
+    audit_action = "inquiry.check"
 
     def allows(self, user) -> bool:
-        return user.is_victim_staff
+        return user.can_check
 
 
 class SystemClientOnly(_Denying):

@@ -152,6 +152,7 @@ class BulkInquiryCheckApi(_UploadView):
     permission_classes = [IsCheckCaller]
     parser_classes = [StreamingJSONParser, MultiPartParser]
     system_scopes = ("inquiry_check",)
+    denied_audit_action = "inquiry.bulk_check"
 
     @extend_schema(
         operation_id="inquiry_checks_bulk",
@@ -200,6 +201,7 @@ class RecipientFilterApi(_UploadView):
     permission_classes = [IsCheckCaller]
     parser_classes = [MultiPartParser]
     system_scopes = ("recipient_filter",)
+    denied_audit_action = "recipient_filter.run"
 
     @extend_schema(
         operation_id="recipient_filter",

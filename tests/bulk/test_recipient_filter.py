@@ -120,6 +120,7 @@ def test_missing_file_and_oversize(api, targets, other_counter, settings):
 def test_non_linkage_department_cannot_filter(api, targets, nonlinkage_counter, auditor):
     assert send(api(nonlinkage_counter), b"700000000000009\n").status_code == 403
     assert send(api(auditor), b"700000000000009\n").status_code == 403
+    assert AuditEvent.objects.filter(action="recipient_filter.run", outcome="denied").count() == 2
 
 
 def test_nothing_of_the_upload_is_kept(api, targets, other_counter, settings, tmp_path):
