@@ -117,11 +117,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int = 2, threads: int = 1, timeout: int = 120):
+def gunicorn(workers: int = 2, threads: int = 1, timeout: int = 120, worker_class: str | None = None):
     port = free_port()
     env = dict(os.environ, DATABASE_URL=DATABASE_URL, LOG_LEVEL="WARNING")
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi:application", "-b", f"127.0.0.1:{port}",
            "-w", str(workers), "--threads", str(threads), "--timeout", str(timeout), "--log-level", "warning"]
+    if worker_class:
+        cmd += ["-k", worker_class]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     try:
         deadline = time.time() + 30

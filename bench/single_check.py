@@ -21,9 +21,12 @@ from checks_common import gunicorn, seed, setup_django, worker_pids
 RATE = int(os.environ.get("RATE", 200))
 DURATION = int(os.environ.get("DURATION", 30))
 TARGETS = int(os.environ.get("TARGETS", 100_000))
-WORKERS = int(os.environ.get("WORKERS", 4))
+WORKERS = int(os.environ.get("WORKERS", 3))
 THREADS = int(os.environ.get("THREADS", 1))
+WARMUP = int(os.environ.get("WARMUP", 3))
+WORKER_CLASS = os.environ.get("WORKER_CLASS", "gthread")  # keeps connections alive, unlike "sync"
 P99_TARGET_MS = 20.0
+TIMELINE: list = []  # (scheduled time, latency ms): where in the run the slow requests fall
 
 
 def cpu_seconds(pid: int) -> float:
@@ -74,6 +77,7 @@ async def one(pool: Pool, body: bytes, token: str, scheduled: float, latencies, 
                 errors.append(repr(exc))
             continue
         latencies.append((time.perf_counter() - scheduled) * 1000)
+        TIMELINE.append((scheduled, latencies[-1]))
         if not head.startswith(b"HTTP/1.1 200") or b"nondisclosure_code_required" not in data:
             errors.append(head[:200] + data[:200])
         if b"connection: close" in head.lower():
@@ -83,10 +87,10 @@ async def one(pool: Pool, body: bytes, token: str, scheduled: float, latencies, 
         return
 
 
-async def load(port, token, bodies):
+async def load(port, token, bodies, duration=None):
     latencies, errors, tasks = [], [], []
     pool = Pool(port)
-    total = RATE * DURATION
+    total = RATE * (duration or DURATION)
     start = time.perf_counter() + 0.2
     for i in range(total):
         scheduled = start + i / RATE
@@ -115,7 +119,7 @@ def main() -> None:
         nondisclosure_code_required(n, "inquiry")
         raw.append((time.perf_counter() - t0) * 1000)
 
-    with gunicorn(workers=WORKERS, threads=THREADS) as (port, proc):
+    with gunicorn(workers=WORKERS, threads=THREADS, worker_class=WORKER_CLASS) as (port, proc):
         asyncio.run(load_warmup(port, ctx["token"], bodies))
         server_before = sum(cpu_seconds(pid) for pid in worker_pids(proc.pid))
         own_before = resource.getrusage(resource.RUSAGE_SELF)
@@ -129,7 +133,7 @@ def main() -> None:
     p50, p99 = pct(latencies, 50), pct(latencies, 99)
     raw_p50, raw_p99 = pct(raw, 50), pct(raw, 99)
     print(f"raw in-process rule (one SQL statement): p50 {raw_p50:.2f} ms, p99 {raw_p99:.2f} ms over {len(raw)} calls")
-    print(f"API single check at {RATE} req/s for {DURATION} s (gunicorn {WORKERS} workers x {THREADS} threads): "
+    print(f"API single check at {RATE} req/s for {DURATION} s after {WARMUP} s warm-up (gunicorn {WORKER_CLASS}, {WORKERS} workers x {THREADS} threads): "
           f"{len(latencies)} responses, {len(errors)} errors, achieved {achieved:.0f} req/s")
     print(f"  latency p50 {p50:.2f} ms, p90 {pct(latencies, 90):.2f} ms, p99 {p99:.2f} ms, "
           f"max {max(latencies):.2f} ms, mean {statistics.mean(latencies):.2f} ms")
@@ -140,14 +144,24 @@ def main() -> None:
           f"({server_cpu / max(1, len(latencies)) * 1000:.2f} ms per request), load generator "
           f"{generator_cpu / wall * 100:.0f} %, machine load average {os.getloadavg()[0]:.2f} "
           f"({os.cpu_count()} cores; other processes on the machine count too)")
+    if TIMELINE:
+        t0 = min(t for t, _ in TIMELINE)
+        per_second: dict[int, list] = {}
+        for t, ms in TIMELINE:
+            per_second.setdefault(int(t - t0), []).append(ms)
+        slow = sorted(((max(v), k) for k, v in per_second.items()), reverse=True)[:3]
+        calm = [pct(v, 99) for v in per_second.values()]
+        print(f"  per-second p99: median {statistics.median(calm):.1f} ms; slowest seconds: "
+              + ", ".join(f"s{k} max {m:.0f} ms" for m, k in slow))
     if errors:
         print("  first error:", errors[0])
 
 
 async def load_warmup(port, token, bodies):
-    pool = Pool(port)
-    for i in range(20):
-        await one(pool, bodies[i], token, time.perf_counter(), [], [])
+    """WARMUP seconds at the same rate, not measured: every worker imports lazily, opens
+    its database connection and fills its caches on its first requests."""
+    await load(port, token, bodies, duration=WARMUP)
+    TIMELINE.clear()
 
 
 if __name__ == "__main__":
