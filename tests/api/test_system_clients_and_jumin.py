@@ -183,3 +183,21 @@ def test_no_personal_data_in_jumin_audit_events(jumin_key):
     for event in AuditEvent.objects.filter(action__startswith="jumin."):
         text = str(event.detail)
         assert "花子" not in text and "ハナコ" not in text and "1985" not in text
+
+
+def test_system_client_bulk_check_and_filter_scopes(departments, counter, register):
+    register(counter, atena_no="800000000000060")
+    checker = system(issue("bulk-sys", "zeimu", "inquiry_check"))
+    resp = checker.post("/api/v1/inquiry-checks/bulk/",
+                        {"atena_nos": ["800000000000060", "800000000000061"], "direction": "provision"}, format="json")
+    assert resp.status_code == 200
+    assert [r["nondisclosure_code_required"] for r in resp.json()["results"]] == [True, False]
+    upload = io.BytesIO(b"800000000000060\n800000000000061\n")
+    upload.name = "a.csv"
+    assert checker.post("/api/v1/recipient-filter/", {"file": upload}, format="multipart").status_code == 403
+    notices = system(issue("notice-sys", "zeimu", "recipient_filter"))
+    upload.seek(0)
+    resp = notices.post("/api/v1/recipient-filter/", {"file": upload}, format="multipart")
+    assert resp.status_code == 200 and resp.content == b"800000000000061\n"
+    event = AuditEvent.objects.filter(action="recipient_filter.run").latest("id")
+    assert event.actor_username == "system:notice-sys"
