@@ -55,6 +55,9 @@ def recipient_filter(*, actor, fileobj) -> FilterResult:
                     continue
                 if parsed.kind == "malformed":
                     report.add_malformed(line_no, parsed.message)
+                    if line_no == 1 and line.startswith(BOM):
+                        keep(BOM)
+                        first_line_bom_only = True
                     continue
                 raw = parsed.value.encode()
             records += 1

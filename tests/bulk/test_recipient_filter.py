@@ -88,6 +88,12 @@ def test_utf8_bom_and_lf_are_preserved(api, targets, other_counter):
     assert resp["X-Encoding"] == "utf-8-sig" and resp["X-Removed-Count"] == "1"
 
 
+def test_bom_survives_when_the_first_line_is_malformed(api, targets, other_counter):
+    resp = send(api(other_counter), "\ufeff7000\n700000000000009\n".encode("utf-8"))
+    assert resp.content == "\ufeff700000000000009\n".encode("utf-8")
+    assert resp["X-Malformed-Lines"] == "1"
+
+
 def test_bom_survives_when_the_first_line_is_kept(api, targets, other_counter):
     original = "\ufeff700000000000009\n700000000000001".encode("utf-8")
     resp = send(api(other_counter), original)
