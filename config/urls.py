@@ -5,6 +5,7 @@ urlpatterns = [
     path("targets/", include("victims.urls")),
     path("flags/bulk/", include("flags.bulk_urls")),
     path("flags/", include("flags.urls")),
+    path("integration/", include("integration.urls")),
     path("audit/", include("audit.urls")),
     path("intermediary/", include("intermediary.urls")),
     path("api/v1/", include("config.api_urls")),

@@ -201,3 +201,26 @@ def test_system_client_bulk_check_and_filter_scopes(departments, counter, regist
     assert resp.status_code == 200 and resp.content == b"800000000000061\n"
     event = AuditEvent.objects.filter(action="recipient_filter.run").latest("id")
     assert event.actor_username == "system:notice-sys"
+
+
+def test_review_task_screen_lists_and_closes(jumin_key, counter, other_counter, approver, register, client):
+    target, _ = register(counter, atena_no="800000000000070", jumin_support={"active": True, "start": "2024-01-01"})
+    push(system(jumin_key), {"atena_no": "800000000000070", "event": "end", "end": "2025-03-31"})
+    task = ReviewTask.objects.get(target=target)
+    client.force_login(other_counter)
+    assert "未対応の確認事項はありません" in client.get("/integration/review-tasks/").content.decode()
+    assert client.post(f"/integration/review-tasks/{task.pk}/close/").status_code == 404
+    client.force_login(counter)
+    page = client.get("/integration/review-tasks/").content.decode()
+    assert "住基支援措置が終了" in page and f"/targets/{target.pk}/" in page
+    assert client.post(f"/integration/review-tasks/{task.pk}/close/", {"note": "継続"}).status_code == 302
+    task.refresh_from_db()
+    assert task.status == "done" and task.note == "継続"
+
+
+@pytest.mark.parametrize("who", ["sysadmin", "auditor"])
+def test_review_task_screen_is_for_victim_staff_only(client, request, who):
+    anonymous = client.get("/integration/review-tasks/")
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    client.force_login(request.getfixturevalue(who))
+    assert client.get("/integration/review-tasks/").status_code == 403
