@@ -78,6 +78,10 @@ def test_only_the_hash_of_a_system_key_is_stored(checker_key):
     client = SystemClient.objects.get(code="zeimu-batch")
     assert checker_key not in client.key_hash and client.key_hash == SystemClient.hash_key(checker_key)
     assert not client.staff.has_usable_password()
+    out = io.StringIO()
+    call_command("list_system_clients", stdout=out)
+    assert "zeimu-batch" in out.getvalue() and "active" in out.getvalue()
+    assert checker_key.split(".", 1)[1] not in out.getvalue()
 
 
 def test_staff_cannot_push_jumin(api, counter):
