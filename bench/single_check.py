@@ -87,9 +87,9 @@ async def one(pool: Pool, body: bytes, token: str, scheduled: float, latencies, 
         return
 
 
-async def load(port, token, bodies, duration=None):
+async def load(port, token, bodies, duration=None, pool=None):
     latencies, errors, tasks = [], [], []
-    pool = Pool(port)
+    pool = pool or Pool(port)
     total = RATE * (duration or DURATION)
     start = time.perf_counter() + 0.2
     for i in range(total):
@@ -120,14 +120,8 @@ def main() -> None:
         raw.append((time.perf_counter() - t0) * 1000)
 
     with gunicorn(workers=WORKERS, threads=THREADS, worker_class=WORKER_CLASS) as (port, proc):
-        asyncio.run(load_warmup(port, ctx["token"], bodies))
-        server_before = sum(cpu_seconds(pid) for pid in worker_pids(proc.pid))
-        own_before = resource.getrusage(resource.RUSAGE_SELF)
-        wall = time.perf_counter()
-        latencies, errors, achieved = asyncio.run(load(port, ctx["token"], bodies))
-        wall = time.perf_counter() - wall
-        own_after = resource.getrusage(resource.RUSAGE_SELF)
-        server_cpu = sum(cpu_seconds(pid) for pid in worker_pids(proc.pid)) - server_before
+        measured = asyncio.run(warm_then_measure(port, ctx["token"], bodies, worker_pids(proc.pid)))
+    latencies, errors, achieved, wall, server_cpu, own_before, own_after = measured
     generator_cpu = (own_after.ru_utime + own_after.ru_stime) - (own_before.ru_utime + own_before.ru_stime)
 
     p50, p99 = pct(latencies, 50), pct(latencies, 99)
@@ -157,11 +151,21 @@ def main() -> None:
         print("  first error:", errors[0])
 
 
-async def load_warmup(port, token, bodies):
-    """WARMUP seconds at the same rate, not measured: every worker imports lazily, opens
-    its database connection and fills its caches on its first requests."""
-    await load(port, token, bodies, duration=WARMUP)
+async def warm_then_measure(port, token, bodies, pids):
+    """WARMUP seconds at the same rate, not measured (every worker imports lazily, opens its
+    database connection and fills its caches on its first requests), then DURATION seconds
+    measured, on the same event loop and connections."""
+    pool = Pool(port)
+    await load(port, token, bodies, duration=WARMUP, pool=pool)
     TIMELINE.clear()
+    server_before = sum(cpu_seconds(pid) for pid in pids)
+    own_before = resource.getrusage(resource.RUSAGE_SELF)
+    wall = time.perf_counter()
+    latencies, errors, achieved = await load(port, token, bodies, pool=pool)
+    wall = time.perf_counter() - wall
+    own_after = resource.getrusage(resource.RUSAGE_SELF)
+    server_cpu = sum(cpu_seconds(pid) for pid in pids) - server_before
+    return latencies, errors, achieved, wall, server_cpu, own_before, own_after
 
 
 if __name__ == "__main__":
