@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from config.api_permissions import IsVictimStaff, SystemClientOnly
 from config.api_schema import ERROR_RESPONSES
+from flags.uploads import StreamingJSONParser, refuse_oversize
 
 from .jumin import jumin_support_apply, parse_jumin_push
 from .selectors import review_tasks_for
@@ -19,7 +20,13 @@ from .services import review_task_close
 
 class JuminSupportPushApi(APIView):
     permission_classes = [SystemClientOnly]
+    parser_classes = [StreamingJSONParser]  # 10,000 items exceed Django's 2.5 MB form-body cap
     system_scopes = ("jumin_push",)
+    max_body_bytes = 16 * 1024 * 1024
+
+    def initial(self, request, *args, **kwargs):
+        refuse_oversize(request, self.max_body_bytes)
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="jumin_support_measures_push",

@@ -122,7 +122,9 @@ def jumin_support_apply(*, actor, items: list[JuminItem]) -> list[dict]:
     results = []
     for item in items:
         target = by_atena.get(item.atena_no)
-        if item.event == "end":
+        if item.event == "end" and target is None:
+            results.append({"atena_no": item.atena_no, "event": "end", "result": "no_target"})
+        elif item.event == "end":
             results.append(_end(actor, item, target, now))
         elif target is None:
             try:
@@ -132,6 +134,11 @@ def jumin_support_apply(*, actor, items: list[JuminItem]) -> list[dict]:
                 raise Conflict("同じ宛名番号が同時に登録されました。もう一度送信してください。")
         else:
             results.append(_start_or_extend(actor, item, target, now))
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["result"]] = counts.get(r["result"], 0) + 1
+    # One event for the push as a whole (counts only); each changed target has its own event above.
+    audit_record(actor=actor, action="jumin.push", detail={"items": len(items), "results": counts})
     return results
 
 
@@ -188,10 +195,7 @@ def _start_or_extend(actor, item: JuminItem, target: Target, now) -> dict:
     return {"atena_no": item.atena_no, "event": item.event, "result": result}
 
 
-def _end(actor, item: JuminItem, target: Target | None, now) -> dict:
-    if target is None:
-        audit_record(actor=actor, action="jumin.support_end", detail={"event": "end", "result": "no_target"})
-        return {"atena_no": item.atena_no, "event": "end", "result": "no_target"}
+def _end(actor, item: JuminItem, target: Target, now) -> dict:
     target.jumin_support_active = False
     target.jumin_support_end = item.end
     target.save(update_fields=["jumin_support_active", "jumin_support_end", "updated_at"])

@@ -228,3 +228,18 @@ def test_review_task_screen_is_for_victim_staff_only(client, request, who):
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
     client.force_login(request.getfixturevalue(who))
     assert client.get("/integration/review-tasks/").status_code == 403
+
+
+def test_a_full_size_push_is_accepted_and_an_oversize_one_refused_as_json(jumin_key, monkeypatch):
+    from integration.api import JuminSupportPushApi
+
+    measures = [{"atena_no": f"{810000000000000 + i}", "event": "end", "end": "2025-03-31",
+                 "note": "x" * 900} for i in range(3_000)]  # > 2.5 MB of JSON
+    resp = push(system(jumin_key), *measures)
+    assert resp.status_code == 200, resp.content[:300]
+    assert len(resp.json()["results"]) == 3_000
+    event = AuditEvent.objects.filter(action="jumin.push").latest("id")
+    assert event.detail == {"items": 3000, "results": {"no_target": 3000}}
+    monkeypatch.setattr(JuminSupportPushApi, "max_body_bytes", 1000)
+    resp = push(system(jumin_key), *measures[:10])
+    assert resp.status_code == 413 and set(resp.json()) == {"detail", "errors"}
