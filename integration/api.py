@@ -4,7 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_permissions import IsVictimStaff, SystemClientOnly
-from config.api_schema import ERROR_RESPONSES
+from config.api_schema import ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
 from flags.uploads import StreamingJSONParser, refuse_oversize
 
 from .jumin import jumin_support_apply, parse_jumin_push
@@ -37,7 +37,7 @@ class JuminSupportPushApi(APIView):
             "システムクライアント（scope: jumin_push）のみ呼び出せます。全件検証のうえ、全件適用か全件不適用です。"
         ),
         request=JuminPushRequestSerializer,
-        responses={200: JuminPushResponseSerializer, **ERROR_RESPONSES},
+        responses={200: JuminPushResponseSerializer, **UPLOAD_ERROR_RESPONSES},
         examples=[
             OpenApiExample("開始・終了", request_only=True, value={"measures": [
                 {"atena_no": "123456789012345", "event": "start", "start": "2025-04-01", "end": "2026-03-31",
