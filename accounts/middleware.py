@@ -1,7 +1,11 @@
 import time
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
 
 
 class NoStoreMiddleware:
@@ -56,3 +60,35 @@ class SessionTimeoutMiddleware:
             else:
                 request.session["last_seen_at"] = now
         return self.get_response(request)
+
+
+class TwoFactorRequiredMiddleware:
+    """A password alone opens nothing: until the session is OTP-verified, every page sends the
+    user to enrolment or verification, and session-authenticated API calls get 403.
+
+    Must sit after django_otp's OTPMiddleware (which adds user.is_verified)."""
+
+    EXEMPT = {"accounts:otp_enrol", "accounts:otp_verify", "accounts:logout", "accounts:login"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and not request.path.startswith(settings.STATIC_URL):
+            match = _resolve(request.path_info)
+            if match is None or match.view_name not in self.EXEMPT:
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": "2段階認証が完了していません。", "errors": {}}, status=403)
+                from .two_factor import confirmed_device
+
+                target = "accounts:otp_verify" if confirmed_device(user) else "accounts:otp_enrol"
+                return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
+        return self.get_response(request)
+
+
+def _resolve(path):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import two_factor_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("2fa/enrol/", two_factor_views.enrol, name="otp_enrol"),
+    path("2fa/verify/", two_factor_views.verify, name="otp_verify"),
+    path("2fa/reset/", two_factor_views.reset, name="otp_reset"),
 ]

@@ -3,9 +3,12 @@ import itertools
 
 import pytest
 from django.db import connection
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, Staff
 from accounts.services import department_create, staff_create
 from victims.intake import parse_intake
 from victims.services import target_register
@@ -14,26 +17,48 @@ PASSWORD = "test-pass-123456"
 _atena_seq = itertools.count(1)
 
 
+class VerifiedClient(Client):
+    """A test client whose logins have also passed the second factor (a confirmed TOTP
+    device), as a staff member's would. The second factor itself is tested in
+    tests/test_two_factor.py with a plain Client."""
+
+    def _verify(self, user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
+            TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        self._verify(user)
+
+    def login(self, **credentials):
+        ok = super().login(**credentials)
+        if ok:
+            self._verify(Staff.objects.get(username=credentials["username"]))
+        return ok
+
+
+@pytest.fixture
+def client():
+    return VerifiedClient()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
-def live_db(_close_connection_after_flush, transactional_db):
+def live_db(transactional_db):
     """A transactional database for tests that need real commits (threads, subprocesses,
     live server). The audit log refuses TRUNCATE, so the flush that empties the database
     after the test runs with triggers off (session_replication_role, superuser only);
-    the connection is then closed so no later test inherits that setting."""
+    Django closes the connection after its flush, so no later test inherits that setting."""
     yield
     with connection.cursor() as cur:
         cur.execute("SET session_replication_role = replica")
-
-
-@pytest.fixture
-def _close_connection_after_flush():
-    yield
-    connection.close()
 
 
 def new_atena() -> str:

@@ -1,0 +1,67 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from config.errors import DomainError, NotFound
+
+from . import two_factor
+from .models import Role
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrol(request):
+    if two_factor.confirmed_device(request.user) is not None:
+        return redirect("accounts:otp_verify")
+    error = None
+    if request.method == "POST":
+        try:
+            two_factor.totp_confirm_enrolment(request=request, token=request.POST.get("token", ""))
+            messages.success(request, "2段階認証を登録しました。")
+            return redirect("accounts:home")
+        except DomainError as exc:
+            error = exc.message
+    device = two_factor.enrolment_device(user=request.user)
+    return render(request, "accounts/otp_enrol.html", {
+        "qr": two_factor.enrolment_qr_data_uri(device), "manual_key": two_factor.manual_key(device), "error": error,
+    }, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    if two_factor.confirmed_device(request.user) is None:
+        return redirect("accounts:otp_enrol")
+    error = None
+    if request.method == "POST":
+        try:
+            two_factor.totp_verify(request=request, token=request.POST.get("token", ""))
+            return redirect(request.GET.get("next") if _safe_next(request) else "accounts:home")
+        except DomainError as exc:
+            error = exc.message
+    return render(request, "accounts/otp_verify.html", {"error": error}, status=400 if error else 200)
+
+
+def _safe_next(request) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    nxt = request.GET.get("next")
+    return bool(nxt) and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reset(request):
+    if not request.user.has_role(Role.SYSADMIN):
+        raise PermissionDenied
+    error = None
+    if request.method == "POST":
+        try:
+            two_factor.totp_reset(actor=request.user, username=request.POST.get("username", "").strip())
+            messages.success(request, "2段階認証をリセットしました。次回ログイン時に再登録が必要です。")
+            return redirect("accounts:otp_reset")
+        except (DomainError, NotFound) as exc:
+            error = exc.message
+    return render(request, "accounts/otp_reset.html", {"error": error}, status=400 if error else 200)
