@@ -17,17 +17,22 @@ PASSWORD = "test-pass-123456"
 _atena_seq = itertools.count(1)
 
 
+def verify_second_factor(client, user) -> None:
+    """Mark `client`'s session as having passed TOTP for `user` (any Client or APIClient)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
+        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 class VerifiedClient(Client):
     """A test client whose logins have also passed the second factor (a confirmed TOTP
     device), as a staff member's would. The second factor itself is tested in
     tests/test_two_factor.py with a plain Client."""
 
     def _verify(self, user):
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
-            TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        session = self.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+        verify_second_factor(self, user)
 
     def force_login(self, user, backend=None):
         super().force_login(user, backend)

@@ -141,17 +141,24 @@ def test_no_credentials_is_401_everywhere(api):
 def test_session_auth_works(client, counter):
     from rest_framework.test import APIClient
 
+    from tests.conftest import verify_second_factor
+
     session = APIClient()
     session.force_login(counter)  # a real session cookie; the password flow is tested with the login screen
+    verify_second_factor(session, counter)
     assert create(session).status_code == 201
 
 
 def test_session_auth_enforces_csrf(counter):
     from rest_framework.test import APIClient
 
+    from tests.conftest import verify_second_factor
+
     session = APIClient(enforce_csrf_checks=True)
     session.force_login(counter)  # a real session cookie; the password flow is tested with the login screen
+    verify_second_factor(session, counter)
     resp = create(session)
+    assert "CSRF" in resp.json()["detail"]
     assert resp.status_code == 403
     assert set(resp.json()) == {"detail", "errors"}
 

@@ -74,5 +74,7 @@ def test_screen_post_requires_csrf(counter, other_counter):
 
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(other_counter)
+    from tests.conftest import verify_second_factor
+    verify_second_factor(strict, other_counter)
     resp = upload(strict, "/flags/bulk/check/", b"610000000000001\n", direction="inquiry")
     assert resp.status_code == 403

@@ -66,11 +66,11 @@ def test_home_and_nav_per_role(login, counter, approver, sysadmin, auditor):
     assert "承認待ち" in approver_home and "0件" in approver_home
 
     sysadmin_home = login(sysadmin).get("/").content.decode()
-    assert "同期状況の監視画面は準備中です" in sysadmin_home
+    assert "自治体中間サーバー連携の同期状況" in sysadmin_home and "/audit/" not in sysadmin_home
     assert "設定対象者の登録" not in sysadmin_home and "照会時確認" not in sysadmin_home
 
     auditor_home = login(auditor).get("/").content.decode()
-    assert "監査ログの検索・検証画面は準備中です" in auditor_home
+    assert "/audit/" in auditor_home and "同期状況" not in auditor_home
     assert "設定対象者の登録" not in auditor_home
 
 
