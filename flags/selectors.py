@@ -1,11 +1,10 @@
-from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts.access import require_linkage_staff, require_role
 from accounts.models import Role
 from audit.services import audit_denied, audit_record
 from config.errors import Forbidden
-from victims.models import PROTECTING_STATUSES, CaseAssessment, CaseType, Target, TargetStatus
+from victims.models import Target
 
 from . import protection, rules
 from .models import ChangeRequest, ChangeStatus, FlagState, Notice, UnitType

@@ -1,5 +1,4 @@
 """TOTP two-factor login: enrolment, verification, throttling, admin-only audited recovery."""
-import pytest
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP

@@ -2,7 +2,6 @@
 fails this test until it is added to ACCESS (deny by default)."""
 import io
 
-import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 

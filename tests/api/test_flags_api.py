@@ -1,7 +1,6 @@
-import pytest
 
 from audit.models import AuditEvent
-from flags.models import ChangeRequest, ChangeStatus, FlagState
+from flags.models import ChangeRequest, ChangeStatus
 from intermediary.models import Operation
 from tests.conftest import intake_payload
 from victims.models import Target, TargetStatus
@@ -117,7 +116,7 @@ def test_release_with_unknown_case_id_is_400(api, counter, approver):
 
 
 def test_inquiry_check_pending_protects_and_never_says_why(api, counter, other_counter):
-    body = register(api(counter), atena_no="400000000000001")
+    register(api(counter), atena_no="400000000000001")
     resp = check(api(other_counter), "400000000000001")
     assert resp.status_code == 200
     assert resp.json() == {"nondisclosure_code_required": True}
@@ -140,7 +139,7 @@ def test_provision_vs_inquiry_direction(api, counter, approver, other_counter, s
     # ①-I with the local policy "both flags for every victim": the victim carries the
     # 不開示該当フラグ, so a manual provision needs 不開示 but an inquiry about her does not.
     settings.FLAG_POLICY = {"both_flags_for_every_victim": True, "code_on_victim_for_case_1_1": False}
-    body = _active_target(api, counter, approver, atena_no="400000000000021",
+    _active_target(api, counter, approver, atena_no="400000000000021",
                           cases=[{"type": "1-I", "abuser_atena_no": "400000000000022"}])
     client = api(other_counter)
     assert check(client, "400000000000021", "inquiry").json()["nondisclosure_code_required"] is False

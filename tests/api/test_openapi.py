@@ -1,6 +1,5 @@
 import yaml
 from django.core.management import call_command
-from django.urls import get_resolver
 
 
 def _schema(tmp_path) -> dict:

@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from audit.models import AuditEvent
-from flags.models import ChangeRequest, ChangeStatus
+from flags.models import ChangeRequest
 from intermediary.models import Operation
-from tests.conftest import PASSWORD, intake_payload
+from tests.conftest import intake_payload
 from victims.models import Target, TargetStatus
 
 

@@ -2,7 +2,7 @@ import pytest
 
 from config.errors import Conflict, DomainError, Forbidden, NotFound
 from flags import selectors, services
-from flags.models import ChangeRequest, ChangeStatus, FlagState
+from flags.models import ChangeStatus, FlagState
 from intermediary.models import Operation
 from victims.models import TargetStatus
 

@@ -210,7 +210,7 @@ def test_stuck_claim_is_redriven_by_the_sweeper(env, approved, settings):
     op = Operation.objects.get(unit_key=target.atena_no, flag_kind="NONDISCLOSURE")
     services.operation_claim_for_web_service(operation_id=op.pk, now=services.clock.now())
     env.set(at(24, 10, 4))
-    todo = services.sweep(now=services.clock.now())
+    services.sweep(now=services.clock.now())
     op.refresh_from_db()
     assert op.status == "failed" and op.last_error_code == "STUCK"
     env.set(at(24, 10, 10))
