@@ -1,8 +1,9 @@
 """Walks the whole URLconf: every route, screen or API, refuses an anonymous caller.
 
 A new URL is covered automatically; the only public routes are listed below and a
-route added there must be justified in review. Role and department checks per route
-are in tests/web/test_url_coverage.py and the API access table."""
+route added there must be justified in review. Role, department and object-state checks
+per route are in the authorization matrix (docs/security/authz_matrix.csv, read by
+tests/security/test_authz_matrix.py)."""
 import re
 import uuid
 
