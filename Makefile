@@ -41,3 +41,8 @@ bench-single-check: venv
 
 bench-recipient-filter: venv
 	$(BIN)/python bench/recipient_filter.py
+
+# Benchmark of the audit log: concurrent appends vs plain inserts, and verifying 1,000,000 events.
+.PHONY: bench-audit
+bench-audit: venv
+	$(BIN)/python bench/audit_log.py

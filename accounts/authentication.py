@@ -1,6 +1,7 @@
+from django.db import connection
 from rest_framework import authentication, exceptions
 
-from .models import ApiToken
+from .models import ApiToken, Department, Staff
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -14,15 +15,43 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("トークンの形式が正しくありません。")
-        raw = header[1].decode(errors="ignore")
-        token = (
-            ApiToken.objects.select_related("staff", "staff__department")
-            .filter(key_hash=ApiToken.hash_key(raw), revoked_at__isnull=True)
-            .first()
-        )
-        if token is None or not token.staff.is_active:
+        found = active_token_staff(ApiToken.hash_key(header[1].decode(errors="ignore")))
+        if found is None:
             raise exceptions.AuthenticationFailed("トークンが無効です。")
-        return token.staff, token
+        return found
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def _columns(model, alias: str) -> list[str]:
+    return [f'{alias}."{f.column}"' for f in model._meta.concrete_fields]
+
+
+_STAFF_FIELDS = [f.attname for f in Staff._meta.concrete_fields]
+_DEPT_FIELDS = [f.attname for f in Department._meta.concrete_fields]
+# Every API call authenticates, so this is one hand-written statement instead of an ORM
+# query compiled per request (about 0.5 ms of CPU each time, measured by bench-single-check).
+# Revocation and deactivation still take effect on the next request: nothing is cached.
+_TOKEN_SQL = (
+    f"SELECT t.id, {', '.join(_columns(Staff, 's'))}, {', '.join(_columns(Department, 'd'))} "
+    f'FROM "{ApiToken._meta.db_table}" t JOIN "{Staff._meta.db_table}" s ON s.id = t.staff_id '
+    f'LEFT JOIN "{Department._meta.db_table}" d ON d.id = s.department_id '
+    "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND s.is_active"
+)
+
+
+def active_token_staff(key_hash: str) -> tuple[Staff, ApiToken] | None:
+    with connection.cursor() as cur:
+        cur.execute(_TOKEN_SQL, [key_hash])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    staff_values = row[1:1 + len(_STAFF_FIELDS)]
+    dept_values = row[1 + len(_STAFF_FIELDS):]
+    staff = Staff.from_db(connection.alias, _STAFF_FIELDS, staff_values)
+    department = Department.from_db(connection.alias, _DEPT_FIELDS, dept_values) if dept_values[0] is not None else None
+    staff._state.fields_cache["department"] = department
+    token = ApiToken.from_db(connection.alias, ["id", "staff_id", "key_hash"], [row[0], staff.pk, key_hash])
+    token._state.fields_cache["staff"] = staff
+    return staff, token

@@ -61,3 +61,14 @@ class VerificationRun(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+
+class ChainHead(models.Model):
+    """The last event's id and hash, in one row. Appenders update this row first, so its row
+    lock orders them and each new event links to the one committed just before it. Not a
+    source of truth: verification reads the events, and a wrong head only makes the next
+    append fail (duplicate id) or break the chain where verification sees it."""
+
+    last_id = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)  # the hash before last_hash (RETURNING sees new values only)

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import ApiToken
+from accounts.services import api_token_issue
 from audit.models import AuditEvent
 from flags.models import ChangeRequest
 from intermediary.models import Operation
@@ -167,3 +168,20 @@ def test_unknown_api_path_is_a_json_404(api, counter):
     resp = api(counter).get("/api/v1/targets/abc/")
     assert resp.status_code == 404
     assert resp.json() == {"detail": "対象が見つかりません。", "errors": {}}
+
+
+def test_token_of_deactivated_staff_is_rejected_at_once(counter):
+    """The token lookup is hand-written SQL (no cache): deactivation counts on the next call,
+    and the staff it returns carries its department, as the ORM's would."""
+    from rest_framework.test import APIClient
+
+    from accounts.authentication import active_token_staff
+
+    token = api_token_issue(actor=None, staff=counter)
+    staff, _ = active_token_staff(ApiToken.hash_key(token))
+    assert (staff.pk, staff.department.code, staff.role) == (counter.pk, counter.department.code, counter.role)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert create(client).status_code == 201
+    type(counter).objects.filter(pk=counter.pk).update(is_active=False)
+    assert create(client).status_code == 401
