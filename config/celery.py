@@ -19,12 +19,15 @@ def _beat_schedule():
     from django.conf import settings
 
     hh, mm = settings.INTERMEDIARY_RECONCILE_AT.split(":")
+    ah, am = settings.AUDIT_ANCHOR_AT.split(":")
     return {
         "intermediary-xml-batch-tick": {"task": "intermediary.xml_batch_tick", "schedule": 15.0},
         "intermediary-results-ingest": {"task": "intermediary.results_ingest", "schedule": 15.0},
         "intermediary-sweep": {"task": "intermediary.sweep", "schedule": settings.INTERMEDIARY_SWEEP_SECONDS},
         # Daily, in Japan time (CELERY_TIMEZONE).
         "intermediary-reconcile": {"task": "intermediary.reconcile", "schedule": crontab(hour=int(hh), minute=int(mm))},
+        # The auditors' daily anchor of the chain head, after verifying the chain.
+        "audit-daily-anchor": {"task": "audit.daily_anchor_and_verify", "schedule": crontab(hour=int(ah), minute=int(am))},
     }
 
 

@@ -23,6 +23,8 @@ FLAG_POLICY = {
 }
 
 # Auditors' anomaly views (issue 4): thresholds are the municipality's to tune.
+# Daily anchor of the audit chain (Japan time), run by the single beat.
+AUDIT_ANCHOR_AT = env("AUDIT_ANCHOR_AT", default="03:30")
 AUDIT_ANOMALY = {
     "night_start_hour": env.int("AUDIT_NIGHT_START_HOUR", default=22),
     "night_end_hour": env.int("AUDIT_NIGHT_END_HOUR", default=6),
