@@ -10,3 +10,6 @@ urlpatterns = [
     path("intermediary/", include("intermediary.urls")),
     path("api/v1/", include("config.api_urls")),
 ]
+
+# Screens get the 404 page; anything under /api/ the API's one JSON error shape.
+handler404 = "config.api_errors.not_found"

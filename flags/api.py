@@ -170,6 +170,8 @@ class BulkInquiryCheckApi(_UploadView):
                    (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR,
                                                       description="atena_no,nondisclosure_code_required（1/0）の CSV"),
                    **UPLOAD_ERROR_RESPONSES},
+        parameters=[OpenApiParameter("Accept", str, OpenApiParameter.HEADER, required=False,
+                                     enum=["application/json", "text/csv"])],
         examples=[
             OpenApiExample("JSON", request_only=True, media_type="application/json", value={
                 "atena_nos": ["123456789012345", "１２３４５６７８９０１２３４６"], "direction": "inquiry"}),

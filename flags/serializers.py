@@ -1,4 +1,6 @@
 """API shapes for change requests, releases and the inquiry-time check."""
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .rules import INQUIRY, PROVISION, RELEASE_REASONS
@@ -40,13 +42,19 @@ class InquiryCheckResultSerializer(serializers.Serializer):
 
 
 class BulkCheckJsonRequestSerializer(serializers.Serializer):
-    atena_nos = serializers.ListField(child=serializers.CharField(), max_length=1_000_000,
+    atena_nos = serializers.ListField(child=serializers.CharField(), min_length=1, max_length=1_000_000,
                                       help_text="団体内統合宛名番号（文字列、全角可）。最大1,000,000件")
     direction = serializers.ChoiceField(choices=DIRECTIONS)
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file part of a multipart upload: binary in the schema (drf-spectacular would say `uri`,
+    the shape of a stored file in a response, which no upload client can send)."""
+
+
 class BulkCheckUploadRequestSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="CSV/TXT。1列目が宛名番号、見出し行は任意。UTF-8（BOM有無）または Shift_JIS/CP932")
+    file = UploadField(help_text="CSV/TXT。1列目が宛名番号、見出し行は任意。UTF-8（BOM有無）または Shift_JIS/CP932")
     direction = serializers.ChoiceField(choices=DIRECTIONS)
 
 
@@ -69,7 +77,7 @@ class BulkCheckResultSerializer(serializers.Serializer):
 
 
 class RecipientFilterRequestSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="お知らせ宛先ファイル（1列目が宛名番号。UTF-8〔BOM有無〕または Shift_JIS/CP932）")
+    file = UploadField(help_text="お知らせ宛先ファイル（1列目が宛名番号。UTF-8〔BOM有無〕または Shift_JIS/CP932）")
 
 
 class MalformedLineSerializer(serializers.Serializer):

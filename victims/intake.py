@@ -49,6 +49,8 @@ def _bool(value) -> bool:
 
 
 def _date(value, field_name: str, errors: dict, label: str, required: bool = True):
+    if field_name in errors:  # already refused (wrong type)
+        return None
     if value in (None, ""):
         if required:
             errors[field_name] = f"{label}を入力してください。"
@@ -70,16 +72,34 @@ def _capture(errors: dict, fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except DomainError as exc:
-        errors[exc.field or "non_field"] = exc.message
+        errors.setdefault(exc.field or "non_field", exc.message)
         return None
+
+
+def _scalar(payload: dict, key: str, errors: dict, prefix: str = ""):
+    """A value that must be one text/number/boolean: an object or array is refused (its repr
+    would otherwise slip through str() into a name or a number)."""
+    value = payload.get(key)
+    if isinstance(value, (dict, list, tuple)):
+        errors[prefix + key] = "値の形式が正しくありません（文字列で指定してください）。"
+        return None
+    return value
+
+
+def _mapping(payload: dict, key: str, errors: dict) -> dict:
+    value = payload.get(key) or {}
+    if not isinstance(value, dict):
+        errors[key] = "値の形式が正しくありません（オブジェクトで指定してください）。"
+        return {}
+    return value
 
 
 def parse_intake(payload: dict, *, today: datetime.date) -> IntakeData:
     errors: dict[str, str] = {}
-    atena_no = _capture(errors, normalize_atena_no, payload.get("atena_no"))
-    name = _capture(errors, normalize_name, payload.get("name"))
-    kana = _capture(errors, normalize_kana, payload.get("name_kana"))
-    birth = _date(payload.get("birth_date"), "birth_date", errors, "生年月日")
+    atena_no = _capture(errors, normalize_atena_no, _scalar(payload, "atena_no", errors))
+    name = _capture(errors, normalize_name, _scalar(payload, "name", errors))
+    kana = _capture(errors, normalize_kana, _scalar(payload, "name_kana", errors))
+    birth = _date(_scalar(payload, "birth_date", errors), "birth_date", errors, "生年月日")
     if birth and birth > today:
         errors["birth_date"] = "生年月日が未来の日付です。"
 
@@ -88,26 +108,31 @@ def parse_intake(payload: dict, *, today: datetime.date) -> IntakeData:
         harm_types = [harm_types]
     if not harm_types:
         errors["harm_types"] = "被害の種類（ア）を1つ以上選択してください。"
-    elif any(h not in HarmType.values for h in harm_types):
+    elif not isinstance(harm_types, (list, tuple)) or any(
+            not isinstance(h, str) or h not in HarmType.values for h in harm_types):
         errors["harm_types"] = "被害の種類に不明な値があります。"
+        harm_types = []
 
     fled = _bool(payload.get("fled"))
     if not fled:
         errors["fled"] = "イ 加害者から避難していることが確認できない場合は設定対象者になりません。"
-    basis = payload.get("basis")
+    basis = _scalar(payload, "basis", errors)
     if basis not in Basis.values:
         errors["basis"] = "ウ 設定の根拠（本人の申出／職権）を選択してください。"
 
-    support = payload.get("jumin_support") or {}
+    support = _mapping(payload, "jumin_support", errors)
     support_active = _bool(support.get("active"))
-    support_start = _date(support.get("start"), "jumin_support.start", errors, "支援措置の開始日", required=support_active)
-    support_end = _date(support.get("end"), "jumin_support.end", errors, "支援措置の終了日", required=False)
+    support_start = _date(_scalar(support, "start", errors, "jumin_support."), "jumin_support.start", errors,
+                          "支援措置の開始日", required=support_active)
+    support_end = _date(_scalar(support, "end", errors, "jumin_support."), "jumin_support.end", errors,
+                        "支援措置の終了日", required=False)
     if support_start and support_end and support_end < support_start:
         errors["jumin_support.end"] = "支援措置の終了日が開始日より前です。"
 
     cases = _parse_cases(payload.get("cases"), atena_no, birth, today, errors)
-    explanations = {k: _bool((payload.get("explanations") or {}).get(k)) for k in EXPLANATIONS}
-    notes = str(payload.get("notes") or "")
+    given_explanations = _mapping(payload, "explanations", errors)
+    explanations = {k: _bool(given_explanations.get(k)) for k in EXPLANATIONS}
+    notes = str(_scalar(payload, "notes", errors) or "")
     if len(notes) > 2000:
         errors["notes"] = "備考は2000文字以内で入力してください。"
     if errors:
@@ -136,7 +161,8 @@ def _parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
             continue
         case = CaseInput(case_type=case_type)
         if case_type == CaseType.C1_I:
-            abuser = _capture(errors, normalize_atena_no, item.get("abuser_atena_no"), f"{prefix}.abuser_atena_no")
+            abuser = _capture(errors, normalize_atena_no, _scalar(item, "abuser_atena_no", errors, f"{prefix}."),
+                              f"{prefix}.abuser_atena_no")
             if abuser and abuser == victim_atena:
                 errors[f"{prefix}.abuser_atena_no"] = "加害者の宛名番号が被害者本人と同じです。"
             elif abuser in seen_abusers:
@@ -144,7 +170,7 @@ def _parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
             if abuser:
                 seen_abusers.add(abuser)
                 case.abuser_atena_no = abuser
-            case.abuser_name = str(item.get("abuser_name") or "")[:100]
+            case.abuser_name = str(_scalar(item, "abuser_name", errors, f"{prefix}.") or "")[:100]
         elif case_type == CaseType.C2_I:
             case.card_left = _bool(item.get("card_left"))
             case.smartphone_left = _bool(item.get("smartphone_left"))
@@ -158,7 +184,7 @@ def _parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
             elif rep == LegalRepresentative.PARENT and birth and _age_on(birth, today) >= 18:
                 errors[f"{prefix}.legal_representative"] = "本人が18歳以上のため、親権者は法定代理人ではありません。"
             case.legal_representative = rep or ""
-            case.end_condition = str(item.get("end_condition") or "")[:200]
+            case.end_condition = str(_scalar(item, "end_condition", errors, f"{prefix}.") or "")[:200]
         cases.append(case)
     types = [c.case_type for c in cases]
     for single in (CaseType.C2_I, CaseType.C2_II):

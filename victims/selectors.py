@@ -33,11 +33,17 @@ def _visible_or_denied(actor, target_id: int, action: str, queryset: QuerySet[Ta
     return target
 
 
+_BIGINT = 2 ** 63
+
+
 def _int_or_none(value) -> int | None:
+    """The id as the database can hold it; anything else names no object (and must not reach
+    the audit row's bigint column, where it would fail the request)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -_BIGINT <= number < _BIGINT else None
 
 
 def target_get_for_user(*, actor, target_id, via: str = "screen") -> Target:

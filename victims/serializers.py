@@ -38,7 +38,7 @@ class TargetCreateRequestSerializer(serializers.Serializer):
     name = serializers.CharField()
     name_kana = serializers.CharField()
     birth_date = serializers.DateField()
-    harm_types = serializers.ListField(child=serializers.ChoiceField(choices=HarmType.values))
+    harm_types = serializers.ListField(child=serializers.ChoiceField(choices=HarmType.values), min_length=1)
     fled = serializers.BooleanField()
     basis = serializers.ChoiceField(choices=Basis.values)
     jumin_support = JuminSupportSerializer(required=False)

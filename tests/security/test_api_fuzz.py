@@ -1,0 +1,306 @@
+"""Schemathesis against the OpenAPI schema drf-spectacular generates, in-process (WSGI) on
+real PostgreSQL data: every documented operation, valid and invalid inputs.
+
+Checks on every response: no 5xx; the status code is documented for the operation; the
+content type is one the operation documents for that status; the body matches the
+documented schema (errors in the one Error shape); documented response headers conform.
+
+Each operation is called by a caller that may use it (a counter's API token, the head's
+token for approve/reject, system clients for the checks and the 住基 push). Valid inputs
+are sometimes steered onto real data (ids of existing objects, atena numbers of registered
+people, readable CSV uploads), so the fuzzer reaches the services and not only 404/400.
+Every example runs in a savepoint that is rolled back, so each sees the same data (a
+change request approved by one example is still pending for the next).
+
+Deterministic (derandomized, no example database), capped so the whole run stays well
+under a minute on a small machine; the counts are printed (see them with `-s`).
+"""
+import io
+import json
+import logging
+import time
+from collections import Counter, defaultdict
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from rest_framework.test import APIClient
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.transport.serialization import Binary
+
+from accounts.services import api_token_issue
+from flags.services import change_request_approve
+from integration.models import ReviewTask
+from victims.models import CaseAssessment, Target
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance, response_headers_conformance]
+
+# Examples per operation and generation mode (positive: valid by the schema, with the
+# schema's own examples mixed in; negative: invalid by the schema).
+EXAMPLES = {GenerationMode.POSITIVE: 50, GenerationMode.NEGATIVE: 25}
+
+STAFF_OPS = {"targets_create", "targets_retrieve", "targets_flags", "cases_confirmations_create",
+             "targets_release_requests_create", "review_tasks_list", "review_tasks_close"}
+APPROVER_OPS = {"change_requests_approve", "change_requests_reject"}
+CHECK_OPS = {"inquiry_checks_create", "inquiry_checks_bulk", "recipient_filter"}
+JUMIN_OPS = {"jumin_support_measures_push"}
+
+
+def _openapi_schema(tmp_path) -> dict:
+    out = tmp_path / "schema.json"
+    call_command("spectacular", "--format", "openapi-json", "--file", str(out))
+    return json.loads(out.read_text())
+
+
+def _system_key(code, department, *scopes) -> str:
+    out = io.StringIO()
+    args = ["create_system_client", "--code", code, "--name", f"{code} system", "--department", department]
+    for scope in scopes:
+        args += ["--scope", scope]
+    call_command(*args, stdout=out)
+    return out.getvalue().split()[-1]
+
+
+@pytest.fixture
+def world(counter, approver, register):
+    """Real objects for the ids the fuzzer draws, and a credential for every caller."""
+    jumin_key = _system_key("juki", "kodomo", "jumin_push")
+    check_key = _system_key("zeimu-batch", "zeimu", "inquiry_check", "recipient_filter")
+    pending = [register(counter)[1] for _ in range(2)]
+    _, pending_1i = register(counter, cases=[{"type": "1-I", "abuser_atena_no": "200000000000001"},
+                                             {"type": "2-I", "card_left": True}])
+    # Approved (active) targets, for release requests and case confirmations.
+    for overrides in ({}, {"cases": [{"type": "2-I", "card_left": True, "agent_set": True}]},
+                      {"cases": [{"type": "1-I", "abuser_atena_no": "200000000000002"}]},
+                      {"birth_date": "2012-05-05", "cases": [{"type": "2-II", "legal_representative": "parent",
+                                                             "end_condition": "18歳到達"}]}):
+        _, request = register(counter, **overrides)
+        change_request_approve(actor=approver, change_request_id=request.pk)
+    jumin = APIClient()
+    jumin.credentials(HTTP_AUTHORIZATION=f"System {jumin_key}")
+    resp = jumin.post("/api/v1/jumin-support-measures/", {"measures": [
+        {"atena_no": "800000000000001", "event": "start", "start": "2025-04-01", "end": "2026-03-31",
+         "name": "住基　花子", "name_kana": "ジュウキ　ハナコ", "birth_date": "1985-05-05"}]}, format="json")
+    assert resp.status_code == 200, resp.content
+    targets = list(Target.objects.values_list("pk", flat=True))
+    real = {
+        "target_id": targets,
+        "change_request_id": [r.pk for r in pending + [pending_1i]],
+        "case_id": list(CaseAssessment.objects.values_list("pk", flat=True)),
+        "task_id": list(ReviewTask.objects.values_list("pk", flat=True)),
+        "atena_no": list(Target.objects.values_list("atena_no", flat=True)) + ["200000000000001", "200000000000002"],
+    }
+    assert all(real.values()), real
+    auth = {
+        **{op: f"Token {api_token_issue(actor=None, staff=counter)}" for op in STAFF_OPS},
+        **{op: f"Token {api_token_issue(actor=None, staff=approver)}" for op in APPROVER_OPS},
+        **{op: f"System {check_key}" for op in CHECK_OPS},
+        **{op: f"System {jumin_key}" for op in JUMIN_OPS},
+    }
+    return real, auth
+
+
+@pytest.fixture
+def wsgi_app(world):
+    """Django's own WSGI handler. Its request signals would close the test's database
+    connection (which sits inside the test transaction), so they are off while it runs, as
+    Django's test client does (set up after `world`, whose test client turns them back on)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield WSGIHandler()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def quiet_request_log():
+    """4xx answers are what the fuzzer asks for; 5xx are still logged (ERROR) and fail a check."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
+
+
+def _atena_numbers(real):
+    known = st.sampled_from(real["atena_no"])
+    full_width = known.map(lambda n: n.translate(str.maketrans("0123456789", "０１２３４５６７８９")))
+    return st.one_of(known, full_width, st.from_regex(r"\A[0-9]{15}\Z"))
+
+
+def _csv_upload(real):
+    """A readable 宛先ファイル / bulk-check file: real and unknown numbers, a header, junk lines,
+    other columns, in every accepted encoding and line ending."""
+    line = st.one_of(_atena_numbers(real), st.text(max_size=20).filter(lambda s: "\n" not in s and "\r" not in s))
+    rows = st.lists(st.tuples(line, st.sampled_from(["", ",1", ",山田　花子,東京都"])), max_size=15)
+
+    def encode(parts):
+        header, body, newline, encoding = parts
+        text = newline.join(([header] if header else []) + [a + rest for a, rest in body])
+        return Binary(text.encode(encoding, errors="replace"))
+
+    return st.tuples(st.sampled_from(["", "宛名番号,区分"]), rows, st.sampled_from(["\n", "\r\n"]),
+                     st.sampled_from(["utf-8", "utf-8-sig", "cp932"])).map(encode)
+
+
+def _steer(case, data, real) -> None:
+    """Sometimes replace generated values with real ones (ids, atena numbers, a text file)."""
+    maybe = lambda strategy: data.draw(st.one_of(st.none(), strategy))  # noqa: E731
+    for name in case.path_parameters or {}:
+        if (value := maybe(st.sampled_from(real[name]))) is not None:
+            case.path_parameters[name] = value
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    if "atena_no" in body and (value := maybe(_atena_numbers(real))) is not None:
+        body["atena_no"] = value
+    if isinstance(body.get("atena_nos"), list) and (value := maybe(st.lists(_atena_numbers(real)))) is not None:
+        body["atena_nos"] = value
+    release_cases = body.get("cases") if case.operation.definition.raw["operationId"] == \
+        "targets_release_requests_create" else None
+    if isinstance(release_cases, list) and (value := maybe(st.lists(st.sampled_from(real["case_id"]),
+                                                                    max_size=3))) is not None:
+        body["cases"] = value
+    for item in body.get("measures") or []:
+        if isinstance(item, dict) and (value := maybe(_atena_numbers(real))) is not None:
+            item["atena_no"] = value
+    if "file" in body and (value := maybe(_csv_upload(real))) is not None:
+        body["file"] = value
+
+
+def _has_inputs(operation) -> bool:
+    """Anything the negative mode could make invalid (credentials are ours, not the fuzzer's)."""
+    return bool(operation.body) or any(
+        "x-original-security-type" not in p.definition for p in operation.iter_parameters())
+
+
+def _fuzz_operation(operation, *, app, authorization, real, mode, count: Counter, statuses) -> None:
+    strategy = operation.as_strategy(generation_mode=mode)
+    if mode is GenerationMode.POSITIVE:
+        strategy = st.one_of(strategy, *operation.schema.get_strategies_from_examples(operation))
+
+    @settings(max_examples=EXAMPLES[mode], derandomize=True, database=None, deadline=None,
+              phases=[Phase.explicit, Phase.generate, Phase.shrink],
+              suppress_health_check=list(HealthCheck))
+    @given(case=strategy, data=st.data())
+    def run(case, data):
+        if mode is GenerationMode.POSITIVE:
+            _steer(case, data, real)
+        count[operation.label] += 1
+        with transaction.atomic():
+            try:
+                response = case.call_and_validate(app=app, headers={"Authorization": authorization}, checks=CHECKS)
+                media = (response.headers.get("content-type") or [""])[0].split(";")[0]
+                key = str(response.status_code) + ("" if media == "application/json" else f" {media}")
+                statuses[operation.label][key] += 1
+            finally:
+                transaction.set_rollback(True)
+
+    run()
+
+
+@pytest.mark.django_db
+def test_every_operation_survives_fuzzing_and_answers_as_documented(tmp_path, world, wsgi_app, quiet_request_log):
+    real, auth = world
+    schema = schemathesis.openapi.from_dict(_openapi_schema(tmp_path))
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert {op.definition.raw["operationId"] for op in operations} == set(auth)
+    count: Counter = Counter()
+    statuses: dict[str, Counter] = defaultdict(Counter)
+    failures = {}
+    started = time.monotonic()
+    for operation in operations:
+        authorization = auth[operation.definition.raw["operationId"]]
+        for mode in EXAMPLES:
+            if mode is GenerationMode.NEGATIVE and not _has_inputs(operation):
+                continue  # nothing to make invalid (no parameters, no body)
+            try:
+                _fuzz_operation(operation, app=wsgi_app, authorization=authorization, real=real, mode=mode,
+                                count=count, statuses=statuses)
+            except (Exception, BaseExceptionGroup) as exc:  # every operation runs; failures reported together
+                failures[f"{operation.label} [{mode.value}]"] = exc
+    elapsed = time.monotonic() - started
+    for label, n in sorted(count.items()):
+        codes = " ".join(f"{code}×{k}" for code, k in sorted(statuses[label].items()))
+        print(f"schemathesis: {n:4d} examples  {label}  ({codes})")
+    print(f"schemathesis: {sum(count.values())} examples over {len(operations)} operations in {elapsed:.1f} s")
+    assert not failures, "\n\n".join(f"=== {label}\n{exc}" for label, exc in failures.items())
+    assert set(count) == {op.label for op in operations}
+
+
+# --- What the fuzzer found, pinned as plain examples --------------------------------------
+
+
+@pytest.fixture
+def counter_api(counter):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(actor=None, staff=counter)}")
+    return client
+
+
+def _assert_error_shape(resp, status):
+    assert resp.status_code == status and resp["Content-Type"] == "application/json", resp.content
+    body = resp.json()
+    assert set(body) == {"detail", "errors"}
+    assert all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in body["errors"].values()), body
+    return body
+
+
+def test_nested_validation_errors_are_flattened_into_the_one_error_shape(counter_api, counter, register):
+    target, _ = register(counter)
+    resp = counter_api.post(f"/api/v1/targets/{target.pk}/release-requests/",
+                            {"reason": "wish", "cases": ["x", 3]}, format="json")
+    assert set(_assert_error_shape(resp, 400)["errors"]) == {"cases[0]"}
+
+
+def test_intake_of_the_wrong_json_types_is_a_400_not_a_500(counter_api):
+    from tests.conftest import intake_payload
+
+    payload = intake_payload(harm_types=1.5, jumin_support=[1], explanations="yes", name={"a": 1},
+                             cases=[{"type": "1-I", "abuser_atena_no": "200000000000009", "abuser_name": ["x"]}])
+    errors = _assert_error_shape(counter_api.post("/api/v1/targets/", payload, format="json"), 400)["errors"]
+    assert {"harm_types", "jumin_support", "explanations", "name", "cases[0].abuser_name"} <= set(errors)
+    assert not Target.objects.exists()
+
+
+def test_an_id_beyond_the_database_range_is_a_404_and_still_audited(counter_api):
+    from audit.models import AuditEvent
+
+    for path in ("/api/v1/targets/99999999999999999999999/", "/api/v1/targets/99999999999999999999999/flags/"):
+        _assert_error_shape(counter_api.get(path), 404)
+    resp = counter_api.post("/api/v1/targets/99999999999999999999999/release-requests/", {"reason": "wish"},
+                            format="json")
+    _assert_error_shape(resp, 404)
+    assert AuditEvent.objects.filter(action="target.read", outcome="denied", target_id=None).exists()
+
+
+def test_an_api_path_with_a_newline_is_a_json_404(counter_api):
+    _assert_error_shape(counter_api.get("/api/v1/targets/%0A/"), 404)
+    _assert_error_shape(counter_api.post("/api/v1/change-requests/%0A%C2%9E/approve", {}, format="json"), 404)
+
+
+def test_uploads_are_documented_as_files_and_the_csv_answer_as_negotiable(tmp_path):
+    schema = _openapi_schema(tmp_path)
+    components = schema["components"]["schemas"]
+    for name in ("BulkCheckUploadRequest", "RecipientFilterRequest"):
+        assert components[name]["properties"]["file"] == {**components[name]["properties"]["file"],
+                                                          "type": "string", "format": "binary"}
+    bulk = schema["paths"]["/api/v1/inquiry-checks/bulk/"]["post"]
+    assert {"application/json", "text/csv"} <= set(bulk["responses"]["200"]["content"])
+    accept = next(p for p in bulk["parameters"] if p["name"] == "Accept")
+    assert set(accept["schema"]["enum"]) == {"application/json", "text/csv"}
