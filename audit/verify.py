@@ -1,4 +1,5 @@
 import json
+from contextlib import closing
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -23,22 +24,25 @@ def verify_chain(batch_size: int = 10_000) -> VerifyResult:
     prev_hash = chain.GENESIS
     expected_id = 1
     anchors_checked = 0
-    for row in _rows_in_id_order(batch_size):
-        bad = None
-        if row["id"] != expected_id:
-            bad = f"id {expected_id} が欠落しています（削除または並べ替え）"
-        elif row["prev_hash"] != prev_hash:
-            bad = "直前のイベントとの連結が一致しません"
-        elif chain.link(prev_hash, row) != row["hash"]:
-            bad = "内容がハッシュと一致しません（改ざん）"
-        elif row["id"] in anchors:
-            if anchors[row["id"]].head_hash != row["hash"]:
-                bad = f"アンカー#{anchors[row['id']].pk} のハッシュと一致しません（チェーンの書換え）"
-            anchors_checked += 1
-        if bad:
-            return VerifyResult(False, expected_id - 1, row["id"], bad, anchors_checked)
-        prev_hash = row["hash"]
-        expected_id += 1
+    # closing(): a verification that stops at the first bad event ends the reading
+    # transaction at once, before the caller writes its result.
+    with closing(_rows_in_id_order(batch_size)) as rows:
+        for row in rows:
+            bad = None
+            if row["id"] != expected_id:
+                bad = f"id {expected_id} が欠落しています（削除または並べ替え）"
+            elif row["prev_hash"] != prev_hash:
+                bad = "直前のイベントとの連結が一致しません"
+            elif chain.link(prev_hash, row) != row["hash"]:
+                bad = "内容がハッシュと一致しません（改ざん）"
+            elif row["id"] in anchors:
+                if anchors[row["id"]].head_hash != row["hash"]:
+                    bad = f"アンカー#{anchors[row['id']].pk} のハッシュと一致しません（チェーンの書換え）"
+                anchors_checked += 1
+            if bad:
+                return VerifyResult(False, expected_id - 1, row["id"], bad, anchors_checked)
+            prev_hash = row["hash"]
+            expected_id += 1
     checked = expected_id - 1
     beyond = [a for a in anchors.values() if a.head_event_id > checked]
     if beyond:
