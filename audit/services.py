@@ -1,4 +1,6 @@
-from django.db import connection, transaction
+from contextlib import nullcontext
+
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import chain, context
@@ -29,15 +31,21 @@ INSERT INTO "{_EVENTS}" (id, {_COLUMN_LIST}, prev_hash, hash)
 SELECT head.last_id, {_PLACEHOLDERS}, head.prev_hash, head.last_hash FROM head
 RETURNING id, prev_hash, hash
 """
-# The head row is missing only after a flush of the tables (tests) or a manual deletion:
-# rebuild it from the events themselves, then append.
-_HEAD_INIT_SQL = f"""
+# Re-reads the head from the events. Needed when the head row is missing (a flush of the
+# tables in tests) or behind the events (something appended without it: an old version of
+# the application still running during an upgrade, or a manual insert) — then the append
+# fails on the duplicate id and is retried once after this, with the head row locked first so
+# the re-read sees every committed event.
+_HEAD_LOCK_SQL = f'SELECT last_id FROM "{_HEAD}" WHERE id = 1 FOR UPDATE'
+_HEAD_SYNC_SQL = f"""
 INSERT INTO "{_HEAD}" (id, last_id, last_hash, prev_hash)
 SELECT 1, COALESCE(MAX(e.id), 0),
        COALESCE((SELECT hash FROM "{_EVENTS}" ORDER BY id DESC LIMIT 1), %s),
        COALESCE((SELECT prev_hash FROM "{_EVENTS}" ORDER BY id DESC LIMIT 1), %s)
 FROM "{_EVENTS}" e
-ON CONFLICT (id) DO NOTHING
+ON CONFLICT (id) DO UPDATE SET last_id = EXCLUDED.last_id, last_hash = EXCLUDED.last_hash,
+                               prev_hash = EXCLUDED.prev_hash
+RETURNING last_id
 """
 
 
@@ -78,14 +86,29 @@ def audit_record(*, actor, action: str, target_id: int | None = None, outcome: s
 def _append_postgresql(values: dict) -> tuple[int, str, str]:
     params = [*chain.canonical_parts(values)]
     params += [field.get_db_prep_save(values[field.name], connection) for field in _DATA_FIELDS]
-    with connection.cursor() as cur:
-        cur.execute(_APPEND_SQL, params)
-        row = cur.fetchone()
-        if row is None:
-            cur.execute(_HEAD_INIT_SQL, [chain.GENESIS, chain.GENESIS])
-            cur.execute(_APPEND_SQL, params)
-            row = cur.fetchone()
+    try:
+        # Inside a transaction the first try gets a savepoint, so its failure can be retried;
+        # outside one (the inquiry check) a failed statement just rolls itself back.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            row = _execute(_APPEND_SQL, params)
+        if row is not None:
+            return row
+    except IntegrityError:  # duplicate id: the head is behind the events
+        pass
+    with transaction.atomic():
+        head_was = _execute(_HEAD_LOCK_SQL)
+        head_now = _execute(_HEAD_SYNC_SQL, [chain.GENESIS, chain.GENESIS])
+        row = _execute(_APPEND_SQL, params)
+    if head_was is not None:  # not a missing row (a flush) but a head someone went around
+        audit_record(actor=None, action="audit.chain_head_resynced",
+                     detail={"head_id_was": head_was[0], "head_id_found": head_now[0], "event_id": row[0]})
     return row
+
+
+def _execute(sql: str, params=()):
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()
 
 
 def audit_denied(*, actor, action: str, target_id: int | None = None, detail: dict | None = None) -> AuditEvent:

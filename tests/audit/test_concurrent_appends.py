@@ -58,3 +58,41 @@ def test_a_missing_head_row_is_rebuilt_from_the_events(db):
     event = audit_record(actor=None, action="test.after_rebuild")
     assert event.id == 4
     assert verify_chain().ok
+
+
+def _append_around_the_head():
+    """What an old version of the application (or a manual insert) does: a correctly chained
+    event written without moving the head row."""
+    from django.utils import timezone
+
+    from audit import chain
+
+    last = AuditEvent.objects.order_by("-id").first()
+    values = {"id": last.id + 1, "occurred_at": timezone.now(), "actor_id": None, "actor_username": "old-version",
+              "department_code": "", "role": "", "action": "test.around", "target_id": None, "outcome": "allowed",
+              "request_id": "", "ip": "", "channel": "cli", "detail": {}}
+    AuditEvent.objects.create(prev_hash=last.hash, hash=chain.link(last.hash, values), **values)
+
+
+def test_an_append_that_went_around_the_head_is_absorbed_and_recorded(db):
+    for i in range(3):
+        audit_record(actor=None, action="test.event", detail={"i": i})
+    _append_around_the_head()  # event 4, head still says 3
+    with transaction.atomic():  # inside a transaction too (the approval flows append so)
+        event = audit_record(actor=None, action="test.after")
+        assert event.id == 5
+    resync = AuditEvent.objects.get(action="audit.chain_head_resynced")
+    assert resync.detail == {"head_id_was": 3, "head_id_found": 4, "event_id": 5} and resync.id == 6
+    result = verify_chain()
+    assert result.ok and result.checked == 6, result.reason
+    assert ChainHead.objects.get().last_id == 6
+
+
+def test_outside_a_transaction_too(live_db):
+    """The inquiry check appends in autocommit mode: the failed first try rolls itself back."""
+    audit_record(actor=None, action="test.event")
+    _append_around_the_head()
+    assert not connection.in_atomic_block
+    assert audit_record(actor=None, action="test.after").id == 3
+    assert AuditEvent.objects.filter(action="audit.chain_head_resynced").count() == 1
+    assert verify_chain().ok
