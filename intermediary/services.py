@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db import IntegrityError
-from django.db.models import F, Q, Value
+from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Coalesce
 
 from accounts.access import require_role
@@ -57,12 +57,26 @@ def _mark_reflected(ops: list[Operation], now) -> None:
     Operation.objects.filter(Q(pk__in=ids) | Q(covered_by__in=ids)).update(
         status=OperationStatus.REFLECTED, reflected_at=now, sent_at=Coalesce(F("sent_at"), Value(now)),
         last_error_code="", last_error_message="")
+    ops = _not_overtaken(ops, ids)
     for action in (OperationAction.SET, OperationAction.RELEASE):
         keys = [(o.unit_type, o.unit_key, o.flag_kind) for o in ops if o.action == action]
         for unit_type, kind in {(k[0], k[2]) for k in keys}:
             FlagState.objects.filter(unit_type=unit_type, flag_kind=kind,
                                      unit_key__in=[k[1] for k in keys if k[0] == unit_type and k[2] == kind]).update(
                 reflected=(action == OperationAction.SET), reflected_at=now)
+
+
+def _not_overtaken(ops: list[Operation], ids: list) -> list[Operation]:
+    """The operations whose result may set FlagState's reflected side: not those for which a
+    newer operation on the same unit and flag is already reflected. The server applies in
+    window order, so a result read late (files read out of order) is an older state."""
+    newest: dict[tuple, datetime.datetime] = {}
+    rows = (Operation.objects.filter(status=OperationStatus.REFLECTED, unit_key__in={o.unit_key for o in ops})
+            .exclude(pk__in=ids).values("unit_type", "unit_key", "flag_kind").annotate(latest=Max("created_at")))
+    for row in rows:
+        newest[(row["unit_type"], row["unit_key"], row["flag_kind"])] = row["latest"]
+    return [o for o in ops if newest.get((o.unit_type, o.unit_key, o.flag_kind)) is None
+            or newest[(o.unit_type, o.unit_key, o.flag_kind)] < o.created_at]
 
 
 def _mark_failed(op: Operation, *, code: str, message: str, now) -> Operation:

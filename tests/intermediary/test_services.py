@@ -335,3 +335,34 @@ def test_retrying_a_stale_dead_operation_does_not_undo_a_newer_approval(env, app
     Operation.objects.filter(pk=newer.pk).update(status="reflected")
     op = services.operation_retry(actor=sysadmin, operation_id=old.pk)
     assert (op.status, op.covered_by_id) == ("reflected", newer.pk)
+
+
+def test_result_files_read_out_of_order_leave_the_newest_state(env, approved, counter, approver, tmp_path):
+    """The server applies files in window order; if their results are read the other way round
+    (a delayed transfer), the older result must not overwrite the reflected state."""
+    target = approved()
+    env.set(at(24, 10, 4, 30))
+    tasks.xml_batch_tick()
+    env.set(at(24, 10, 5))
+    env.emu.poll_files()  # set applied; its result waits in inbound
+    release = flag_services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
+    flag_services.change_request_approve(actor=approver, change_request_id=release.pk)
+    env.set(at(24, 10, 9, 30))
+    tasks.xml_batch_tick()
+    inbound = tmp_path / "inbound"
+    older = set(inbound.iterdir())
+    env.set(at(24, 10, 10))
+    env.emu.poll_files()  # release applied
+    held = tmp_path / "held"
+    held.mkdir()
+    for path in older:  # the older result arrives late
+        path.rename(held / path.name)
+    tasks.results_ingest()
+    for path in held.iterdir():
+        path.rename(inbound / path.name)
+    tasks.results_ingest()
+    assert Operation.objects.filter(unit_key=target.atena_no, flag_kind="NO_AUTO_RESPONSE").exclude(
+        status=OperationStatus.REFLECTED).count() == 0
+    state = FlagState.objects.get(unit_key=target.atena_no, flag_kind="NO_AUTO_RESPONSE")
+    assert env.emu.store.flag("atena", target.atena_no, "NO_AUTO_RESPONSE") is False
+    assert (state.desired, state.reflected) == (False, False)
