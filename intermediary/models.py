@@ -139,3 +139,36 @@ class InfoCodeChangeRequest(models.Model):
                 name="infocode_request_decider_is_not_requester",
             ),
         ]
+
+
+class CorrectionStatus(models.TextChoices):
+    OPEN = "open", "未完了"
+    DONE = "done", "完了"
+
+
+class RecordCorrection(models.Model):
+    """不開示 追記 of earlier 情報提供等記録 (DOMAIN.md §3): a person found to be a target after
+    a linkage already happened needs the existing records corrected (record-change reason +
+    non-disclosure). That is a system admin's operation at the intermediate server; the
+    product tracks it, from the owning department's request until a system admin records
+    it done with the server's reference. System admins see the atena_no, never the name."""
+
+    target = models.ForeignKey("victims.Target", on_delete=models.PROTECT, related_name="record_corrections")
+    atena_no = models.CharField(max_length=15)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.OPEN,
+                              db_index=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    reference = models.CharField("処理番号等", max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["target"], condition=Q(status="open"),
+                                    name="record_correction_one_open_per_target"),
+            models.CheckConstraint(condition=Q(status="open") | (Q(done_by__isnull=False) & ~Q(reference="")),
+                                   name="record_correction_done_has_who_and_reference"),
+        ]

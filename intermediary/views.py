@@ -11,7 +11,7 @@ from accounts.models import Role
 from accounts.views import screen
 from config.errors import DomainError, Forbidden, NotFound
 
-from . import selectors, services
+from . import corrections, selectors, services
 from .models import AlertKind, OperationAction
 from flags.models import FlagKind
 
@@ -38,6 +38,7 @@ def _act(request, fn, ok_message: str):
 @screen(Role.SYSADMIN)
 def monitor(request):
     context = selectors.monitor_overview(actor=request.user)
+    context["corrections"] = corrections.corrections_open(actor=request.user)
     context.update(flag_kinds=FlagKind.choices, actions=OperationAction.choices, mismatch=AlertKind.MISMATCH)
     return render(request, "intermediary/monitor.html", context)
 
@@ -89,3 +90,11 @@ def info_code_request_approve(request, pk):
 def info_code_request_reject(request, pk):
     return _act(request, lambda: services.info_code_request_reject(
         actor=request.user, request_id=pk, reason=request.POST.get("reason", "")), "却下しました。")
+
+
+@require_POST
+@screen(Role.SYSADMIN)
+def correction_complete(request, pk):
+    return _act(request, lambda: corrections.correction_complete(
+        actor=request.user, correction_id=pk, reference=request.POST.get("reference", "")),
+        "不開示追記を完了として記録しました。依頼した所属の画面に表示されます。")

@@ -8,11 +8,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.views import VICTIM_ROLES, screen
-from config.errors import DomainError, ValidationFailed
+from config.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from flags import rules
 from flags.models import ChangeStatus
 from flags.selectors import change_requests_for_target, flag_states_for_target
 from flags.services import measures_for, release_request_create
+from intermediary.corrections import correction_request, corrections_for_target
 
 from .forms import AtenaForm, IntakeForm, ProcedureConfirmForm, ReleaseForm, case_label
 from .intake import parse_intake
@@ -90,6 +91,9 @@ def _detail_page(request, target, status=200, **extra):
         "history": history,
         "pending": pending,
         "can_release": target.status == TargetStatus.ACTIVE and not pending,
+        "corrections": (corrections := corrections_for_target(target)),
+        "can_request_correction": target.status in (TargetStatus.PENDING, TargetStatus.ACTIVE)
+        and not any(c.status == "open" for c in corrections),
         "release_form": extra.pop("release_form", None) or ReleaseForm(active_cases=active_cases),
         "release_reasons": rules.RELEASE_REASONS,
         "today": timezone.localdate(),
@@ -158,6 +162,21 @@ def release(request, pk):
             messages.success(request, "解除を申請しました。所属長の承認後に解除されます。")
             return redirect("victims:detail", pk=target.pk)
     return _detail_page(request, target, status=400, release_form=form)
+
+
+@screen(*VICTIM_ROLES)
+@require_POST
+def request_correction(request, pk):
+    """Ask the system admins for the 不開示 追記 of this person's earlier 情報提供等記録."""
+    try:
+        correction_request(actor=request.user, target_id=pk)
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "情報提供等記録の不開示追記をシステム管理者に依頼しました。完了するとこの画面に表示されます。")
+    return redirect("victims:detail", pk=pk)
 
 
 @screen(*VICTIM_ROLES)

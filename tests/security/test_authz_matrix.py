@@ -34,7 +34,7 @@ from flags.models import ChangeRequest, FlagKind, FlagState
 from flags.services import change_request_approve, release_request_create
 from integration.models import ReviewTask, ReviewTaskKind
 from intermediary import services as intermediary_services
-from intermediary.models import Alert, AlertKind, Batch, InfoCodeChangeRequest, Operation
+from intermediary.models import Alert, AlertKind, Batch, InfoCodeChangeRequest, Operation, RecordCorrection
 from tests.conftest import VerifiedClient
 from victims.models import CaseAssessment, Target
 
@@ -65,6 +65,7 @@ OBJECT_PARAMS = {
     "victims:detail": {"pk": "target"},
     "victims:confirm_procedure": {"pk": "target", "case_id": "case"},
     "victims:release": {"pk": "target"},
+    "victims:request_correction": {"pk": "target"},
     "flags:approve": {"pk": "change_request"},
     "flags:reject": {"pk": "change_request"},
     "flags:withdraw": {"pk": "change_request"},
@@ -85,6 +86,7 @@ SYSTEM_OBJECT_PARAMS = {
     "intermediary:alert_resolve": {"pk": "alert"},
     "intermediary:info_code_request_approve": {"pk": "info_code_request"},
     "intermediary:info_code_request_reject": {"pk": "info_code_request"},
+    "intermediary:correction_complete": {"pk": "correction"},
 }
 # Routes whose pattern is not reversible (the API's catch-all): the concrete path asked.
 FIXED_PATHS = {"api-unknown": "/api/v1/no-such-route/"}
@@ -218,7 +220,10 @@ def _system_objects(sysadmin2, approved_target_id: int) -> dict:
     request = intermediary_services.info_code_request_create(
         actor=sysadmin2, info_code="TM00000000000001", flag_kind=FlagKind.NONDISCLOSURE, action="set",
         reason="権限表のテスト")
-    return {"batch": str(batch.pk), "operation": str(operation.pk), "alert": alert.pk, "info_code_request": request.pk}
+    correction = RecordCorrection.objects.create(target=target, atena_no=target.atena_no,
+                                                 requested_by=target.created_by, requested_at=now)
+    return {"batch": str(batch.pk), "operation": str(operation.pk), "alert": alert.pk, "info_code_request": request.pk,
+            "correction": correction.pk}
 
 
 def _system_client_key(code: str, department: str, scope: str) -> str:
@@ -243,6 +248,7 @@ def fingerprint() -> tuple:
         agg(ReviewTask, "id", "status"),
         agg(Alert, "id", "resolved_at"),
         agg(InfoCodeChangeRequest, "id", "status"),
+        agg(RecordCorrection, "id", "status", "done_at"),
         f"(SELECT count(*) || ':' || string_agg(status, ',' ORDER BY created_at, id) FROM {Operation._meta.db_table})",
     ]
     with connection.cursor() as cur:
