@@ -14,6 +14,7 @@ from flags.models import ChangeStatus
 from flags.selectors import change_requests_for_target, flag_states_for_target
 from flags.services import measures_for, release_request_create
 from intermediary.corrections import correction_request, corrections_for_target
+from intermediary.models import CorrectionStatus
 
 from .forms import AtenaForm, IntakeForm, ProcedureConfirmForm, ReleaseForm, case_label
 from .intake import parse_intake
@@ -82,6 +83,7 @@ def _detail_page(request, target, status=200, **extra):
     for cr in history:
         cr.release_reason_label = rules.RELEASE_REASONS.get(cr.release_reason, "")
     pending = [cr for cr in history if cr.status == ChangeStatus.PENDING]
+    corrections = corrections_for_target(target)
     context = {
         "target": target,
         "harm_labels": [HarmType(h).label for h in target.harm_types if h in HarmType.values],
@@ -91,9 +93,9 @@ def _detail_page(request, target, status=200, **extra):
         "history": history,
         "pending": pending,
         "can_release": target.status == TargetStatus.ACTIVE and not pending,
-        "corrections": (corrections := corrections_for_target(target)),
+        "corrections": corrections,
         "can_request_correction": target.status in (TargetStatus.PENDING, TargetStatus.ACTIVE)
-        and not any(c.status == "open" for c in corrections),
+        and not any(c.status == CorrectionStatus.OPEN for c in corrections),
         "release_form": extra.pop("release_form", None) or ReleaseForm(active_cases=active_cases),
         "release_reasons": rules.RELEASE_REASONS,
         "today": timezone.localdate(),
