@@ -86,3 +86,27 @@ def test_no_inline_script_or_style_and_no_console_errors(live_db, live_server, p
         assert page.locator("script:not([src])").count() == 0, path
         assert page.locator("[onclick], [onsubmit], [onchange], [style]").count() == 0, path
     assert errors == []  # a Content-Security-Policy violation would show here
+
+
+def test_record_correction_from_request_to_done(live_db, live_server, page, sign_in, counter, approver, sysadmin,
+                                                register):
+    """The 追記 request on the target's page, the system admin's worklist and completion."""
+    from flags.services import change_request_approve
+
+    target, request = register(counter, name="追記　花子")
+    change_request_approve(actor=approver, change_request_id=request.pk)
+
+    sign_in(counter)
+    page.goto(f"{live_server.url}/targets/{target.pk}/")
+    page.get_by_role("button", name="不開示追記を依頼する").click()
+    expect(page.get_by_role("status")).to_contain_text("システム管理者に依頼しました")
+    expect(page.locator("#corrections")).to_contain_text("未完了")
+
+    sign_in(sysadmin)
+    page.goto(f"{live_server.url}/intermediary/")
+    row = page.locator("#corrections tbody tr", has_text=target.atena_no)
+    row.get_by_label("処理番号等").fill("中間-2026-0042")
+    row.get_by_role("button", name="完了にする").click()
+    expect(page.get_by_role("status")).to_contain_text("完了として記録しました")
+    expect(page.locator("#corrections")).to_contain_text("未完了の依頼はありません")
+    assert "花子" not in page.content()  # system admins see the atena_no, never the name
