@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from accounts.models import Role
 from config.errors import Forbidden, NotFound
@@ -50,6 +51,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 @screen(*Role.values)
+@require_safe
 def home(request):
     user = request.user
     context = {"role": user.role}

@@ -1,7 +1,7 @@
 """Approval queue (approve / reject), withdrawal, and the inquiry-time check. Thin."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Role
 from accounts.views import VICTIM_ROLES, screen
@@ -31,6 +31,7 @@ def _queue_page(request, status=200, failed=None, field="approve", error="", rea
 
 
 @screen(Role.APPROVER)
+@require_safe
 def queue(request):
     return _queue_page(request)
 

@@ -1,7 +1,7 @@
 """Review tasks raised by outside events (住基 push), for the owning department. Thin."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.views import VICTIM_ROLES, screen
 from config.errors import DomainError, NotFound
@@ -11,6 +11,7 @@ from .services import review_task_close
 
 
 @screen(*VICTIM_ROLES)
+@require_safe
 def review_tasks(request):
     return render(request, "integration/review_tasks.html", {"tasks": review_tasks_for(actor=request.user)})
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Role
 from accounts.views import VICTIM_ROLES, screen
@@ -72,6 +72,7 @@ def _confirm_page(request, data):
 
 
 @screen(*VICTIM_ROLES)
+@require_safe
 def detail(request, pk):
     target = target_get_for_user(actor=request.user, target_id=pk)
     return _detail_page(request, target)
@@ -194,5 +195,6 @@ def search(request):
 
 
 @screen(*VICTIM_ROLES, linkage=True)
+@require_safe
 def shared_list(request):
     return render(request, "victims/shared_list.html", {"rows": target_shared_list(actor=request.user)})
