@@ -223,7 +223,7 @@ def test_review_task_screen_lists_and_closes(jumin_key, counter, other_counter, 
 
 
 @pytest.mark.parametrize("who", ["sysadmin", "auditor"])
-def test_review_task_screen_is_for_victim_staff_only(client, request, who):
+def test_review_task_screen_is_for_victim_staff_only(db, client, request, who):
     anonymous = client.get("/integration/review-tasks/")
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
     client.force_login(request.getfixturevalue(who))

@@ -38,7 +38,7 @@ def test_anonymous_is_sent_to_login(client, db):
 
 
 @pytest.mark.parametrize("who", ["counter", "approver", "auditor"])
-def test_every_url_denies_other_roles(client, who, request):
+def test_every_url_denies_other_roles(db, client, who, request):
     user = request.getfixturevalue(who)
     client.force_login(user)
     for url in all_urls():
