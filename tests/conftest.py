@@ -1,7 +1,9 @@
 import datetime
+import io
 import itertools
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -130,6 +132,17 @@ def sysadmin(make_staff):
 @pytest.fixture
 def auditor(make_staff):
     return make_staff("auditor1", "kansa", Role.AUDITOR)
+
+
+def system_client_key(code: str, department: str, *scopes: str) -> str:
+    """A system client made with the operator command, as an operator would; returns its key
+    (the last word of the output, shown once)."""
+    args = ["create_system_client", "--code", code, "--name", f"{code} system", "--department", department]
+    for scope in scopes:
+        args += ["--scope", scope]
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue().split()[-1]
 
 
 def intake_payload(**overrides) -> dict:

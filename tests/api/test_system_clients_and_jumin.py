@@ -10,19 +10,11 @@ from flags.models import ChangeRequest, ChangeStatus
 from flags.protection import nondisclosure_code_required
 from integration.models import ReviewTask, SystemClient
 from intermediary.models import Operation
+from tests.conftest import system_client_key
 from victims.models import Target, TargetStatus
 
 JUMIN = "/api/v1/jumin-support-measures/"
 CHECK = "/api/v1/inquiry-checks/"
-
-
-def issue(code, department, *scopes) -> str:
-    out = io.StringIO()
-    args = ["create_system_client", "--code", code, "--name", f"{code} system", "--department", department]
-    for scope in scopes:
-        args += ["--scope", scope]
-    call_command(*args, stdout=out)
-    return out.getvalue().split()[-1]
 
 
 def system(key) -> APIClient:
@@ -33,12 +25,12 @@ def system(key) -> APIClient:
 
 @pytest.fixture
 def jumin_key(departments):
-    return issue("juki", "kodomo", "jumin_push")
+    return system_client_key("juki", "kodomo", "jumin_push")
 
 
 @pytest.fixture
 def checker_key(departments):
-    return issue("zeimu-batch", "zeimu", "inquiry_check")
+    return system_client_key("zeimu-batch", "zeimu", "inquiry_check")
 
 
 def push(client, *measures):
@@ -191,7 +183,7 @@ def test_no_personal_data_in_jumin_audit_events(jumin_key):
 
 def test_system_client_bulk_check_and_filter_scopes(departments, counter, register):
     register(counter, atena_no="800000000000060")
-    checker = system(issue("bulk-sys", "zeimu", "inquiry_check"))
+    checker = system(system_client_key("bulk-sys", "zeimu", "inquiry_check"))
     resp = checker.post("/api/v1/inquiry-checks/bulk/",
                         {"atena_nos": ["800000000000060", "800000000000061"], "direction": "provision"}, format="json")
     assert resp.status_code == 200
@@ -199,7 +191,7 @@ def test_system_client_bulk_check_and_filter_scopes(departments, counter, regist
     upload = io.BytesIO(b"800000000000060\n800000000000061\n")
     upload.name = "a.csv"
     assert checker.post("/api/v1/recipient-filter/", {"file": upload}, format="multipart").status_code == 403
-    notices = system(issue("notice-sys", "zeimu", "recipient_filter"))
+    notices = system(system_client_key("notice-sys", "zeimu", "recipient_filter"))
     upload.seek(0)
     resp = notices.post("/api/v1/recipient-filter/", {"file": upload}, format="multipart")
     assert resp.status_code == 200 and resp.content == b"800000000000061\n"

@@ -15,7 +15,6 @@ change request approved by one example is still pending for the next).
 Deterministic (derandomized, no example database), capped so the whole run stays well
 under a minute on a small machine; the counts are printed (see them with `-s`).
 """
-import io
 import json
 import logging
 import time
@@ -43,6 +42,7 @@ from schemathesis.transport.serialization import Binary
 from accounts.services import api_token_issue
 from flags.services import change_request_approve
 from integration.models import ReviewTask
+from tests.conftest import system_client_key
 from victims.models import CaseAssessment, Target
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -65,20 +65,11 @@ def _openapi_schema(tmp_path) -> dict:
     return json.loads(out.read_text())
 
 
-def _system_key(code, department, *scopes) -> str:
-    out = io.StringIO()
-    args = ["create_system_client", "--code", code, "--name", f"{code} system", "--department", department]
-    for scope in scopes:
-        args += ["--scope", scope]
-    call_command(*args, stdout=out)
-    return out.getvalue().split()[-1]
-
-
 @pytest.fixture
 def world(counter, approver, register):
     """Real objects for the ids the fuzzer draws, and a credential for every caller."""
-    jumin_key = _system_key("juki", "kodomo", "jumin_push")
-    check_key = _system_key("zeimu-batch", "zeimu", "inquiry_check", "recipient_filter")
+    jumin_key = system_client_key("juki", "kodomo", "jumin_push")
+    check_key = system_client_key("zeimu-batch", "zeimu", "inquiry_check", "recipient_filter")
     pending = [register(counter)[1] for _ in range(2)]
     _, pending_1i = register(counter, cases=[{"type": "1-I", "abuser_atena_no": "200000000000001"},
                                              {"type": "2-I", "card_left": True}])

@@ -11,7 +11,6 @@ security decision to review):
     AUTHZ_MATRIX_RECORD=/tmp/observed.csv pytest tests/security/test_authz_matrix.py
 """
 import csv
-import io
 import os
 import time
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, Resolver404, get_resolver, resolve, reverse
@@ -35,7 +33,7 @@ from flags.services import change_request_approve, release_request_create
 from integration.models import ReviewTask, ReviewTaskKind
 from intermediary import services as intermediary_services
 from intermediary.models import Alert, AlertKind, Batch, InfoCodeChangeRequest, Operation, RecordCorrection
-from tests.conftest import VerifiedClient
+from tests.conftest import VerifiedClient, system_client_key
 from victims.models import CaseAssessment, Target
 
 MATRIX = Path(settings.BASE_DIR) / "docs" / "security" / "authz_matrix.csv"
@@ -226,13 +224,6 @@ def _system_objects(sysadmin2, approved_target_id: int) -> dict:
             "correction": correction.pk}
 
 
-def _system_client_key(code: str, department: str, scope: str) -> str:
-    out = io.StringIO()
-    call_command("create_system_client", "--code", code, "--name", code, "--department", department,
-                 "--scope", scope, stdout=out)
-    return out.getvalue().split()[-1]
-
-
 def fingerprint() -> tuple:
     """Everything a refused request must leave as it was, in one statement."""
     def agg(model, *cols):
@@ -319,7 +310,7 @@ def world(departments, make_staff, register, counter, approver, nonlinkage_count
         api[name] = APIClient()
         api[name].credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(actor=None, staff=member)}")
     for name, scope in (("sys_inquiry_check", "inquiry_check"), ("sys_jumin_push", "jumin_push")):
-        key = _system_client_key(name.replace("_", "-"), OWN_DEPARTMENT[name], scope)
+        key = system_client_key(name.replace("_", "-"), OWN_DEPARTMENT[name], scope)
         # A system key opens no screen: screens know sessions only.
         screen[name] = Client(headers={"Authorization": f"System {key}"})
         api[name] = APIClient()
