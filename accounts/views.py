@@ -1,15 +1,16 @@
 """Login, logout, the per-role home page, and the gate every screen passes through."""
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from accounts.models import Role
-from config.errors import Forbidden, NotFound
+from config.errors import DomainError, Forbidden, NotFound
 from flags.selectors import approval_queue, notices_for
 
 VICTIM_ROLES = (Role.COUNTER, Role.APPROVER)
@@ -39,6 +40,21 @@ def screen(*roles: str, linkage: bool = False):
                 raise PermissionDenied(exc.message)
         return wrapped
     return decorator
+
+
+def act(request, action, *, success: str, then: str):
+    """A screen's POST action: run it, show its success or the rule that refused it, and go
+    to `then` (a URL or URL name). NotFound and Forbidden stay errors, so `screen` answers
+    404 / 403 exactly as for a read."""
+    try:
+        action()
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect(then)
 
 
 class LoginView(auth_views.LoginView):

@@ -9,6 +9,7 @@
 
 One push is one transaction: every item is validated first, and either all apply or none."""
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -134,11 +135,9 @@ def jumin_support_apply(*, actor, items: list[JuminItem]) -> list[dict]:
                 raise Conflict("同じ宛名番号が同時に登録されました。もう一度送信してください。")
         else:
             results.append(_start_or_extend(actor, item, target, now))
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r["result"]] = counts.get(r["result"], 0) + 1
     # One event for the push as a whole (counts only); each changed target has its own event above.
-    audit_record(actor=actor, action="jumin.push", detail={"items": len(items), "results": counts})
+    audit_record(actor=actor, action="jumin.push",
+                 detail={"items": len(items), "results": dict(Counter(r["result"] for r in results))})
     return results
 
 

@@ -16,19 +16,31 @@ from victims.selectors import target_lock_for_user
 from .models import CorrectionStatus, RecordCorrection
 
 
+_ALREADY_OPEN = "この対象者の追記依頼は既に登録されており、まだ完了していません。"
+
+
+def correction_refusal(target: Target, corrections) -> str | None:
+    """Why a 追記 cannot be requested now, or None: the one rule for the service and the
+    target's page (which shows the button only when this is None)."""
+    if target.status not in PROTECTING_STATUSES:
+        return "設定中または登録承認待ちの対象者についてのみ依頼できます。"
+    if any(c.status == CorrectionStatus.OPEN for c in corrections):
+        return _ALREADY_OPEN
+    return None
+
+
 @transaction.atomic
 def correction_request(*, actor, target_id) -> RecordCorrection:
     target = target_lock_for_user(actor=actor, target_id=target_id)  # 404 unless the actor may see it
-    if target.status not in PROTECTING_STATUSES:
-        raise DomainError("設定中または登録承認待ちの対象者についてのみ依頼できます。")
-    if RecordCorrection.objects.filter(target=target, status=CorrectionStatus.OPEN).exists():
-        raise DomainError("この対象者の追記依頼は既に登録されており、まだ完了していません。")
+    refusal = correction_refusal(target, target.record_corrections.all())
+    if refusal:
+        raise DomainError(refusal)
     try:
         with transaction.atomic():
             correction = RecordCorrection.objects.create(target=target, atena_no=target.atena_no, requested_by=actor,
                                                          requested_at=timezone.now())
     except IntegrityError:  # a second request racing the first: the constraint keeps one open
-        raise DomainError("この対象者の追記依頼は既に登録されており、まだ完了していません。")
+        raise DomainError(_ALREADY_OPEN)
     audit_record(actor=actor, action="correction.request", target_id=target.pk,
                  detail={"correction_id": correction.pk})
     return correction

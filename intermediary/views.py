@@ -2,14 +2,12 @@
 the shared `screen` gate (login, then role, deny by default)."""
 import uuid
 
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
-from accounts.views import screen
-from config.errors import DomainError, Forbidden, NotFound
+from accounts.views import act, screen
 
 from . import corrections, selectors, services
 from .models import AlertKind, OperationAction
@@ -24,14 +22,7 @@ def _uuid(value) -> uuid.UUID:
 
 
 def _act(request, fn, ok_message: str):
-    try:
-        fn()
-        messages.success(request, ok_message)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("intermediary:monitor")
+    return act(request, fn, success=ok_message, then="intermediary:monitor")
 
 
 @require_GET

@@ -3,18 +3,18 @@ exact search and the shared minimal list. Thin: services and selectors do the wo
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Role
-from accounts.views import VICTIM_ROLES, screen
-from config.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from accounts.views import VICTIM_ROLES, act, screen
+from config.errors import DomainError, ValidationFailed
 from flags import rules
 from flags.models import ChangeStatus
 from flags.selectors import change_requests_for_target, flag_states_for_target
 from flags.services import measures_for, release_request_create
-from intermediary.corrections import correction_request, corrections_for_target
-from intermediary.models import CorrectionStatus
+from intermediary.corrections import correction_refusal, correction_request, corrections_for_target
 
 from .forms import AtenaForm, IntakeForm, ProcedureConfirmForm, ReleaseForm, case_label
 from .intake import parse_intake
@@ -95,8 +95,7 @@ def _detail_page(request, target, status=200, **extra):
         "pending": pending,
         "can_release": target.status == TargetStatus.ACTIVE and not pending,
         "corrections": corrections,
-        "can_request_correction": target.status in (TargetStatus.PENDING, TargetStatus.ACTIVE)
-        and not any(c.status == CorrectionStatus.OPEN for c in corrections),
+        "can_request_correction": correction_refusal(target, corrections) is None,
         "release_form": extra.pop("release_form", None) or ReleaseForm(active_cases=active_cases),
         "release_reasons": rules.RELEASE_REASONS,
         "today": timezone.localdate(),
@@ -171,15 +170,9 @@ def release(request, pk):
 @require_POST
 def request_correction(request, pk):
     """Ask the system admins for the 不開示 追記 of this person's earlier 情報提供等記録."""
-    try:
-        correction_request(actor=request.user, target_id=pk)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "情報提供等記録の不開示追記をシステム管理者に依頼しました。完了するとこの画面に表示されます。")
-    return redirect("victims:detail", pk=pk)
+    return act(request, lambda: correction_request(actor=request.user, target_id=pk),
+               success="情報提供等記録の不開示追記をシステム管理者に依頼しました。完了するとこの画面に表示されます。",
+               then=reverse("victims:detail", kwargs={"pk": pk}))
 
 
 @screen(*VICTIM_ROLES)
