@@ -16,6 +16,8 @@ from .services import audit_record
 
 # Reads of one person's data, through any screen or API (DESIGN: "who has seen this person").
 READ_ACTIONS = ("target.read", "target.search", "inquiry.check", "target.shared_list")
+# Reads that showed many people at once name them in detail["target_ids"].
+LISTING_ACTIONS = ("target.shared_list", "correction.list")
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,11 @@ def who_has_seen(*, actor, target_id: int) -> list[AuditEvent]:
     audit_record(actor=actor, action="audit.who_has_seen", target_id=target_id)
     direct = Q(target_id=target_id, action__in=READ_ACTIONS)
     if connection.vendor == "postgresql":
-        listed = Q(action="target.shared_list", detail__target_ids__contains=[target_id])
+        listed = Q(action__in=LISTING_ACTIONS, detail__target_ids__contains=[target_id])
         return list(AuditEvent.objects.filter(direct | listed).order_by("-id")[:2000])
     events = list(AuditEvent.objects.filter(direct).order_by("-id")[:2000])
-    events += [e for e in AuditEvent.objects.filter(action="target.shared_list") if target_id in e.detail.get("target_ids", [])]
+    events += [e for e in AuditEvent.objects.filter(action__in=LISTING_ACTIONS)
+               if target_id in e.detail.get("target_ids", [])]
     return sorted(events, key=lambda e: -e.id)
 
 

@@ -69,8 +69,10 @@ def corrections_open(*, actor) -> list[dict]:
     """The system admins' worklist: atena_no, owning department and dates, never names."""
     require_role(actor, Role.SYSADMIN, message="システム管理者のみ利用できます。")
     rows = list(RecordCorrection.objects.filter(status=CorrectionStatus.OPEN)
-                .values("id", "atena_no", "requested_at", "target__owning_department__name"))
-    audit_record(actor=actor, action="correction.list", detail={"count": len(rows)})
+                .values("id", "target_id", "atena_no", "requested_at", "target__owning_department__name"))
+    # Which people's atena_no were shown, as for the shared list: "who has seen this person" finds it.
+    audit_record(actor=actor, action="correction.list",
+                 detail={"count": len(rows), "target_ids": [r["target_id"] for r in rows]})
     return [{"id": r["id"], "atena_no": r["atena_no"], "requested_at": r["requested_at"],
              "department": r["target__owning_department__name"]} for r in rows]
 

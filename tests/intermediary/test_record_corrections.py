@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
+from audit.selectors import who_has_seen
 from config.errors import DomainError, Forbidden, NotFound
 from flags import services as flag_services
 from intermediary.corrections import correction_complete, correction_request, corrections_open
@@ -20,12 +21,15 @@ def target(counter, approver, register):
     return target
 
 
-def test_request_then_complete_is_tracked_and_audited(target, counter, sysadmin):
+def test_request_then_complete_is_tracked_and_audited(target, counter, sysadmin, auditor):
     correction = correction_request(actor=counter, target_id=target.pk)
     assert (correction.status, correction.atena_no) == (CorrectionStatus.OPEN, target.atena_no)
     worklist = corrections_open(actor=sysadmin)
     assert [(c["id"], c["atena_no"]) for c in worklist] == [(correction.pk, target.atena_no)]
     assert NAME not in repr(worklist)
+    listed = AuditEvent.objects.filter(action="correction.list").latest("id")
+    assert listed.detail == {"count": 1, "target_ids": [target.pk]}
+    assert listed in who_has_seen(actor=auditor, target_id=target.pk)  # the auditor sees the admin's look
     done = correction_complete(actor=sysadmin, correction_id=correction.pk, reference=" 中間-2026-0042 ")
     assert (done.status, done.done_by, done.reference) == (CorrectionStatus.DONE, sysadmin, "中間-2026-0042")
     assert corrections_open(actor=sysadmin) == []
