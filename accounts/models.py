@@ -3,6 +3,8 @@ import hashlib
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 
+from core.policy import Role
+
 
 class Department(models.Model):
     """A 課 of the municipality. Its auth Group carries guardian object permissions."""
@@ -19,28 +21,9 @@ class Department(models.Model):
         return f"{self.code} {self.name}"
 
 
-class Role(models.TextChoices):
-    COUNTER = "counter", "窓口職員"
-    APPROVER = "approver", "所属長（承認者）"
-    SYSADMIN = "sysadmin", "システム管理者"
-    AUDITOR = "auditor", "監査担当"
-
-
 class Staff(AbstractUser):
     department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, related_name="staff")
     role = models.CharField("役割", max_length=20, choices=Role.choices, blank=True)
-
-    def has_role(self, *roles: str) -> bool:
-        return self.is_active and self.role in roles
-
-    @property
-    def is_victim_staff(self) -> bool:
-        """Counter staff and approvers work with victim records; others never do."""
-        return self.has_role(Role.COUNTER, Role.APPROVER) and self.department_id is not None
-
-    @property
-    def can_check(self) -> bool:
-        return self.is_victim_staff and self.department.does_linkage
 
 
 class ApiToken(models.Model):

@@ -3,9 +3,11 @@ import secrets
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from audit.actions import AuditAction
 from audit.services import audit_record
+from core.policy import Role
 
-from .models import ApiToken, Department, Role, Staff
+from .models import ApiToken, Department, Staff
 
 
 @transaction.atomic
@@ -14,7 +16,7 @@ def department_create(*, actor: Staff | None, code: str, name: str, does_linkage
     dept, created = Department.objects.update_or_create(
         code=code, defaults={"name": name, "does_linkage": does_linkage, "group": group}
     )
-    audit_record(actor=actor, action="department.create" if created else "department.update",
+    audit_record(actor=actor, action=AuditAction.DEPARTMENT_CREATE if created else AuditAction.DEPARTMENT_UPDATE,
                  detail={"department": code, "does_linkage": does_linkage})
     return dept
 
@@ -31,7 +33,7 @@ def staff_create(*, actor: Staff | None, username: str, department_code: str, ro
     staff.set_password(password)
     staff.save()
     staff.groups.set([dept.group])
-    audit_record(actor=actor, action="staff.create" if created else "staff.update",
+    audit_record(actor=actor, action=AuditAction.STAFF_CREATE if created else AuditAction.STAFF_UPDATE,
                  detail={"staff_id": staff.pk, "department": dept.code, "role": role})
     return staff
 
@@ -40,5 +42,5 @@ def staff_create(*, actor: Staff | None, username: str, department_code: str, ro
 def api_token_issue(*, actor: Staff | None, staff: Staff) -> str:
     raw = secrets.token_urlsafe(32)
     ApiToken.objects.create(staff=staff, key_hash=ApiToken.hash_key(raw))
-    audit_record(actor=actor, action="api_token.issue", detail={"staff_id": staff.pk})
+    audit_record(actor=actor, action=AuditAction.API_TOKEN_ISSUE, detail={"staff_id": staff.pk})
     return raw

@@ -9,12 +9,14 @@ from django.db import transaction
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.access import require_role
+from audit.actions import AuditAction
 from audit.models import Outcome
 from audit.services import audit_record
-from config.errors import DomainError, NotFound
+from core import policy
+from core.errors import DomainError, NotFound
+from core.policy import Capability
 
-from .models import Role, Staff
+from .models import Staff
 
 ISSUER = "DV-Protect"
 
@@ -44,12 +46,12 @@ def manual_key(device: TOTPDevice) -> str:
 def totp_confirm_enrolment(*, request, token: str) -> None:
     device = TOTPDevice.objects.select_for_update().filter(user=request.user, confirmed=False).first()
     if device is None or not device.verify_token((token or "").strip()):
-        audit_record(actor=request.user, action="auth.totp_enrol", outcome=Outcome.DENIED)
+        audit_record(actor=request.user, action=AuditAction.AUTH_TOTP_ENROL, outcome=Outcome.DENIED)
         raise DomainError("確認コードが正しくありません。アプリに表示された6桁の数字を入力してください。", "token")
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     otp_login(request, device)
-    audit_record(actor=request.user, action="auth.totp_enrol")
+    audit_record(actor=request.user, action=AuditAction.AUTH_TOTP_ENROL)
 
 
 def totp_verify(*, request, token: str) -> None:
@@ -58,20 +60,20 @@ def totp_verify(*, request, token: str) -> None:
         raise DomainError("2段階認証が登録されていません。", "token")
     allowed, _ = device.verify_is_allowed()
     if not allowed or not device.verify_token((token or "").strip()):
-        audit_record(actor=request.user, action="auth.totp_failed", outcome=Outcome.DENIED)
+        audit_record(actor=request.user, action=AuditAction.AUTH_TOTP_FAILED, outcome=Outcome.DENIED)
         raise DomainError("確認コードが正しくありません。" if allowed else "試行回数が多すぎます。しばらく待ってから入力してください。", "token")
     otp_login(request, device)
-    audit_record(actor=request.user, action="auth.totp_verified")
+    audit_record(actor=request.user, action=AuditAction.AUTH_TOTP_VERIFIED)
 
 
 @transaction.atomic
 def totp_reset(*, actor, username: str) -> None:
     """Recovery for a lost device: only a system administrator, never for oneself, always audited."""
-    require_role(actor, Role.SYSADMIN)
+    policy.require(actor, Capability.OPERATE_SYNC)
     staff = Staff.objects.filter(username=username).first()
     if staff is None:
         raise NotFound("職員が見つかりません。")
     if staff.pk == actor.pk:
         raise DomainError("自分自身の2段階認証はリセットできません。別のシステム管理者に依頼してください。", "username")
     TOTPDevice.objects.filter(user=staff).delete()
-    audit_record(actor=actor, action="staff.totp_reset", detail={"staff_id": staff.pk})
+    audit_record(actor=actor, action=AuditAction.STAFF_TOTP_RESET, detail={"staff_id": staff.pk})

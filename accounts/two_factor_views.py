@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from config.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
+from core.policy import Capability
+from core.screens import screen
 
 from . import two_factor
-from .models import Role
 
 
 @login_required
@@ -20,7 +20,7 @@ def enrol(request):
         try:
             two_factor.totp_confirm_enrolment(request=request, token=request.POST.get("token", ""))
             messages.success(request, "2段階認証を登録しました。")
-            return redirect("accounts:home")
+            return redirect("home")
         except DomainError as exc:
             error = exc.message
     device = two_factor.enrolment_device(user=request.user)
@@ -38,7 +38,7 @@ def verify(request):
     if request.method == "POST":
         try:
             two_factor.totp_verify(request=request, token=request.POST.get("token", ""))
-            return redirect(request.GET.get("next") if _safe_next(request) else "accounts:home")
+            return redirect(request.GET.get("next") if _safe_next(request) else "home")
         except DomainError as exc:
             error = exc.message
     return render(request, "accounts/otp_verify.html", {"error": error}, status=400 if error else 200)
@@ -51,11 +51,9 @@ def _safe_next(request) -> bool:
     return bool(nxt) and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
+@screen(Capability.OPERATE_SYNC)
 def reset(request):
-    if not request.user.has_role(Role.SYSADMIN):
-        raise PermissionDenied
     error = None
     if request.method == "POST":
         try:

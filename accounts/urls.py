@@ -4,7 +4,6 @@ from . import two_factor_views, views
 
 app_name = "accounts"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("2fa/enrol/", two_factor_views.enrol, name="otp_enrol"),

@@ -8,16 +8,17 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from accounts.access import require_role
-from accounts.models import Role
+from core import policy
+from core.policy import Capability
 
+from .actions import AuditAction, listing_actions, reading_actions
 from .models import AuditEvent, Outcome
 from .services import audit_record
 
-# Reads of one person's data, through any screen or API (DESIGN: "who has seen this person").
-READ_ACTIONS = ("target.read", "target.search", "inquiry.check", "target.shared_list")
-# Reads that showed many people at once name them in detail["target_ids"].
-LISTING_ACTIONS = ("target.shared_list", "correction.list")
+# "Who has seen this person": reads of one person's data, through any screen or API, and
+# reads that showed many people at once (naming them in detail["target_ids"]).
+READ_ACTIONS = reading_actions()
+LISTING_ACTIONS = listing_actions()
 
 
 @dataclass(frozen=True)
@@ -57,23 +58,23 @@ def _filtered(f: EventFilter) -> QuerySet[AuditEvent]:
 
 
 def event_search(*, actor, flt: EventFilter) -> QuerySet[AuditEvent]:
-    require_role(actor, Role.AUDITOR)
-    audit_record(actor=actor, action="audit.search", detail=flt.as_detail())
+    policy.require(actor, Capability.AUDIT)
+    audit_record(actor=actor, action=AuditAction.AUDIT_SEARCH, detail=flt.as_detail())
     return _filtered(flt)
 
 
 def event_export(*, actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent], int]:
-    require_role(actor, Role.AUDITOR)
+    policy.require(actor, Capability.AUDIT)
     qs = _filtered(flt)
     count = qs.count()
-    audit_record(actor=actor, action="audit.export", detail={**flt.as_detail(), "rows": count})
+    audit_record(actor=actor, action=AuditAction.AUDIT_EXPORT, detail={**flt.as_detail(), "rows": count})
     return qs.order_by("id"), count
 
 
 def who_has_seen(*, actor, target_id: int) -> list[AuditEvent]:
     """Every read that returned or checked this person's data."""
-    require_role(actor, Role.AUDITOR)
-    audit_record(actor=actor, action="audit.who_has_seen", target_id=target_id)
+    policy.require(actor, Capability.AUDIT)
+    audit_record(actor=actor, action=AuditAction.AUDIT_WHO_HAS_SEEN, target_id=target_id)
     direct = Q(target_id=target_id, action__in=READ_ACTIONS)
     if connection.vendor == "postgresql":
         listed = Q(action__in=LISTING_ACTIONS, detail__target_ids__contains=[target_id])
@@ -95,8 +96,8 @@ class Anomalies:
 
 def anomalies(*, actor, start: datetime.date, end: datetime.date) -> Anomalies:
     """Patterns an auditor should look at; thresholds are settings (AUDIT_ANOMALY)."""
-    require_role(actor, Role.AUDITOR)
-    audit_record(actor=actor, action="audit.anomalies", detail={"start": start.isoformat(), "end": end.isoformat()})
+    policy.require(actor, Capability.AUDIT)
+    audit_record(actor=actor, action=AuditAction.AUDIT_ANOMALIES, detail={"start": start.isoformat(), "end": end.isoformat()})
     cfg = settings.AUDIT_ANOMALY
     staff_events = _period(AuditEvent.objects.exclude(actor_id=None), start, end)
     night_start, night_end = cfg["night_start_hour"], cfg["night_end_hour"]
@@ -105,11 +106,11 @@ def anomalies(*, actor, start: datetime.date, end: datetime.date) -> Anomalies:
         Q(occurred_at__hour__gte=night_start) | Q(occurred_at__hour__lt=night_end)
         | Q(occurred_at__week_day__in=[1, 7]) | Q(occurred_at__date__in=holidays)
     ).order_by("-id")[:500]
-    per_day = staff_events.filter(action="target.read", outcome=Outcome.ALLOWED).values(
+    per_day = staff_events.filter(action=AuditAction.TARGET_READ, outcome=Outcome.ALLOWED).values(
         "actor_username", "department_code", "occurred_at__date").annotate(n=Count("target_id", distinct=True))
     heavy = [r for r in per_day if r["n"] > cfg["max_targets_per_user_day"]]
-    denied = _period(AuditEvent.objects.filter(outcome=Outcome.DENIED).exclude(action="auth.login_failed"), start, end).order_by("-id")[:500]
-    failed = _period(AuditEvent.objects.filter(action="auth.login_failed"), start, end).values(
+    denied = _period(AuditEvent.objects.filter(outcome=Outcome.DENIED).exclude(action=AuditAction.AUTH_LOGIN_FAILED), start, end).order_by("-id")[:500]
+    failed = _period(AuditEvent.objects.filter(action=AuditAction.AUTH_LOGIN_FAILED), start, end).values(
         "actor_username", "ip").annotate(n=Count("id")).order_by("-n")
     searched = staff_events.filter(action__in=("target.search", "inquiry.check")).values(
         "actor_username", "department_code", "occurred_at__date").annotate(n=Count("detail__atena_no", distinct=True))

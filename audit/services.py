@@ -1,10 +1,24 @@
+"""Appending to the log: one event per change (in the change's transaction) and per read,
+and refusals that outlive the rollback of the transaction that refused them."""
+import contextvars
+import functools
+from collections.abc import Callable
 from contextlib import nullcontext
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from core import policy
+from core.errors import Forbidden
+
 from . import chain, context
-from .models import AuditEvent, ChainHead, Outcome
+from .actions import AuditAction
+from .models import AuditAnchor, AuditEvent, ChainHead, Outcome, VerificationRun
+from .verify import verify_chain
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _EVENTS = AuditEvent._meta.db_table
 _HEAD = ChainHead._meta.db_table
@@ -49,11 +63,12 @@ RETURNING last_id
 """
 
 
-def audit_record(*, actor, action: str, target_id: int | None = None, outcome: str = Outcome.ALLOWED,
+def audit_record(*, actor, action: AuditAction, target_id: int | None = None, outcome: str = Outcome.ALLOWED,
                  detail: dict | None = None, username: str = "") -> AuditEvent:
     """Append one event. `detail` must hold ids and counts only, never names or birth dates.
     Inside a transaction it commits with it, so a change and its event commit together;
     outside one the single statement commits itself."""
+    action = AuditAction(action)  # the one vocabulary: an unknown action is a programming error
     ctx = context.current()
     dept = getattr(actor, "department", None) if actor is not None else None
     values = {
@@ -62,7 +77,7 @@ def audit_record(*, actor, action: str, target_id: int | None = None, outcome: s
         "actor_username": actor.get_username() if actor is not None else username,
         "department_code": dept.code if dept else "",
         "role": getattr(actor, "role", "") or "",
-        "action": action,
+        "action": action.value,
         "target_id": target_id,
         "outcome": str(outcome),
         "request_id": ctx.request_id,
@@ -100,7 +115,7 @@ def _append_postgresql(values: dict) -> tuple[int, str, str]:
         head_now = _execute(_HEAD_SYNC_SQL, [chain.GENESIS, chain.GENESIS])
         row = _execute(_APPEND_SQL, params)
     if head_was is not None:  # not a missing row (a flush) but a head someone went around
-        audit_record(actor=None, action="audit.chain_head_resynced",
+        audit_record(actor=None, action=AuditAction.AUDIT_CHAIN_HEAD_RESYNCED,
                      detail={"head_id_was": head_was[0], "head_id_found": head_now[0], "event_id": row[0]})
     return row
 
@@ -111,35 +126,80 @@ def _execute(sql: str, params=()):
         return cur.fetchone()
 
 
-def audit_denied(*, actor, action: str, target_id: int | None = None, detail: dict | None = None) -> AuditEvent:
+def audit_denied(*, actor, action: AuditAction, target_id: int | None = None, detail: dict | None = None) -> AuditEvent:
     return audit_record(actor=actor, action=action, target_id=target_id, outcome=Outcome.DENIED, detail=detail)
 
 
-@transaction.atomic
-def anchor_create() -> "AuditAnchor | None":
-    """Record today's head of the chain (run daily by the beat, or by `audit_anchor`)."""
-    from .models import AuditAnchor
+# Refusals raised inside a service's transaction are held here and appended after that
+# transaction has ended: appended inside it, the rollback that the refusal causes would
+# remove them (a refused approval would leave no trace). None: not inside a service.
+_pending_refusals: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
+    "pending_refusals", default=None)
 
+
+def audit_refusal(*, actor, action: AuditAction, target_id: int | None = None, detail: dict | None = None) -> None:
+    """Record a refused attempt so that it survives the rollback of the transaction that
+    refused it: held until the outermost `audited_atomic` service returns or raises, or
+    appended at once outside any service."""
+    entry = {"actor": actor, "action": AuditAction(action), "target_id": target_id, "detail": detail}
+    pending = _pending_refusals.get()
+    if pending is None:
+        audit_denied(**entry)
+    else:
+        pending.append(entry)
+
+
+def require_capability(actor, capability: policy.Capability, *, action: AuditAction,
+                       detail: dict | None = None) -> None:
+    """core.policy.require, with the refusal audited (the one deny-then-audit for a gate
+    that stands before any object, e.g. the inquiry checks)."""
+    try:
+        policy.require(actor, capability)
+    except Forbidden:
+        audit_refusal(actor=actor, action=action, detail=detail)
+        raise
+
+
+def audited_atomic(service: Callable[P, R]) -> Callable[P, R]:
+    """`transaction.atomic` for a service, plus: every `audit_refusal` made inside it is
+    appended after the transaction ends (committed or rolled back), exactly once."""
+    @functools.wraps(service)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _pending_refusals.get() is not None:  # nested: the outermost service appends
+            with transaction.atomic():
+                return service(*args, **kwargs)
+        pending: list[dict[str, Any]] = []
+        token = _pending_refusals.set(pending)
+        try:
+            with transaction.atomic():
+                return service(*args, **kwargs)
+        finally:
+            _pending_refusals.reset(token)
+            for entry in pending:
+                audit_denied(**entry)
+    return wrapper
+
+
+@transaction.atomic
+def anchor_create() -> AuditAnchor | None:
+    """Record today's head of the chain (run daily by the beat, or by `audit_anchor`)."""
     head = AuditEvent.objects.order_by("-id").values("id", "hash").first()
     if head is None:
         return None
     anchor = AuditAnchor.objects.create(created_at=timezone.now(), head_event_id=head["id"], head_hash=head["hash"],
                                         event_count=head["id"])
-    audit_record(actor=None, action="audit.anchor", detail={"anchor_id": anchor.pk, "head_event_id": head["id"]})
+    audit_record(actor=None, action=AuditAction.AUDIT_ANCHOR, detail={"anchor_id": anchor.pk, "head_event_id": head["id"]})
     return anchor
 
 
-def verification_run(*, actor=None):
+def verification_run(*, actor=None) -> VerificationRun:
     """Verify the chain and keep the result for the auditors' screen."""
-    from .models import VerificationRun
-    from .verify import verify_chain
-
     started = timezone.now()
     result = verify_chain()
     run = VerificationRun.objects.create(
         started_at=started, finished_at=timezone.now(), ok=result.ok, checked=result.checked,
         anchors_checked=result.anchors_checked, first_bad_id=result.first_bad_id, reason=result.reason[:200],
     )
-    audit_record(actor=actor, action="audit.verify", outcome=Outcome.ALLOWED if result.ok else Outcome.DENIED,
+    audit_record(actor=actor, action=AuditAction.AUDIT_VERIFY, outcome=Outcome.ALLOWED if result.ok else Outcome.DENIED,
                  detail={"run_id": run.pk, "ok": result.ok, "checked": result.checked})
     return run

@@ -7,7 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("events/", views.events, name="events"),
     path("events.csv", views.export_csv, name="export_csv"),
-    path("who-has-seen/", views.who_has_seen, name="who_has_seen"),
     path("anomalies/", views.anomalies, name="anomalies"),
     path("anchors/", views.anchors, name="anchors"),
     path("verify/", views.verify_now, name="verify"),

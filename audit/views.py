@@ -1,35 +1,19 @@
 """Auditors' workbench. Thin: forms in, selectors out; every page view is audited by its selector."""
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
-from config.errors import DomainError
-from victims.normalize import normalize_atena_no
-from victims.selectors import target_id_for_auditor
+from core.policy import Capability
+from core.screens import screen
 
 from . import csv_export, selectors
-from .forms import EventFilterForm, PeriodForm, WhoHasSeenForm
+from .forms import EventFilterForm, PeriodForm
 from .models import AuditAnchor, VerificationRun
 from .services import verification_run
 
 PAGE_SIZE = 50
-
-
-def auditor_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.has_role(Role.AUDITOR):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-    return wrapped
 
 
 def _filter_from(form: EventFilterForm) -> selectors.EventFilter:
@@ -39,7 +23,7 @@ def _filter_from(form: EventFilterForm) -> selectors.EventFilter:
 
 
 @require_GET
-@auditor_required
+@screen(Capability.AUDIT)
 def home(request):
     return render(request, "audit/home.html", {
         "last_run": VerificationRun.objects.first(),
@@ -48,7 +32,7 @@ def home(request):
 
 
 @require_GET
-@auditor_required
+@screen(Capability.AUDIT)
 def events(request):
     form = EventFilterForm(request.GET or None)
     page = None
@@ -61,7 +45,7 @@ def events(request):
 
 
 @require_GET
-@auditor_required
+@screen(Capability.AUDIT)
 def export_csv(request):
     form = EventFilterForm(request.GET)
     if not form.is_valid():
@@ -74,26 +58,7 @@ def export_csv(request):
 
 
 @require_GET
-@auditor_required
-def who_has_seen(request):
-    form = WhoHasSeenForm(request.GET or None)
-    events, target_id = None, None
-    if form.is_bound and form.is_valid():
-        target_id = form.cleaned_data.get("target_id")
-        if not target_id:
-            try:
-                target_id = target_id_for_auditor(actor=request.user, atena_no=normalize_atena_no(form.cleaned_data["atena_no"]))
-            except DomainError as exc:
-                form.add_error("atena_no", exc.message)
-        if target_id:
-            events = selectors.who_has_seen(actor=request.user, target_id=target_id)
-        elif not form.errors:
-            form.add_error("atena_no", "該当する対象者がいません。")
-    return render(request, "audit/who_has_seen.html", {"form": form, "events": events, "target_id": target_id})
-
-
-@require_GET
-@auditor_required
+@screen(Capability.AUDIT)
 def anomalies(request):
     form = PeriodForm(request.GET or {})
     result = None
@@ -103,14 +68,14 @@ def anomalies(request):
 
 
 @require_GET
-@auditor_required
+@screen(Capability.AUDIT)
 def anchors(request):
     return render(request, "audit/anchors.html", {"anchors": AuditAnchor.objects.all()[:400],
                                                   "runs": VerificationRun.objects.all()[:20]})
 
 
 @require_POST
-@auditor_required
+@screen(Capability.AUDIT)
 def verify_now(request):
     verification_run(actor=request.user)
     return redirect("audit:anchors")

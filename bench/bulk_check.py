@@ -23,7 +23,7 @@ def main() -> None:
     ctx = seed(TARGETS)
     print(f"seeded/checked {TARGETS:,} targets in {time.perf_counter() - t0:.1f} s")
 
-    from flags.protection import protected_set
+    from checks.protection import protected_set
 
     rng = random.Random(1)
     # ~10 % of the numbers are targets or abusers, the rest strangers.

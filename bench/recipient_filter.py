@@ -21,7 +21,7 @@ TARGET_SECONDS, TARGET_MB = 3.0, 300.0
 def main() -> None:
     setup_django()
     ctx = seed(TARGETS)
-    from flags.protection import notice_excluded_set
+    from checks.protection import notice_excluded_set
 
     rng = random.Random(3)
     lines = []

@@ -106,7 +106,7 @@ async def load(port, token, bodies, duration=None, pool=None):
 def main() -> None:
     setup_django()
     ctx = seed(TARGETS)
-    from flags.protection import nondisclosure_code_required
+    from checks.protection import nondisclosure_code_required
 
     rng = random.Random(2)
     numbers = [f"{100000000000000 + rng.randrange(TARGETS) * 7:015d}" if rng.random() < 0.5

@@ -2,8 +2,8 @@
 from django.urls import path, re_path
 from rest_framework.views import APIView
 
-from config.errors import NotFound
-from flags import api as flags_api
+from checks import api as checks_api
+from core.errors import NotFound
 from integration import api as integration_api
 from victims import api as victims_api
 
@@ -23,16 +23,16 @@ urlpatterns = [
     path("targets/", victims_api.TargetCreateApi.as_view(), name="api-targets"),
     path("targets/<int:target_id>/", victims_api.TargetDetailApi.as_view(), name="api-target-detail"),
     path("targets/<int:target_id>/flags/", victims_api.TargetFlagsApi.as_view(), name="api-target-flags"),
-    path("targets/<int:target_id>/release-requests/", flags_api.ReleaseRequestCreateApi.as_view(),
+    path("targets/<int:target_id>/release-requests/", victims_api.ReleaseRequestCreateApi.as_view(),
          name="api-target-release-requests"),
     path("cases/<int:case_id>/confirmations", victims_api.CaseConfirmationApi.as_view(), name="api-case-confirmations"),
-    path("change-requests/<int:change_request_id>/approve", flags_api.ChangeRequestApproveApi.as_view(),
+    path("change-requests/<int:change_request_id>/approve", victims_api.ChangeRequestApproveApi.as_view(),
          name="api-change-request-approve"),
-    path("change-requests/<int:change_request_id>/reject", flags_api.ChangeRequestRejectApi.as_view(),
+    path("change-requests/<int:change_request_id>/reject", victims_api.ChangeRequestRejectApi.as_view(),
          name="api-change-request-reject"),
-    path("inquiry-checks/", flags_api.InquiryCheckApi.as_view(), name="api-inquiry-checks"),
-    path("inquiry-checks/bulk/", flags_api.BulkInquiryCheckApi.as_view(), name="api-inquiry-checks-bulk"),
-    path("recipient-filter/", flags_api.RecipientFilterApi.as_view(), name="api-recipient-filter"),
+    path("inquiry-checks/", checks_api.InquiryCheckApi.as_view(), name="api-inquiry-checks"),
+    path("inquiry-checks/bulk/", checks_api.BulkInquiryCheckApi.as_view(), name="api-inquiry-checks-bulk"),
+    path("recipient-filter/", checks_api.RecipientFilterApi.as_view(), name="api-recipient-filter"),
     path("jumin-support-measures/", integration_api.JuminSupportPushApi.as_view(), name="api-jumin-support-measures"),
     path("review-tasks/", integration_api.ReviewTaskListApi.as_view(), name="api-review-tasks"),
     path("review-tasks/<int:task_id>/close", integration_api.ReviewTaskCloseApi.as_view(), name="api-review-task-close"),

@@ -44,11 +44,13 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "accounts",
+    "core",
     "audit",
-    "victims",
-    "flags",
+    "accounts",
     "intermediary",
+    "flags",
+    "victims",
+    "checks",
     "integration",
 ]
 
@@ -84,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.context_processors.capabilities",
             ],
         },
     },
@@ -142,7 +145,7 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 SESSION_COOKIE_HTTPONLY = True
@@ -172,7 +175,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -180,7 +183,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "DV等被害者 不開示設定管理 API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"FlagKindEnum": "flags.rules.FLAG_KINDS"},
+    "ENUM_NAME_OVERRIDES": {"FlagKindEnum": "intermediary.flag_kinds.FLAG_KINDS"},
 }
 
 # Celery: the outbox table is the source of truth; the broker only triggers.

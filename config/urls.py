@@ -1,15 +1,24 @@
+"""Screen URLs and the API. A view that moved between apps kept its URL (staff bookmark
+screens): the approval queue stays under /flags/, the checks under /flags/check/ and
+/flags/bulk/, 「この人を見た職員」 under /audit/."""
 from django.urls import include, path
 
+from victims import views as victims_views
+
+from . import views
+
 urlpatterns = [
+    path("", views.home, name="home"),
     path("", include("accounts.urls")),
     path("targets/", include("victims.urls")),
-    path("flags/bulk/", include("flags.bulk_urls")),
-    path("flags/", include("flags.urls")),
+    path("flags/", include("checks.urls")),
+    path("flags/", include("victims.approval_urls")),
     path("integration/", include("integration.urls")),
+    path("audit/who-has-seen/", victims_views.who_has_seen, name="who_has_seen"),
     path("audit/", include("audit.urls")),
     path("intermediary/", include("intermediary.urls")),
     path("api/v1/", include("config.api_urls")),
 ]
 
 # Screens get the 404 page; anything under /api/ the API's one JSON error shape.
-handler404 = "config.api_errors.not_found"
+handler404 = "core.api_errors.not_found"

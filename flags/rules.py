@@ -3,16 +3,16 @@
 The policy switches can only add measures: there is no input that makes the result
 weaker than the national minimum.
 """
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol
+from typing import Any, Protocol
+
+from intermediary.flag_kinds import NO_AUTO_RESPONSE, NONDISCLOSURE
 
 CASE_1_I = "1-I"
 CASE_2_I = "2-I"
 CASE_2_II = "2-II"
 
-NO_AUTO_RESPONSE = "NO_AUTO_RESPONSE"
-NONDISCLOSURE = "NONDISCLOSURE"
-FLAG_KINDS = (NO_AUTO_RESPONSE, NONDISCLOSURE)
 
 INQUIRY = "inquiry"
 PROVISION = "provision"
@@ -72,14 +72,46 @@ def victim_needs_code(measures: Measures, direction: str) -> bool:
     return NONDISCLOSURE in measures.victim_flags or measures.code_on_victim
 
 
-def suspension_complete(case) -> bool:
+@dataclass(frozen=True)
+class Procedure:
+    """A confirmation that ends a ② case (DOMAIN.md §3 "ends when"): which case it belongs
+    to, the fact that makes it apply (None: always), the case's fields that record it."""
+
+    key: str
+    case_type: str
+    applies_if: str | None
+    label: str
+    date_field: str
+    by_field: str
+
+
+# The one table of the ②-I カード利用停止等手続 and the ②-II end of representation.
+PROCEDURES: dict[str, Procedure] = {p.key: p for p in (
+    Procedure("card", CASE_2_I, "card_left", "マイナンバーカードの利用停止・失効",
+              "card_suspension_confirmed_on", "card_suspension_confirmed_by"),
+    Procedure("smartphone", CASE_2_I, "smartphone_left", "スマホ用電子証明書の利用停止・失効",
+              "smartphone_suspension_confirmed_on", "smartphone_suspension_confirmed_by"),
+    Procedure("agent", CASE_2_I, "agent_set", "マイナポータルの代理人設定の解除",
+              "agent_release_confirmed_on", "agent_release_confirmed_by"),
+    Procedure("representation", CASE_2_II, None, "加害者の法定代理権の終了",
+              "representation_ended_on", "representation_ended_confirmed_by"),
+)}
+
+
+def procedures_for(case: Any) -> list[Procedure]:
+    """The procedures that apply to this case (none for ①-I)."""
+    return [p for p in PROCEDURES.values()
+            if p.case_type == case.case_type and (p.applies_if is None or getattr(case, p.applies_if))]
+
+
+def procedures_complete(case: Any) -> bool:
+    """Every procedure that applies to the case is confirmed (a ①-I case has none)."""
+    return all(getattr(case, p.date_field) for p in procedures_for(case))
+
+
+def suspension_complete(case: Any) -> bool:
     """②-I ends only when every procedure that applies is confirmed complete."""
-    outstanding = [
-        case.card_left and not case.card_suspension_confirmed_on,
-        case.smartphone_left and not case.smartphone_suspension_confirmed_on,
-        case.agent_set and not case.agent_release_confirmed_on,
-    ]
-    return not any(outstanding)
+    return procedures_complete(case)
 
 
 RELEASE_WISH = "wish"

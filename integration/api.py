@@ -3,19 +3,19 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_permissions import IsVictimStaff, SystemClientOnly
-from config.api_schema import ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
-from flags.uploads import StreamingJSONParser, refuse_oversize
+from accounts.api_permissions import IsVictimStaff, SystemClientOnly
+from core.api_schema import ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
+from core.uploads import StreamingJSONParser, refuse_oversize
+from victims.selectors import review_tasks_for
+from victims.services import jumin_support_apply, review_task_close
 
-from .jumin import jumin_support_apply, parse_jumin_push
-from .selectors import review_tasks_for
+from .jumin import parse_jumin_push
 from .serializers import (
     JuminPushRequestSerializer,
     JuminPushResponseSerializer,
     ReviewTaskCloseSerializer,
     ReviewTaskSerializer,
 )
-from .services import review_task_close
 
 
 class JuminSupportPushApi(APIView):

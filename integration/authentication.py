@@ -1,5 +1,6 @@
 from rest_framework import authentication, exceptions
 
+from audit.actions import AuditAction
 from audit.services import audit_denied
 
 from .models import SystemClient
@@ -21,7 +22,7 @@ class SystemClientAuthentication(authentication.BaseAuthentication):
         client = (SystemClient.objects.select_related("staff", "staff__department", "department")
                   .filter(key_hash=SystemClient.hash_key(raw)).first())
         if client is None or not client.is_usable:
-            audit_denied(actor=client.staff if client else None, action="system_client.authenticate",
+            audit_denied(actor=client.staff if client else None, action=AuditAction.SYSTEM_CLIENT_AUTHENTICATE,
                          # The code part of "<code>.<secret>" only: never any part of a secret.
                          detail={"client": client.code if client else (raw.split(".", 1)[0][:40] if "." in raw else ""),
                                  "reason": "revoked" if client else "unknown"})

@@ -26,7 +26,7 @@ class SystemClient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    is_system_client = True  # request.auth marker for config.api_permissions
+    is_system_client = True  # request.auth marker for accounts.api_permissions
 
     def __str__(self) -> str:
         return f"SystemClient#{self.pk}({self.code})"
@@ -38,33 +38,3 @@ class SystemClient(models.Model):
     @staticmethod
     def hash_key(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
-
-
-class ReviewTaskKind(models.TextChoices):
-    INTAKE_REQUIRED = "intake_required", "住基支援措置の対象者：類型の確認・登録内容の補完が必要"
-    JUMIN_REOPENED = "jumin_reopened", "解除済み等の対象者が住基支援措置の対象になった：再設定の確認"
-    JUMIN_ENDED = "jumin_ended", "住基支援措置が終了：設定継続か解除かの検討"
-
-
-class ReviewTaskStatus(models.TextChoices):
-    OPEN = "open", "未対応"
-    DONE = "done", "対応済み"
-
-
-class ReviewTask(models.Model):
-    """Work for the owning department that an outside event raised. It never changes flags:
-    an ended 住基支援措置, in particular, is reviewed by a person, never released by itself."""
-
-    target = models.ForeignKey("victims.Target", on_delete=models.PROTECT, related_name="review_tasks")
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="review_tasks")
-    kind = models.CharField(max_length=20, choices=ReviewTaskKind.choices)
-    status = models.CharField(max_length=10, choices=ReviewTaskStatus.choices, default=ReviewTaskStatus.OPEN)
-    created_at = models.DateTimeField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["department", "status"])]

@@ -3,12 +3,14 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import require_role
-from accounts.models import Department, Role, Staff
+from accounts.models import Department, Staff
+from audit.actions import AuditAction
 from audit.services import audit_record
-from config.errors import DomainError, NotFound
+from core import policy
+from core.errors import DomainError, NotFound
+from core.policy import Capability, Role
 
-from .models import ReviewTask, ReviewTaskStatus, Scope, SystemClient
+from .models import Scope, SystemClient
 
 
 @transaction.atomic
@@ -17,7 +19,7 @@ def system_client_create(*, actor, code: str, name: str, department_code: str, s
 
     `actor` is a system administrator, or None from the operator command line."""
     if actor is not None:
-        require_role(actor, Role.SYSADMIN)
+        policy.require(actor, Capability.OPERATE_SYNC)
     unknown = sorted(set(scopes) - set(Scope.values))
     if not scopes or unknown:
         raise DomainError(f"scope は {', '.join(Scope.values)} から選択してください。", "scopes")
@@ -34,7 +36,7 @@ def system_client_create(*, actor, code: str, name: str, department_code: str, s
     secret = f"{code}.{secrets.token_urlsafe(32)}"
     client = SystemClient.objects.create(code=code, name=name, department=department, staff=staff,
                                          scopes=sorted(set(scopes)), key_hash=SystemClient.hash_key(secret))
-    audit_record(actor=actor, action="system_client.create",
+    audit_record(actor=actor, action=AuditAction.SYSTEM_CLIENT_CREATE,
                  detail={"client": code, "department": department.code, "scopes": client.scopes})
     return client, secret
 
@@ -42,7 +44,7 @@ def system_client_create(*, actor, code: str, name: str, department_code: str, s
 @transaction.atomic
 def system_client_revoke(*, actor, code: str) -> SystemClient:
     if actor is not None:
-        require_role(actor, Role.SYSADMIN)
+        policy.require(actor, Capability.OPERATE_SYNC)
     client = SystemClient.objects.select_for_update().filter(code=code).first()
     if client is None:
         raise NotFound()
@@ -51,21 +53,5 @@ def system_client_revoke(*, actor, code: str) -> SystemClient:
         client.save(update_fields=["revoked_at"])
         # The service account goes too, so no other credential of it keeps working.
         Staff.objects.filter(pk=client.staff_id).update(is_active=False)
-    audit_record(actor=actor, action="system_client.revoke", detail={"client": code})
+    audit_record(actor=actor, action=AuditAction.SYSTEM_CLIENT_REVOKE, detail={"client": code})
     return client
-
-
-@transaction.atomic
-def review_task_close(*, actor, task_id: int, note: str = "") -> ReviewTask:
-    """The owning department records that it reviewed the event (e.g. decided to keep or release)."""
-    require_role(actor, Role.COUNTER, Role.APPROVER)
-    task = ReviewTask.objects.select_for_update().filter(pk=task_id, department=actor.department_id).first()
-    if task is None:
-        raise NotFound()
-    if task.status != ReviewTaskStatus.OPEN:
-        raise DomainError("この確認事項は既に対応済みです。")
-    task.status, task.closed_at, task.closed_by, task.note = ReviewTaskStatus.DONE, timezone.now(), actor, note
-    task.save(update_fields=["status", "closed_at", "closed_by", "note"])
-    audit_record(actor=actor, action="review_task.close", target_id=task.target_id,
-                 detail={"review_task_id": task.pk, "kind": task.kind})
-    return task

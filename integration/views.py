@@ -2,19 +2,19 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.views import VICTIM_ROLES, act, screen
+from core.policy import Capability
+from core.screens import act, screen
+from victims.selectors import review_tasks_for
+from victims.services import review_task_close
 
-from .selectors import review_tasks_for
-from .services import review_task_close
 
-
-@screen(*VICTIM_ROLES)
+@screen(Capability.HANDLE_VICTIMS)
 @require_safe
 def review_tasks(request):
     return render(request, "integration/review_tasks.html", {"tasks": review_tasks_for(actor=request.user)})
 
 
-@screen(*VICTIM_ROLES)
+@screen(Capability.HANDLE_VICTIMS)
 @require_POST
 def close(request, pk):
     return act(request, lambda: review_task_close(actor=request.user, task_id=pk,

@@ -4,6 +4,40 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from . import flag_kinds
+
+
+class UnitType(models.TextChoices):
+    ATENA = "atena", "団体内統合宛名番号単位"
+    INFO_CODE = "info_code", "特定個人情報名コード単位"
+
+
+class FlagKind(models.TextChoices):
+    NO_AUTO_RESPONSE = flag_kinds.NO_AUTO_RESPONSE, flag_kinds.LABELS[flag_kinds.NO_AUTO_RESPONSE]
+    NONDISCLOSURE = flag_kinds.NONDISCLOSURE, flag_kinds.LABELS[flag_kinds.NONDISCLOSURE]
+
+
+class FlagState(models.Model):
+    """Desired vs reflected state of one flag on one unit at the intermediate server."""
+
+    unit_type = models.CharField(max_length=10, choices=UnitType.choices)
+    unit_key = models.CharField(max_length=16)
+    flag_kind = models.CharField(max_length=20, choices=FlagKind.choices)
+    desired = models.BooleanField(default=False)
+    desired_at = models.DateTimeField(null=True, blank=True)
+    reflected = models.BooleanField(null=True)  # None: never reported by the intermediate server
+    reflected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "flags_flagstate"  # moved from flags without copying data (ADR 0010)
+        constraints = [
+            models.UniqueConstraint(fields=["unit_type", "unit_key", "flag_kind"], name="flagstate_unique_unit_flag"),
+        ]
+
+    @property
+    def in_sync(self) -> bool:
+        return self.reflected is not None and self.reflected == self.desired
+
 
 class OperationAction(models.TextChoices):
     SET = "set", "設定"

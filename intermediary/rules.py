@@ -3,7 +3,11 @@ import datetime
 import re
 from dataclasses import dataclass
 
-ATENA_RE = re.compile(r"^[0-9]{15}$")
+from core.normalize import ATENA_PATTERN
+
+from .flag_kinds import FLAG_KINDS
+
+ATENA_RE = re.compile(ATENA_PATTERN)
 INFO_CODE_RE = re.compile(r"^TM[0-9]{14}$")
 
 
@@ -47,7 +51,7 @@ def batch_file_name(*, flag_kind: str, municipality_code: str, window_at: dateti
 
 
 def flag_kind_from_file_name(name: str) -> str | None:
-    for kind in ("NO_AUTO_RESPONSE", "NONDISCLOSURE"):
+    for kind in FLAG_KINDS:
         if name.startswith(f"FLAG_{kind}_"):
             return kind
     return None

@@ -4,18 +4,25 @@ import datetime
 
 from django.db.models import Count, Min, Q
 
-from accounts.access import require_role
-from accounts.models import Role
+from audit.actions import AuditAction
 from audit.services import audit_record
-from config.errors import NotFound
+from core import policy
+from core.errors import NotFound
+from core.policy import Capability
 
-from . import clock, windows
-from .models import (Alert, Batch, InfoCodeChangeRequest, InfoCodeChangeStatus, Operation, OperationStatus)
+from . import clock, flag_kinds, windows
+from .models import (
+    Alert,
+    Batch,
+    FlagKind,
+    FlagState,
+    InfoCodeChangeRequest,
+    InfoCodeChangeStatus,
+    Operation,
+    OperationStatus,
+    UnitType,
+)
 from .services import window_config
-
-
-def _require_sysadmin(actor) -> None:
-    require_role(actor, Role.SYSADMIN, message="システム管理者のみ利用できます。")
 
 
 def oldest_pending_age(now) -> datetime.timedelta | None:
@@ -26,11 +33,11 @@ def oldest_pending_age(now) -> datetime.timedelta | None:
 
 def next_windows(now) -> dict[str, datetime.datetime]:
     cfg = window_config()
-    return {kind: windows.next_window(kind, now, cfg) for kind in (windows.NO_AUTO_RESPONSE, windows.NONDISCLOSURE)}
+    return {kind: windows.next_window(kind, now, cfg) for kind in flag_kinds.FLAG_KINDS}
 
 
 def monitor_overview(*, actor) -> dict:
-    _require_sysadmin(actor)
+    policy.require(actor, Capability.OPERATE_SYNC)
     now = clock.now()
     by_status = dict(Operation.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     problems = (Operation.objects.filter(status__in=[OperationStatus.FAILED, OperationStatus.DEAD],
@@ -42,7 +49,7 @@ def monitor_overview(*, actor) -> dict:
                                           OperationStatus.FAILED, OperationStatus.DEAD],
                                           operations__covered_by__isnull=True)))
                .order_by("-window_at")[:30])
-    audit_record(actor=actor, action="intermediary.monitor_view")
+    audit_record(actor=actor, action=AuditAction.INTERMEDIARY_MONITOR_VIEW)
     return {
         "now": now,
         "by_status": [(s, label, by_status.get(s, 0)) for s, label in OperationStatus.choices],
@@ -57,10 +64,18 @@ def monitor_overview(*, actor) -> dict:
 
 
 def batch_detail(*, actor, batch_id) -> tuple[Batch, list[Operation]]:
-    _require_sysadmin(actor)
+    policy.require(actor, Capability.OPERATE_SYNC)
     batch = Batch.objects.filter(pk=batch_id).first()
     if batch is None:
         raise NotFound()
     ops = list(Operation.objects.filter(batch=batch, covered_by__isnull=True).order_by("record_no")[:5000])
-    audit_record(actor=actor, action="intermediary.batch_view", detail={"batch_id": str(batch.pk)})
+    audit_record(actor=actor, action=AuditAction.INTERMEDIARY_BATCH_VIEW, detail={"batch_id": str(batch.pk)})
     return batch, ops
+
+
+def flag_states_for_unit(atena_no: str) -> list[FlagState]:
+    """Desired vs reflected state of both flags on one person's atena_no (a flag never set
+    is shown unsaved, as "not set"). For a target page the caller has already authorised."""
+    states = {s.flag_kind: s for s in FlagState.objects.filter(unit_type=UnitType.ATENA, unit_key=atena_no)}
+    return [states.get(kind) or FlagState(unit_type=UnitType.ATENA, unit_key=atena_no, flag_kind=kind)
+            for kind in FlagKind.values]

@@ -13,20 +13,33 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Coalesce
 
-from accounts.access import require_role
-from accounts.models import Role
+from audit.actions import AuditAction
 from audit.services import audit_record
-from config.errors import Conflict, DomainError, Forbidden, NotFound
-from flags.models import FlagKind, FlagState, UnitType
+from core import policy
+from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.policy import Capability
 
 from . import batch_xml, channels, clock, rules
-from .models import (Alert, AlertKind, Batch, BatchStatus, Channel, InfoCodeChangeRequest, InfoCodeChangeStatus,
-                     Operation, OperationAction, OperationStatus)
+from .dispatch import nudge_delivery
+from .models import (
+    Alert,
+    AlertKind,
+    Batch,
+    BatchStatus,
+    Channel,
+    FlagKind,
+    FlagState,
+    InfoCodeChangeRequest,
+    InfoCodeChangeStatus,
+    Operation,
+    OperationAction,
+    OperationStatus,
+    UnitType,
+)
 from .windows import WindowConfig
 
 log = logging.getLogger(__name__)
@@ -34,8 +47,43 @@ WORKER = "intermediary-worker"
 OPEN = (OperationStatus.PENDING, OperationStatus.CLAIMED, OperationStatus.SENT, OperationStatus.FAILED)
 
 
-def _audit(action: str, *, actor=None, **detail) -> None:
-    audit_record(actor=actor, username="" if actor else WORKER, action=f"intermediary.{action}", detail=detail)
+def _audit(action: AuditAction, *, actor=None, **detail) -> None:
+    audit_record(actor=actor, username="" if actor else WORKER, action=action, detail=detail)
+
+
+_OPERATION_OUTCOME_ACTIONS = {
+    OperationStatus.FAILED: AuditAction.INTERMEDIARY_OPERATION_FAILED,
+    OperationStatus.DEAD: AuditAction.INTERMEDIARY_OPERATION_DEAD,
+}
+
+
+def desired_flags_apply(*, atena_no: str, wanted: frozenset[str], change_request_id: int,
+                        now: datetime.datetime) -> list[Operation]:
+    """The one entry point from an approved change to the outbox: move the desired
+    FlagState of one person's atena_no to `wanted` and insert one Operation per flag whose
+    desired value changes (none for a flag already set, none to release a flag never set).
+    Runs in the caller's transaction; after it commits, the worker is asked to look now."""
+    operations = []
+    for kind in FlagKind.values:
+        want = kind in wanted
+        state, _ = FlagState.objects.select_for_update().get_or_create(
+            unit_type=UnitType.ATENA, unit_key=atena_no, flag_kind=kind,
+        )
+        if state.desired == want and state.desired_at is not None:
+            continue
+        if not want and state.desired_at is None:
+            continue  # never set, nothing to release
+        state.desired, state.desired_at = want, now
+        state.save(update_fields=["desired", "desired_at"])
+        operations.append(Operation(
+            change_request_id=change_request_id, unit_type=UnitType.ATENA, unit_key=atena_no, flag_kind=kind,
+            action=OperationAction.SET if want else OperationAction.RELEASE,
+        ))
+    Operation.objects.bulk_create(operations)
+    if operations:
+        # The outbox rows are the truth; after commit this only asks the worker to look now.
+        _nudge_after_commit([o.id for o in operations])
+    return operations
 
 
 def window_config() -> WindowConfig:
@@ -94,7 +142,7 @@ def _mark_failed(op: Operation, *, code: str, message: str, now) -> Operation:
             op.attempts, base=settings.INTERMEDIARY_BACKOFF_BASE_SECONDS, cap=settings.INTERMEDIARY_BACKOFF_MAX_SECONDS))
     op.save(update_fields=["status", "next_attempt_at", "last_error_code", "last_error_message"])
     Operation.objects.filter(covered_by=op).update(status=op.status)
-    _audit("operation_" + op.status, operation_ids=[str(op.pk)], code=op.last_error_code, attempts=op.attempts)
+    _audit(_OPERATION_OUTCOME_ACTIONS[op.status], operation_ids=[str(op.pk)], code=op.last_error_code, attempts=op.attempts)
     return op
 
 
@@ -112,7 +160,7 @@ def _superseded(op: Operation) -> bool:
     Operation.objects.filter(Q(pk=op.pk) | Q(covered_by=op)).update(
         covered_by=newest, batch=None, record_no=None,
         status=newest.status if newest.status in (OperationStatus.REFLECTED, OperationStatus.DEAD) else OperationStatus.SENT)
-    _audit("operation_covered", operation_ids=[str(op.pk)], covered_by=str(newest.pk))
+    _audit(AuditAction.INTERMEDIARY_OPERATION_COVERED, operation_ids=[str(op.pk)], covered_by=str(newest.pk))
     return True
 
 
@@ -137,7 +185,7 @@ def operation_claim_for_web_service(*, operation_id, now) -> Operation | None:
     op.status, op.claimed_at, op.channel = OperationStatus.CLAIMED, now, Channel.WEB_SERVICE
     op.attempts += 1
     op.save(update_fields=["status", "claimed_at", "channel", "attempts"])
-    _audit("operation_claimed", operation_ids=[str(op.pk)], attempts=op.attempts)
+    _audit(AuditAction.INTERMEDIARY_OPERATION_CLAIMED, operation_ids=[str(op.pk)], attempts=op.attempts)
     return op
 
 
@@ -150,7 +198,7 @@ def operation_record_web_service_result(*, operation_id, result: channels.SendRe
         # Accept OK even if the sweeper re-opened the claim meanwhile: the server has it.
         op.status = OperationStatus.SENT
         _mark_reflected([op], now)
-        _audit("operation_reflected", operation_ids=[str(op.pk)], channel=Channel.WEB_SERVICE)
+        _audit(AuditAction.INTERMEDIARY_OPERATION_REFLECTED, operation_ids=[str(op.pk)], channel=Channel.WEB_SERVICE)
         op.refresh_from_db()
         return op
     if op.status != OperationStatus.CLAIMED:
@@ -226,7 +274,7 @@ def batch_open(*, flag_kind: str, window_at: datetime.datetime, now) -> Batch | 
                                             "next_attempt_at", "covered_by"], batch_size=2000)
     batch.record_count = len(to_send)
     batch.save(update_fields=["record_count"])
-    _audit("batch_opened", batch_id=str(batch.pk), flag_kind=flag_kind, records=len(to_send), covered=len(covered),
+    _audit(AuditAction.INTERMEDIARY_BATCH_OPENED, batch_id=str(batch.pk), flag_kind=flag_kind, records=len(to_send), covered=len(covered),
            operation_ids=[str(p.id) for p in to_send], covered_ids={str(k): str(v) for k, v in covered.items()})
     return batch
 
@@ -269,7 +317,7 @@ def batch_mark_published(*, batch_id, count: int, sha256: str, now) -> Batch:
     batch.status, batch.sha256, batch.record_count, batch.published_at = BatchStatus.PUBLISHED, sha256, count, now
     batch.save(update_fields=["status", "sha256", "record_count", "published_at"])
     n = Operation.objects.filter(batch=batch, status=OperationStatus.CLAIMED).update(status=OperationStatus.SENT, sent_at=now)
-    _audit("batch_published", batch_id=str(batch.pk), records=count, operations=n, sha256=sha256)
+    _audit(AuditAction.INTERMEDIARY_BATCH_PUBLISHED, batch_id=str(batch.pk), records=count, operations=n, sha256=sha256)
     return batch
 
 
@@ -300,7 +348,7 @@ def _quarantine(path: Path, reason: str, now) -> None:
     shutil.move(str(path), dest)
     with transaction.atomic():
         Alert.objects.create(kind=AlertKind.QUARANTINE, detail={"file": dest.name, "reason": reason[:200]}, created_at=now)
-        _audit("result_quarantined", file=dest.name)
+        _audit(AuditAction.INTERMEDIARY_RESULT_QUARANTINED, file=dest.name)
     log.warning("result file quarantined: %s", dest.name)
 
 
@@ -346,7 +394,7 @@ def _apply_results(*, batch_id, parsed: batch_xml.ResultFile, result_name: str, 
     if batch.status != BatchStatus.RESULTED:
         batch.status, batch.result_at, batch.result_name = BatchStatus.RESULTED, now, result_name
         batch.save(update_fields=["status", "result_at", "result_name"])
-    _audit("batch_resulted", batch_id=str(batch.pk), reflected_ids=_ids(ok), failed_ids=[str(o.pk) for o, _ in failed],
+    _audit(AuditAction.INTERMEDIARY_BATCH_RESULTED, batch_id=str(batch.pk), reflected_ids=_ids(ok), failed_ids=[str(o.pk) for o, _ in failed],
            unmatched=unmatched, msg_result=parsed.header.msg_result[:20])
 
 
@@ -384,7 +432,7 @@ def sweep(*, now) -> dict:
         redrive = list(Operation.objects.filter(_due_q(now), covered_by__isnull=True)
                        .order_by("created_at").values_list("pk", flat=True)[:1000])
     if stuck or silent or resume:
-        _audit("sweep", stuck_ids=_ids(stuck), silent_ids=_ids(silent), resumed_batch_ids=_ids(resume))
+        _audit(AuditAction.INTERMEDIARY_SWEEP, stuck_ids=_ids(stuck), silent_ids=_ids(silent), resumed_batch_ids=_ids(resume))
     return {"redrive": [str(i) for i in redrive], "resume_batches": [str(i) for i in resume]}
 
 
@@ -407,27 +455,23 @@ def reconcile(*, listing: dict[tuple[str, str, str], bool], now) -> list[Alert]:
             continue
         alerts.append(Alert.objects.create(kind=AlertKind.MISMATCH, unit_type=key[0], unit_key=key[1], flag_kind=key[2],
                                            detail={"desired": want, "server": have}, created_at=now))
-    _audit("reconciled", units=len(keys), mismatches=len(alerts), alert_ids=[a.pk for a in alerts])
+    _audit(AuditAction.INTERMEDIARY_RECONCILED, units=len(keys), mismatches=len(alerts), alert_ids=[a.pk for a in alerts])
     return alerts
 
 
 # ---- human actions (system admins) ------------------------------------------------------
 
-def _require_sysadmin(actor) -> None:
-    require_role(actor, Role.SYSADMIN, message="システム管理者のみ操作できます。")
-
-
 @transaction.atomic
 def operation_retry(*, actor, operation_id) -> Operation:
     """Give a dead or failed operation a fresh set of attempts (same UUID, so never doubled)."""
-    _require_sysadmin(actor)
+    policy.require(actor, Capability.OPERATE_SYNC)
     op = Operation.objects.select_for_update().filter(pk=operation_id).first()
     if op is None:
         raise NotFound()
     if op.status not in (OperationStatus.DEAD, OperationStatus.FAILED):
         raise Conflict("再試行できるのは失敗・要対応の操作のみです。")
     Alert.objects.filter(operation=op, resolved_at__isnull=True).update(resolved_at=clock.now(), resolved_by=actor)
-    _audit("operation_retry", actor=actor, operation_ids=[str(op.pk)])
+    _audit(AuditAction.INTERMEDIARY_OPERATION_RETRY, actor=actor, operation_ids=[str(op.pk)])
     op.covered_by = None
     if _superseded(op):
         # A newer approval already carries the net state: re-sending this one would undo it.
@@ -443,7 +487,7 @@ def operation_retry(*, actor, operation_id) -> Operation:
 @transaction.atomic
 def alert_resend(*, actor, alert_id) -> Operation:
     """One-click re-send of a reconciliation mismatch: a new operation carrying the desired state."""
-    _require_sysadmin(actor)
+    policy.require(actor, Capability.OPERATE_SYNC)
     alert = Alert.objects.select_for_update().filter(pk=alert_id, kind=AlertKind.MISMATCH).first()
     if alert is None:
         raise NotFound()
@@ -457,27 +501,27 @@ def alert_resend(*, actor, alert_id) -> Operation:
     alert.resolved_at, alert.resolved_by = clock.now(), actor
     alert.detail = {**alert.detail, "resend_operation_id": str(op.pk)}
     alert.save(update_fields=["resolved_at", "resolved_by", "detail"])
-    _audit("alert_resend", actor=actor, alert_id=alert.pk, operation_ids=[str(op.pk)])
+    _audit(AuditAction.INTERMEDIARY_ALERT_RESEND, actor=actor, alert_id=alert.pk, operation_ids=[str(op.pk)])
     _nudge_after_commit([op.pk])
     return op
 
 
 @transaction.atomic
 def alert_resolve(*, actor, alert_id) -> Alert:
-    _require_sysadmin(actor)
+    policy.require(actor, Capability.OPERATE_SYNC)
     alert = Alert.objects.select_for_update().filter(pk=alert_id).first()
     if alert is None:
         raise NotFound()
     if alert.resolved_at is None:
         alert.resolved_at, alert.resolved_by = clock.now(), actor
         alert.save(update_fields=["resolved_at", "resolved_by"])
-        _audit("alert_resolve", actor=actor, alert_id=alert.pk)
+        _audit(AuditAction.INTERMEDIARY_ALERT_RESOLVE, actor=actor, alert_id=alert.pk)
     return alert
 
 
 @transaction.atomic
 def info_code_request_create(*, actor, info_code: str, flag_kind: str, action: str, reason: str) -> InfoCodeChangeRequest:
-    _require_sysadmin(actor)
+    policy.require(actor, Capability.OPERATE_SYNC)
     info_code, reason = (info_code or "").strip().upper(), (reason or "").strip()
     if not rules.INFO_CODE_RE.match(info_code):
         raise DomainError("特定個人情報名コードは TM + 14桁の数字です。", "info_code")
@@ -492,13 +536,13 @@ def info_code_request_create(*, actor, info_code: str, flag_kind: str, action: s
         raise Conflict("このコードとフラグには承認待ちの申請があります。")
     req = InfoCodeChangeRequest.objects.create(info_code=info_code, flag_kind=flag_kind, action=action, reason=reason,
                                                requested_by=actor, requested_at=clock.now())
-    _audit("info_code_request_create", actor=actor, request_id=req.pk, info_code=info_code, flag_kind=flag_kind,
+    _audit(AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_CREATE, actor=actor, request_id=req.pk, info_code=info_code, flag_kind=flag_kind,
            change=action)
     return req
 
 
 def _lock_pending_info_code_request(actor, request_id) -> InfoCodeChangeRequest:
-    _require_sysadmin(actor)
+    policy.require(actor, Capability.OPERATE_SYNC)
     req = InfoCodeChangeRequest.objects.select_for_update().filter(pk=request_id).first()
     if req is None:
         raise NotFound()
@@ -522,7 +566,7 @@ def info_code_request_approve(*, actor, request_id) -> InfoCodeChangeRequest:
                                   flag_kind=req.flag_kind, action=req.action)
     req.status, req.decided_by, req.decided_at = InfoCodeChangeStatus.APPROVED, actor, now
     req.save(update_fields=["status", "decided_by", "decided_at"])
-    _audit("info_code_request_approve", actor=actor, request_id=req.pk, operation_ids=[str(op.pk)])
+    _audit(AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_APPROVE, actor=actor, request_id=req.pk, operation_ids=[str(op.pk)])
     _nudge_after_commit([op.pk])
     return req
 
@@ -535,12 +579,10 @@ def info_code_request_reject(*, actor, request_id, reason: str) -> InfoCodeChang
     req = _lock_pending_info_code_request(actor, request_id)
     req.status, req.decided_by, req.decided_at, req.decision_reason = InfoCodeChangeStatus.REJECTED, actor, clock.now(), reason
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    _audit("info_code_request_reject", actor=actor, request_id=req.pk)
+    _audit(AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_REJECT, actor=actor, request_id=req.pk)
     return req
 
 
 def _nudge_after_commit(operation_ids) -> None:
-    from .dispatch import nudge_delivery
-
     ids = [str(i) for i in operation_ids]
     transaction.on_commit(lambda: nudge_delivery(ids))

@@ -1,4 +1,5 @@
 """Thin Celery entry points. Arguments are ids only (never personal data); the rows decide."""
+import datetime
 import logging
 
 from celery import shared_task
@@ -6,7 +7,8 @@ from django.conf import settings
 
 from audit import context
 
-from . import channels, clock, services, windows
+from . import channels, clock, flag_kinds, services, windows
+from .dispatch import DELIVER_OPERATION, nudge_delivery
 from .models import OperationStatus
 
 log = logging.getLogger(__name__)
@@ -16,7 +18,7 @@ def _as_worker():
     return context.bind(context.RequestContext(channel="worker"))
 
 
-@shared_task(name="intermediary.deliver_operation")
+@shared_task(name=DELIVER_OPERATION)
 def deliver_operation(operation_id: str) -> str:
     token = _as_worker()
     try:
@@ -44,12 +46,10 @@ def xml_batch_tick() -> list[str]:
         return []
     token = _as_worker()
     try:
-        import datetime
-
         built = []
         now, cfg = clock.now(), services.window_config()
         lead = datetime.timedelta(seconds=settings.INTERMEDIARY_BATCH_LEAD_SECONDS)
-        for kind in (windows.NO_AUTO_RESPONSE, windows.NONDISCLOSURE):
+        for kind in flag_kinds.FLAG_KINDS:
             window = windows.window_to_build(kind, now, cfg, lead)
             if window is not None:
                 batch = services.batch_build(flag_kind=kind, window_at=window)
@@ -76,8 +76,6 @@ def sweep() -> dict:
         todo = services.sweep(now=clock.now())
         for batch_id in todo["resume_batches"]:
             services.batch_publish(batch_id=batch_id)
-        from .dispatch import nudge_delivery
-
         nudge_delivery(todo["redrive"])
         return {k: len(v) for k, v in todo.items()}
     finally:

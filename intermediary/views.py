@@ -6,12 +6,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
-from accounts.views import act, screen
+from core.policy import Capability
+from core.screens import act, screen
 
 from . import corrections, selectors, services
-from .models import AlertKind, OperationAction
-from flags.models import FlagKind
+from .models import AlertKind, FlagKind, OperationAction
 
 
 def _uuid(value) -> uuid.UUID:
@@ -26,7 +25,7 @@ def _act(request, fn, ok_message: str):
 
 
 @require_GET
-@screen(Role.SYSADMIN)
+@screen(Capability.OPERATE_SYNC)
 def monitor(request):
     context = selectors.monitor_overview(actor=request.user)
     context["corrections"] = corrections.corrections_open(actor=request.user)
@@ -35,33 +34,33 @@ def monitor(request):
 
 
 @require_GET
-@screen(Role.SYSADMIN)
+@screen(Capability.OPERATE_SYNC)
 def batch(request, pk):
     batch, ops = selectors.batch_detail(actor=request.user, batch_id=_uuid(pk))
     return render(request, "intermediary/batch.html", {"batch": batch, "operations": ops})
 
 
 @require_POST
-@screen(Role.SYSADMIN)
+@screen(Capability.OPERATE_SYNC)
 def operation_retry(request, pk):
     return _act(request, lambda: services.operation_retry(actor=request.user, operation_id=_uuid(pk)),
                 "再送を予約しました。")
 
 
 @require_POST
-@screen(Role.SYSADMIN)
+@screen(Capability.OPERATE_SYNC)
 def alert_resend(request, pk):
     return _act(request, lambda: services.alert_resend(actor=request.user, alert_id=pk), "再送を予約しました。")
 
 
 @require_POST
-@screen(Role.SYSADMIN)
+@screen(Capability.OPERATE_SYNC)
 def alert_resolve(request, pk):
     return _act(request, lambda: services.alert_resolve(actor=request.user, alert_id=pk), "対応済みにしました。")
 
 
 @require_POST
-@screen(Role.SYSADMIN)
+@screen(Capability.OPERATE_SYNC)
 def info_code_request_create(request):
     p = request.POST
     return _act(request, lambda: services.info_code_request_create(
@@ -70,21 +69,21 @@ def info_code_request_create(request):
 
 
 @require_POST
-@screen(Role.SYSADMIN)
+@screen(Capability.OPERATE_SYNC)
 def info_code_request_approve(request, pk):
     return _act(request, lambda: services.info_code_request_approve(actor=request.user, request_id=pk),
                 "承認しました。")
 
 
 @require_POST
-@screen(Role.SYSADMIN)
+@screen(Capability.OPERATE_SYNC)
 def info_code_request_reject(request, pk):
     return _act(request, lambda: services.info_code_request_reject(
         actor=request.user, request_id=pk, reason=request.POST.get("reason", "")), "却下しました。")
 
 
 @require_POST
-@screen(Role.SYSADMIN)
+@screen(Capability.OPERATE_SYNC)
 def correction_complete(request, pk):
     return _act(request, lambda: corrections.correction_complete(
         actor=request.user, correction_id=pk, reference=request.POST.get("reference", "")),

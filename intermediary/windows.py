@@ -7,9 +7,9 @@ import datetime
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from .flag_kinds import NO_AUTO_RESPONSE, NONDISCLOSURE
+
 JST = ZoneInfo("Asia/Tokyo")
-NO_AUTO_RESPONSE = "NO_AUTO_RESPONSE"
-NONDISCLOSURE = "NONDISCLOSURE"
 
 
 def _hhmm(text: str) -> datetime.time:

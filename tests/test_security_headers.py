@@ -10,7 +10,7 @@ from audit.services import audit_record
 
 @pytest.fixture
 def logged_in(client, auditor):
-    audit_record(actor=None, action="test.event")
+    audit_record(actor=None, action="audit.search")
     client.force_login(auditor)
     return client
 

@@ -22,7 +22,7 @@ def password_login(username: str) -> Client:
 
 def test_password_alone_opens_nothing_and_leads_to_enrolment(counter):
     client = password_login("counter1")
-    response = client.get(reverse("accounts:home"))
+    response = client.get(reverse("home"))
     assert response.status_code == 302 and reverse("accounts:otp_enrol") in response["Location"]
     api = client.post("/api/v1/inquiry-checks/", {"atena_no": "123456789012345", "direction": "inquiry"},
                       content_type="application/json")
@@ -38,14 +38,14 @@ def test_enrolment_with_the_right_code_opens_the_app(counter):
     assert bad.status_code == 400 and "確認コードが正しくありません" in bad.content.decode()
     ok = client.post(reverse("accounts:otp_enrol"), {"token": token_for(device)})
     assert ok.status_code == 302
-    assert client.get(reverse("accounts:home")).status_code == 200
+    assert client.get(reverse("home")).status_code == 200
     assert AuditEvent.objects.filter(action="auth.totp_enrol", actor_id=counter.pk, outcome="allowed").exists()
 
 
 def test_enrolled_user_must_verify_at_each_login(counter):
     device = TOTPDevice.objects.create(user=counter, name="default", confirmed=True)
     client = password_login("counter1")
-    response = client.get(reverse("accounts:home"))
+    response = client.get(reverse("home"))
     assert reverse("accounts:otp_verify") in response["Location"]
     assert client.post(reverse("accounts:otp_verify"), {"token": "abcdef"}).status_code == 400
     assert AuditEvent.objects.filter(action="auth.totp_failed", actor_id=counter.pk, outcome="denied").exists()
@@ -54,7 +54,7 @@ def test_enrolled_user_must_verify_at_each_login(counter):
     device.throttling_failure_timestamp = None
     device.save()
     assert client.post(reverse("accounts:otp_verify"), {"token": token_for(device)}).status_code == 302
-    assert client.get(reverse("accounts:home")).status_code == 200
+    assert client.get(reverse("home")).status_code == 200
 
 
 def test_repeated_wrong_codes_are_throttled(counter):

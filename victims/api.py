@@ -5,23 +5,33 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_permissions import IsVictimStaff
-from config.api_schema import ERROR_RESPONSES
-from config.errors import ValidationFailed
-from flags.selectors import flag_states_for_target
-from flags.services import measures_for
+from accounts.api_permissions import IsVictimStaff
+from core.api_schema import ERROR_RESPONSES
+from core.errors import ValidationFailed
+from intermediary.selectors import flag_states_for_unit
 
 from .intake import parse_intake
 from .selectors import target_get_for_user
 from .serializers import (
+    ApproveRequestSerializer,
     CaseConfirmationRequestSerializer,
     CaseConfirmationSerializer,
+    ChangeRequestSerializer,
+    RejectRequestSerializer,
+    ReleaseRequestCreateSerializer,
     TargetCreatedSerializer,
     TargetCreateRequestSerializer,
     TargetDetailSerializer,
     TargetFlagsSerializer,
 )
-from .services import case_confirm_procedure, target_register
+from .services import (
+    case_confirm_procedure,
+    change_request_approve,
+    change_request_reject,
+    measures_for,
+    release_request_create,
+    target_register,
+)
 
 INTAKE_EXAMPLE = {
     "atena_no": "１２３４５６７８９０１２３４５",
@@ -114,7 +124,7 @@ class TargetFlagsApi(APIView):
     )
     def get(self, request, target_id: int):
         target = target_get_for_user(actor=request.user, target_id=target_id, via="api")
-        body = {"target_id": target.pk, "flags": flag_states_for_target(target)}
+        body = {"target_id": target.pk, "flags": flag_states_for_unit(target.atena_no)}
         return Response(TargetFlagsSerializer(body).data)
 
 
@@ -136,3 +146,68 @@ class CaseConfirmationApi(APIView):
         body = {"case_id": case.pk, **form.validated_data}
         return Response(CaseConfirmationSerializer(body).data, status=status.HTTP_201_CREATED)
 
+
+def _change_request_body(change_request) -> dict:
+    return ChangeRequestSerializer(change_request).data
+
+
+class ChangeRequestApproveApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="change_requests_approve",
+        summary="申請の承認（申請者以外の、登録所属の所属長）",
+        request=ApproveRequestSerializer,
+        responses={200: ChangeRequestSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("承認結果", response_only=True, value={
+            "id": 57, "target_id": 42, "action": "set", "status": "approved", "decided_at": "2025-06-01T01:00:00Z"})],
+    )
+    def post(self, request, change_request_id: int):
+        form = ApproveRequestSerializer(data=request.data or {})
+        form.is_valid(raise_exception=True)
+        change_request = change_request_approve(actor=request.user, change_request_id=change_request_id,
+                                                comment=form.validated_data.get("comment", ""))
+        return Response(_change_request_body(change_request))
+
+
+class ChangeRequestRejectApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="change_requests_reject",
+        summary="申請の却下（理由必須）",
+        request=RejectRequestSerializer,
+        responses={200: ChangeRequestSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("却下", request_only=True, value={"reason": "事実イの確認が不十分のため"})],
+    )
+    def post(self, request, change_request_id: int):
+        form = RejectRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        change_request = change_request_reject(actor=request.user, change_request_id=change_request_id,
+                                               reason=form.validated_data["reason"])
+        return Response(_change_request_body(change_request))
+
+
+class ReleaseRequestCreateApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="targets_release_requests_create",
+        summary="解除の申請（住基DV等支援措置の対象者は解除不可）",
+        request=ReleaseRequestCreateSerializer,
+        responses={201: ChangeRequestSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample("②-I 手続完了による解除", request_only=True, value={"reason": "2-I_complete", "cases": [88]}),
+            OpenApiExample("支援措置中", response_only=True, status_codes=["400"], value={
+                "detail": "住基DV等支援措置の対象者は解除できません（支援措置の対象者は必ず設定対象者とします）。",
+                "errors": {"reason": ["住基DV等支援措置の対象者は解除できません（支援措置の対象者は必ず設定対象者とします）。"]}}),
+        ],
+    )
+    def post(self, request, target_id: int):
+        form = ReleaseRequestCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        change_request = release_request_create(
+            actor=request.user, target_id=target_id, reason=form.validated_data["reason"],
+            case_ids=form.validated_data.get("cases") or None, comment=form.validated_data.get("comment", ""),
+        )
+        return Response(_change_request_body(change_request), status=status.HTTP_201_CREATED)

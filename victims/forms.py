@@ -3,11 +3,11 @@ victims.intake.parse_intake (shared with the API), whose errors are put back
 next to the fields here."""
 from django import forms
 
-from config.errors import DomainError
+from core.errors import DomainError
+from core.normalize import normalize_atena_no
+from flags import rules
 from flags.rules import RELEASE_REASONS
 from victims.models import Basis, HarmType, LegalRepresentative
-from victims.normalize import normalize_atena_no
-from victims.services import PROCEDURES
 
 ABUSER_SLOTS = (1, 2, 3)
 
@@ -187,7 +187,7 @@ def case_label(case) -> str:
 
 
 class ProcedureConfirmForm(forms.Form):
-    procedure = forms.ChoiceField(choices=[(k, k) for k in PROCEDURES])
+    procedure = forms.ChoiceField(choices=[(k, k) for k in rules.PROCEDURES])
     confirmed_on = forms.DateField(label="完了確認日", widget=forms.DateInput(attrs={"type": "date"}),
                                    error_messages={"required": "完了を確認した日を入力してください。",
                                                    "invalid": "確認日は YYYY-MM-DD の形式で入力してください。"})

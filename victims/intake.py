@@ -4,10 +4,10 @@ Collects every field error at once so the clerk sees them all next to the fields
 import datetime
 from dataclasses import dataclass, field
 
-from config.errors import DomainError, ValidationFailed
+from core.errors import DomainError, ValidationFailed
+from core.normalize import normalize_atena_no, normalize_kana, normalize_name, parse_date
 
 from .models import Basis, CaseType, HarmType, LegalRepresentative
-from .normalize import normalize_atena_no, normalize_kana, normalize_name
 
 EXPLANATIONS = ("mynaportal", "jumin", "card_suspension", "agent_release")
 
@@ -48,22 +48,6 @@ def _bool(value) -> bool:
     return bool(value)
 
 
-def _date(value, field_name: str, errors: dict, label: str, required: bool = True):
-    if field_name in errors:  # already refused (wrong type)
-        return None
-    if value in (None, ""):
-        if required:
-            errors[field_name] = f"{label}を入力してください。"
-        return None
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value).strip().replace("/", "-"))
-    except ValueError:
-        errors[field_name] = f"{label}は YYYY-MM-DD の形式で入力してください。"
-        return None
-
-
 def _age_on(birth: datetime.date, day: datetime.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
@@ -99,7 +83,7 @@ def parse_intake(payload: dict, *, today: datetime.date) -> IntakeData:
     atena_no = _capture(errors, normalize_atena_no, _scalar(payload, "atena_no", errors))
     name = _capture(errors, normalize_name, _scalar(payload, "name", errors))
     kana = _capture(errors, normalize_kana, _scalar(payload, "name_kana", errors))
-    birth = _date(_scalar(payload, "birth_date", errors), "birth_date", errors, "生年月日")
+    birth = parse_date(_scalar(payload, "birth_date", errors), "birth_date", errors, "生年月日")
     if birth and birth > today:
         errors["birth_date"] = "生年月日が未来の日付です。"
 
@@ -122,9 +106,9 @@ def parse_intake(payload: dict, *, today: datetime.date) -> IntakeData:
 
     support = _mapping(payload, "jumin_support", errors)
     support_active = _bool(support.get("active"))
-    support_start = _date(_scalar(support, "start", errors, "jumin_support."), "jumin_support.start", errors,
+    support_start = parse_date(_scalar(support, "start", errors, "jumin_support."), "jumin_support.start", errors,
                           "支援措置の開始日", required=support_active)
-    support_end = _date(_scalar(support, "end", errors, "jumin_support."), "jumin_support.end", errors,
+    support_end = parse_date(_scalar(support, "end", errors, "jumin_support."), "jumin_support.end", errors,
                         "支援措置の終了日", required=False)
     if support_start and support_end and support_end < support_start:
         errors["jumin_support.end"] = "支援措置の終了日が開始日より前です。"

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from core.normalize import ATENA_PATTERN
+
 
 class HarmType(models.TextChoices):
     DV = "dv", "配偶者等からの暴力（DV）"
@@ -122,13 +124,57 @@ class CaseAssessment(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(case_type="1-I") | models.Q(abuser_atena_no__regex=r"^[0-9]{15}$"),
+                condition=~models.Q(case_type="1-I") | models.Q(abuser_atena_no__regex=ATENA_PATTERN),
                 name="case_1_1_has_abuser_atena_no",
             ),
         ]
 
     def __str__(self) -> str:
         return f"Case#{self.pk}({self.case_type})"
+
+
+class Notice(models.Model):
+    """Tells a linkage department that a person left the shared target list (released)."""
+
+    department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="notices")
+    atena_no = models.CharField(max_length=15)
+    change_request = models.ForeignKey("flags.ChangeRequest", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "flags_notice"  # moved from flags without copying data (ADR 0010)
+        ordering = ["-created_at"]
+
+
+class ReviewTaskKind(models.TextChoices):
+    INTAKE_REQUIRED = "intake_required", "住基支援措置の対象者：類型の確認・登録内容の補完が必要"
+    JUMIN_REOPENED = "jumin_reopened", "解除済み等の対象者が住基支援措置の対象になった：再設定の確認"
+    JUMIN_ENDED = "jumin_ended", "住基支援措置が終了：設定継続か解除かの検討"
+
+
+class ReviewTaskStatus(models.TextChoices):
+    OPEN = "open", "未対応"
+    DONE = "done", "対応済み"
+
+
+class ReviewTask(models.Model):
+    """Work for the owning department that an outside event raised. It never changes flags:
+    an ended 住基支援措置, in particular, is reviewed by a person, never released by itself."""
+
+    target = models.ForeignKey("victims.Target", on_delete=models.PROTECT, related_name="review_tasks")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="review_tasks")
+    kind = models.CharField(max_length=20, choices=ReviewTaskKind.choices)
+    status = models.CharField(max_length=10, choices=ReviewTaskStatus.choices, default=ReviewTaskStatus.OPEN)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "integration_reviewtask"  # moved from integration without copying data (ADR 0010)
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["department", "status"])]
 
 
 # guardian direct-FK tables: object permissions join on a real foreign key, not a

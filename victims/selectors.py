@@ -1,88 +1,126 @@
 """Every read of victim data goes through here, scoped by the acting user and audited.
 
-A target the actor may not see raises NotFound, exactly like one that does not exist."""
+A target the actor may not see and a target that does not exist take the same one query
+(core.policy.target_scope applied to the lookup) and raise the same NotFound; both refusals
+are audited, and the audit outlives a rolled-back service transaction (audit_refusal)."""
+from typing import Any
+
 from django.db.models import QuerySet
-from guardian.shortcuts import get_objects_for_user
 
-from accounts.access import require_linkage_staff, require_victim_staff
-from audit.services import audit_denied, audit_record
-from config.errors import Forbidden, NotFound
+from audit.actions import AuditAction
+from audit.services import audit_record, audit_refusal
+from core import policy
+from core.errors import NotFound
+from core.policy import Capability
+from flags.models import ChangeRequest
 
-from .models import PROTECTING_STATUSES, Target
-
-
-def visible_targets(actor) -> QuerySet[Target]:
-    """Targets whose full record the actor's department owns or was granted (guardian)."""
-    if not actor.is_victim_staff:
-        return Target.objects.none()
-    return get_objects_for_user(
-        actor, "victims.view_target", klass=Target, use_groups=True, with_superuser=False, accept_global_perms=False,
-    )
-
-
-def _visible_or_denied(actor, target_id: int, action: str, queryset: QuerySet[Target]) -> Target:
-    try:
-        require_victim_staff(actor)
-    except Forbidden:
-        audit_denied(actor=actor, action=action, target_id=_int_or_none(target_id))
-        raise NotFound()
-    target = queryset.filter(pk=_int_or_none(target_id), pk__in=visible_targets(actor).values("pk")).first()
-    if target is None:
-        audit_denied(actor=actor, action=action, target_id=_int_or_none(target_id))
-        raise NotFound()
-    return target
-
+from .models import PROTECTING_STATUSES, CaseAssessment, Notice, ReviewTask, ReviewTaskStatus, Target
 
 _BIGINT = 2 ** 63
 
 
-def _int_or_none(value) -> int | None:
+def object_id(value: object) -> int | None:
     """The id as the database can hold it; anything else names no object (and must not reach
     the audit row's bigint column, where it would fail the request)."""
     try:
-        number = int(value)
+        number = int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return None
     return number if -_BIGINT <= number < _BIGINT else None
 
 
-def target_get_for_user(*, actor, target_id, via: str = "screen") -> Target:
-    """The full record (facts, cases, notes). Records the read."""
-    qs = Target.objects.select_related("owning_department").prefetch_related("cases")
-    target = _visible_or_denied(actor, target_id, "target.read", qs)
-    audit_record(actor=actor, action="target.read", target_id=target.pk, detail={"via": via})
+def visible_targets(actor: Any) -> QuerySet[Target]:
+    """Targets whose full record the actor's department owns or was granted."""
+    return Target.objects.filter(policy.target_scope(actor))
+
+
+def refuse(*, actor: Any, action: AuditAction, target_id: object = None) -> NotFound:
+    """The one deny-then-audit: record the refused attempt (surviving a rollback) and give
+    the NotFound to raise. Absent and hidden objects both come through here."""
+    audit_refusal(actor=actor, action=action, target_id=object_id(target_id))
+    return NotFound()
+
+
+def _visible(actor: Any, target_id: object, action: AuditAction, queryset: QuerySet[Target]) -> Target:
+    pk = object_id(target_id)
+    target = queryset.filter(policy.target_scope(actor), pk=pk).first() if pk is not None else None
+    if target is None:
+        raise refuse(actor=actor, action=action, target_id=pk)
     return target
 
 
-def target_lock_for_user(*, actor, target_id) -> Target:
+def target_get_for_user(*, actor: Any, target_id: object, via: str = "screen") -> Target:
+    """The full record (facts, cases, notes). Records the read."""
+    qs = Target.objects.select_related("owning_department").prefetch_related("cases")
+    target = _visible(actor, target_id, AuditAction.TARGET_READ, qs)
+    audit_record(actor=actor, action=AuditAction.TARGET_READ, target_id=target.pk, detail={"via": via})
+    return target
+
+
+def target_lock_for_user(*, actor: Any, target_id: object) -> Target:
     """Row-locked target for a service that changes it; the service audits its change."""
-    return _visible_or_denied(actor, target_id, "target.lock", Target.objects.select_for_update())
+    return _visible(actor, target_id, AuditAction.TARGET_LOCK, Target.objects.select_for_update())
 
 
-def target_search_by_atena(*, actor, atena_no: str) -> Target | None:
+def target_id_of_change_request(*, actor: Any, change_request_id: object, action: AuditAction) -> int:
+    """The target of a change request the actor may see, in one query whether the request
+    is absent or belongs to a target of another department (then refused alike)."""
+    pk = object_id(change_request_id)
+    target_id = (ChangeRequest.objects.filter(pk=pk, target__in=visible_targets(actor))
+                 .values_list("target_id", flat=True).first() if pk is not None else None)
+    if target_id is None:
+        raise refuse(actor=actor, action=action)
+    return target_id
+
+
+def target_id_of_case(*, actor: Any, case_id: object, action: AuditAction) -> int:
+    """The target of a case the actor may see; absent and hidden refused alike, one query."""
+    pk = object_id(case_id)
+    target_id = (CaseAssessment.objects.filter(pk=pk, target__in=visible_targets(actor))
+                 .values_list("target_id", flat=True).first() if pk is not None else None)
+    if target_id is None:
+        raise refuse(actor=actor, action=action)
+    return target_id
+
+
+def target_search_by_atena(*, actor: Any, atena_no: str) -> Target | None:
     """Exact search among the targets the actor may see; absent and hidden look alike."""
-    require_victim_staff(actor)
+    policy.require(actor, Capability.HANDLE_VICTIMS)
     target = visible_targets(actor).filter(atena_no=atena_no).first()
-    audit_record(actor=actor, action="target.search", target_id=target.pk if target else None,
+    audit_record(actor=actor, action=AuditAction.TARGET_SEARCH, target_id=target.pk if target else None,
                  detail={"atena_no": atena_no, "found": target is not None})
     return target
 
 
-def target_shared_list(*, actor) -> list[dict]:
+def target_shared_list(*, actor: Any) -> list[dict[str, Any]]:
     """The minimal list every linkage department may hold: 氏名, atena_no, "is a target"."""
-    require_linkage_staff(actor)
+    policy.require(actor, Capability.CHECK)
     rows = list(
         Target.objects.filter(status__in=PROTECTING_STATUSES).order_by("atena_no").values("id", "atena_no", "name")
     )
-    audit_record(actor=actor, action="target.shared_list",
+    audit_record(actor=actor, action=AuditAction.TARGET_SHARED_LIST,
                  detail={"count": len(rows), "target_ids": [r["id"] for r in rows]})
     return [{"atena_no": r["atena_no"], "name": r["name"], "is_target": True} for r in rows]
 
 
-def target_id_for_auditor(*, actor, atena_no: str) -> int | None:
+def target_id_for_auditor(*, actor: Any, atena_no: str) -> int | None:
     """Auditors look a person up by atena_no to see who read them; they get an id, never the record."""
-    from accounts.access import require_role
-    from accounts.models import Role
-
-    require_role(actor, Role.AUDITOR)
+    policy.require(actor, Capability.AUDIT)
     return Target.objects.filter(atena_no=atena_no).values_list("id", flat=True).first()
+
+
+def notices_for(*, actor: Any) -> QuerySet[Notice]:
+    """The 解除 notices of the actor's linkage department (newest first)."""
+    if not policy.allows(actor, Capability.CHECK):
+        return Notice.objects.none()
+    return Notice.objects.filter(department=actor.department_id)[:50]
+
+
+def review_tasks_for(*, actor: Any, include_done: bool = False) -> QuerySet[ReviewTask]:
+    """The actor's department's review tasks (ids and kinds only; opening the target is audited there)."""
+    policy.require(actor, Capability.HANDLE_VICTIMS)
+    qs = ReviewTask.objects.filter(department=actor.department_id)
+    if not include_done:
+        qs = qs.filter(status=ReviewTaskStatus.OPEN)
+    audit_record(actor=actor, action=AuditAction.REVIEW_TASK_LIST, detail={"include_done": include_done})
+    return qs.order_by("created_at", "id")

@@ -2,11 +2,13 @@
 the screen); these serializers describe the body for the schema and render responses."""
 from rest_framework import serializers
 
-from flags.rules import FLAG_KINDS
+from flags import rules
+from flags.rules import RELEASE_REASONS
+from intermediary.flag_kinds import FLAG_KINDS
 
 from .models import Basis, CaseType, HarmType, LegalRepresentative
 
-PROCEDURE_CHOICES = ("card", "smartphone", "agent", "representation")
+PROCEDURE_CHOICES = tuple(rules.PROCEDURES)
 
 
 class JuminSupportSerializer(serializers.Serializer):
@@ -134,3 +136,27 @@ class CaseConfirmationSerializer(serializers.Serializer):
     case_id = serializers.IntegerField()
     procedure = serializers.CharField()
     confirmed_on = serializers.DateField()
+
+
+class ApproveRequestSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class RejectRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="却下の理由（必須）")
+
+
+class ChangeRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    target_id = serializers.IntegerField()
+    action = serializers.CharField()
+    status = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReleaseRequestCreateSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=list(RELEASE_REASONS), help_text=" / ".join(
+        f"{k}: {v}" for k, v in RELEASE_REASONS.items()))
+    cases = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_empty=True,
+                                  help_text="解除する類型（CaseAssessment）のID。省略・空は有効な類型すべて")
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)

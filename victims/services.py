@@ -1,50 +1,123 @@
-import datetime
+"""The Target aggregate and its orchestration: every write of a target's life.
 
+Intake (from the counter and from the 住民記録 push), approval and rejection (four eyes),
+withdrawal, release requests, procedure confirmations, grants, notices, review tasks and
+追記 requests. Each service finds the target through victims.selectors (policy-scoped, one
+uniform lookup), row-locks it first, then calls the lower apps: flags for the ChangeRequest
+state machine and the case → measures rules, intermediary for the desired flag state and
+the outbox. Lock order everywhere: Target, then ChangeRequest, then FlagState rows.
+
+Refusals are audited through `refuse`/`audit_refusal` and survive the rollback that the
+refusal itself causes (`audited_atomic`)."""
+import datetime
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from accounts.access import require_role, require_victim_staff
-from accounts.models import Department, Role
-from audit.services import audit_record
-from config.errors import DomainError, NotFound, ValidationFailed
-from flags.models import ChangeAction, ChangeRequest
+from accounts.models import Department
+from audit.actions import AuditAction
+from audit.services import audit_record, audit_refusal, audited_atomic
+from core import policy
+from core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from core.policy import Capability
+from flags import rules
+from flags import services as change_requests
+from flags.models import ChangeAction, ChangeRequest, ChangeStatus
+from intermediary.models import CorrectionStatus, RecordCorrection
+from intermediary.services import desired_flags_apply
 
 from .intake import IntakeData
-from .models import CaseAssessment, CaseType, Target
-from .selectors import target_lock_for_user
+from .models import (
+    PROTECTING_STATUSES,
+    Basis,
+    CaseAssessment,
+    HarmType,
+    Notice,
+    ReviewTask,
+    ReviewTaskKind,
+    ReviewTaskStatus,
+    Target,
+    TargetStatus,
+)
+from .selectors import object_id, refuse, target_id_of_case, target_id_of_change_request, target_lock_for_user
 
 TARGET_PERMS = ("victims.view_target", "victims.change_target")
+_ALREADY_REGISTERED = "この団体内統合宛名番号は既に設定対象者として登録されています。登録済みの所属に確認してください。"
 
 
-@transaction.atomic
-def target_register(*, actor, data: IntakeData) -> tuple[Target, ChangeRequest]:
+def measures_for(target: Target) -> rules.Measures:
+    return rules.required_measures(target.cases.filter(active=True), settings.FLAG_POLICY)
+
+
+# --- intake ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the person is and how they came to be a target (the facts ア・イ・ウ)."""
+
+    atena_no: str
+    name: str
+    name_kana: str
+    birth_date: datetime.date
+    harm_types: list[str]
+    fled: bool
+    basis: str
+    jumin_support_active: bool
+    jumin_support_start: datetime.date | None
+    jumin_support_end: datetime.date | None
+    explanations: dict[str, bool]
+    notes: str = ""
+
+
+def _target_create(*, actor: Any, identity: Identity, now: datetime.datetime) -> Target:
+    """The target row and its owning department's access. Raises IntegrityError when the
+    person was registered concurrently (the caller decides what that means)."""
+    with transaction.atomic():
+        target = Target.objects.create(
+            atena_no=identity.atena_no, name=identity.name, name_kana=identity.name_kana,
+            birth_date=identity.birth_date, harm_types=identity.harm_types, owning_department=actor.department,
+            is_victim=True, is_victim_confirmed_by=actor, is_victim_confirmed_at=now,
+            fled=identity.fled, fled_confirmed_by=actor, fled_confirmed_at=now,
+            basis=identity.basis, basis_confirmed_by=actor, basis_confirmed_at=now,
+            jumin_support_active=identity.jumin_support_active, jumin_support_start=identity.jumin_support_start,
+            jumin_support_end=identity.jumin_support_end,
+            explained_mynaportal=identity.explanations.get("mynaportal", False),
+            explained_jumin=identity.explanations.get("jumin", False),
+            explained_card_suspension=identity.explanations.get("card_suspension", False),
+            explained_agent_release=identity.explanations.get("agent_release", False),
+            notes=identity.notes, created_by=actor,
+        )
+    for perm in TARGET_PERMS:
+        assign_perm(perm, actor.department.group, target)
+    return target
+
+
+@audited_atomic
+def target_register(*, actor: Any, data: IntakeData) -> tuple[Target, ChangeRequest]:
     """Intake: the target, its cases and a pending set request, in one transaction.
 
     Protection at inquiry time starts now; nothing reaches the intermediate server
     before a different person approves."""
-    require_victim_staff(actor)
+    policy.require(actor, Capability.HANDLE_VICTIMS)
     now = timezone.now()
     if Target.objects.filter(atena_no=data.atena_no).exists():
-        raise ValidationFailed({"atena_no": "この団体内統合宛名番号は既に設定対象者として登録されています。登録済みの所属に確認してください。"})
+        raise ValidationFailed({"atena_no": _ALREADY_REGISTERED})
+    identity = Identity(
+        atena_no=data.atena_no, name=data.name, name_kana=data.name_kana, birth_date=data.birth_date,
+        harm_types=data.harm_types, fled=data.fled, basis=data.basis,
+        jumin_support_active=data.jumin_support_active, jumin_support_start=data.jumin_support_start,
+        jumin_support_end=data.jumin_support_end, explanations=data.explanations, notes=data.notes,
+    )
     try:
-        with transaction.atomic():
-            target = Target.objects.create(
-                atena_no=data.atena_no, name=data.name, name_kana=data.name_kana, birth_date=data.birth_date,
-                harm_types=data.harm_types, owning_department=actor.department,
-                is_victim=True, is_victim_confirmed_by=actor, is_victim_confirmed_at=now,
-                fled=data.fled, fled_confirmed_by=actor, fled_confirmed_at=now,
-                basis=data.basis, basis_confirmed_by=actor, basis_confirmed_at=now,
-                jumin_support_active=data.jumin_support_active, jumin_support_start=data.jumin_support_start,
-                jumin_support_end=data.jumin_support_end,
-                explained_mynaportal=data.explanations.get("mynaportal", False),
-                explained_jumin=data.explanations.get("jumin", False),
-                explained_card_suspension=data.explanations.get("card_suspension", False),
-                explained_agent_release=data.explanations.get("agent_release", False),
-                notes=data.notes, created_by=actor,
-            )
+        target = _target_create(actor=actor, identity=identity, now=now)
     except IntegrityError:  # a concurrent registration of the same person won the race
-        raise ValidationFailed({"atena_no": "この団体内統合宛名番号は既に設定対象者として登録されています。"})
+        raise ValidationFailed({"atena_no": _ALREADY_REGISTERED}) from None
     CaseAssessment.objects.bulk_create([
         CaseAssessment(
             target=target, case_type=c.case_type, abuser_atena_no=c.abuser_atena_no, abuser_name=c.abuser_name,
@@ -53,61 +126,355 @@ def target_register(*, actor, data: IntakeData) -> tuple[Target, ChangeRequest]:
         )
         for c in data.cases
     ])
-    for perm in TARGET_PERMS:
-        assign_perm(perm, actor.department.group, target)
-    change_request = ChangeRequest.objects.create(
-        target=target, action=ChangeAction.SET, department=actor.department, requested_by=actor, requested_at=now,
-    )
-    audit_record(actor=actor, action="target.register", target_id=target.pk,
+    change_request = change_requests.change_request_open(target=target, action=ChangeAction.SET,
+                                                         requested_by=actor, now=now)
+    audit_record(actor=actor, action=AuditAction.TARGET_REGISTER, target_id=target.pk,
                  detail={"change_request_id": change_request.pk, "cases": [c.case_type for c in data.cases]})
     return target, change_request
 
 
-@transaction.atomic
-def target_grant_department(*, actor, target_id: int, department_code: str) -> None:
+@audited_atomic
+def target_grant_department(*, actor: Any, target_id: int, department_code: str) -> None:
     """The owning department's head may share the full record with another department."""
-    require_role(actor, Role.APPROVER)
+    policy.require(actor, Capability.DECIDE)
     target = target_lock_for_user(actor=actor, target_id=target_id)
+    if not policy.may_grant(actor, owning_department_id=target.owning_department_id):
+        raise refuse(actor=actor, action=AuditAction.TARGET_GRANT, target_id=target.pk)
     department = Department.objects.filter(code=department_code).first()
     if department is None:
         raise DomainError("所属が見つかりません。", "department")
-    if actor.department_id != target.owning_department_id:
-        raise NotFound()
     for perm in TARGET_PERMS:
         assign_perm(perm, department.group, target)
-    audit_record(actor=actor, action="target.grant", target_id=target.pk, detail={"department": department.code})
+    audit_record(actor=actor, action=AuditAction.TARGET_GRANT, target_id=target.pk,
+                 detail={"department": department.code})
 
 
-PROCEDURES = {
-    "card": ("card_left", "card_suspension_confirmed_on", "card_suspension_confirmed_by"),
-    "smartphone": ("smartphone_left", "smartphone_suspension_confirmed_on", "smartphone_suspension_confirmed_by"),
-    "agent": ("agent_set", "agent_release_confirmed_on", "agent_release_confirmed_by"),
-    "representation": (None, "representation_ended_on", "representation_ended_confirmed_by"),
-}
-
-
-@transaction.atomic
-def case_confirm_procedure(*, actor, case_id: int, procedure: str, confirmed_on: datetime.date) -> CaseAssessment:
+@audited_atomic
+def case_confirm_procedure(*, actor: Any, case_id: int, procedure: str, confirmed_on: datetime.date) -> CaseAssessment:
     """Record that a ②-I suspension procedure, or the end of ②-II representation, is confirmed."""
-    require_victim_staff(actor)
-    case = CaseAssessment.objects.filter(pk=case_id).values("target_id").first()
-    if case is None:
-        raise NotFound()
-    target_lock_for_user(actor=actor, target_id=case["target_id"])
+    policy.require(actor, Capability.HANDLE_VICTIMS)
+    target_id = target_id_of_case(actor=actor, case_id=case_id, action=AuditAction.CASE_CONFIRM_PROCEDURE)
+    target_lock_for_user(actor=actor, target_id=target_id)
     case = CaseAssessment.objects.select_for_update().get(pk=case_id)
-    if procedure not in PROCEDURES:
+    step = rules.PROCEDURES.get(procedure)
+    if step is None:
         raise DomainError("確認する手続の種類が正しくありません。", "procedure")
-    applies_to, date_field, by_field = PROCEDURES[procedure]
-    expected_type = CaseType.C2_II if procedure == "representation" else CaseType.C2_I
-    if case.case_type != expected_type or (applies_to and not getattr(case, applies_to)):
+    if case.case_type != step.case_type or (step.applies_if and not getattr(case, step.applies_if)):
         raise DomainError("この類型には該当しない手続です。", "procedure")
     if not case.active:
         raise DomainError("既に終了した類型です。", "procedure")
     if confirmed_on > timezone.localdate():
         raise DomainError("確認日が未来の日付です。", "confirmed_on")
-    setattr(case, date_field, confirmed_on)
-    setattr(case, by_field, actor)
-    case.save(update_fields=[date_field, by_field])
-    audit_record(actor=actor, action="case.confirm_procedure", target_id=case.target_id,
+    setattr(case, step.date_field, confirmed_on)
+    setattr(case, step.by_field, actor)
+    case.save(update_fields=[step.date_field, step.by_field])
+    audit_record(actor=actor, action=AuditAction.CASE_CONFIRM_PROCEDURE, target_id=case.target_id,
                  detail={"case_id": case.pk, "procedure": procedure})
     return case
+
+
+# --- the four-eyes decisions ------------------------------------------------------------
+
+_DECIDED = {
+    (ChangeStatus.APPROVED, ChangeAction.SET): AuditAction.CHANGE_REQUEST_APPROVE_SET,
+    (ChangeStatus.APPROVED, ChangeAction.RELEASE): AuditAction.CHANGE_REQUEST_APPROVE_RELEASE,
+    (ChangeStatus.REJECTED, ChangeAction.SET): AuditAction.CHANGE_REQUEST_REJECT_SET,
+    (ChangeStatus.REJECTED, ChangeAction.RELEASE): AuditAction.CHANGE_REQUEST_REJECT_RELEASE,
+    (ChangeStatus.WITHDRAWN, ChangeAction.SET): AuditAction.CHANGE_REQUEST_WITHDRAW_SET,
+    (ChangeStatus.WITHDRAWN, ChangeAction.RELEASE): AuditAction.CHANGE_REQUEST_WITHDRAW_RELEASE,
+}
+# A closed registration leaves the target in the matching state; a closed release leaves it set.
+_CLOSED_REGISTRATION = {ChangeStatus.REJECTED: TargetStatus.REJECTED, ChangeStatus.WITHDRAWN: TargetStatus.WITHDRAWN}
+
+
+def _lock_request(actor: Any, change_request_id: object, action: AuditAction) -> tuple[Target, ChangeRequest]:
+    target_id = target_id_of_change_request(actor=actor, change_request_id=change_request_id, action=action)
+    target = target_lock_for_user(actor=actor, target_id=target_id)
+    return target, change_requests.change_request_lock(change_request_id=object_id(change_request_id) or 0)
+
+
+def _ensure_decider(actor: Any, target: Target, change_request: ChangeRequest) -> None:
+    refusal = policy.decision_refusal(actor, owning_department_id=target.owning_department_id,
+                                      requested_by_id=change_request.requested_by_id)
+    if refusal:
+        audit_refusal(actor=actor, action=AuditAction.CHANGE_REQUEST_DECIDE, target_id=target.pk,
+                      detail={"change_request_id": change_request.pk})
+        raise Forbidden(refusal)
+
+
+@audited_atomic
+def change_request_approve(*, actor: Any, change_request_id: int, comment: str = "") -> ChangeRequest:
+    # The object first (absent and hidden alike: 404), then who may decide (403), both audited.
+    target, change_request = _lock_request(actor, change_request_id, AuditAction.CHANGE_REQUEST_DECIDE)
+    _ensure_decider(actor, target, change_request)
+    change_requests.change_request_ensure_pending(change_request)
+    now = timezone.now()
+    if change_request.action == ChangeAction.RELEASE:
+        _release_cases(target, change_request, now)
+    else:
+        target.status = TargetStatus.ACTIVE
+    target.save(update_fields=["status", "updated_at"])
+    operations = desired_flags_apply(atena_no=target.atena_no, wanted=measures_for(target).victim_flags,
+                                     change_request_id=change_request.pk, now=now)
+    change_requests.change_request_close(change_request=change_request, status=ChangeStatus.APPROVED,
+                                         decider=actor, reason=comment, now=now)
+    if target.status == TargetStatus.RELEASED:
+        _notify_linkage_departments(target, change_request, now)
+    audit_record(actor=actor, action=_DECIDED[(ChangeStatus.APPROVED, ChangeAction(change_request.action))],
+                 target_id=target.pk,
+                 detail={"change_request_id": change_request.pk, "operation_ids": [str(o.id) for o in operations]})
+    return change_request
+
+
+def _release_cases(target: Target, change_request: ChangeRequest, now: datetime.datetime) -> None:
+    """Re-check the release against the live record (never an old list), then end the cases."""
+    cases = list(CaseAssessment.objects.select_for_update().filter(
+        pk__in=change_request.release_cases.values("pk"), target=target))
+    refusal = rules.release_refusal(reason=change_request.release_reason, cases=cases,
+                                    jumin_support_active=target.jumin_support_active)
+    if refusal:
+        raise DomainError(f"現在の登録内容では解除できません：{refusal}")
+    CaseAssessment.objects.filter(pk__in=[c.pk for c in cases]).update(active=False, ended_at=now)
+    if not target.cases.filter(active=True).exists():
+        target.status = TargetStatus.RELEASED
+
+
+def _close(*, actor: Any, change_request_id: int, status: ChangeStatus, reason: str,
+           decider: Any) -> ChangeRequest:
+    """Reject (a four-eyes decision) or withdraw (the requesting side) a pending request."""
+    target, change_request = _lock_request(
+        actor, change_request_id,
+        AuditAction.CHANGE_REQUEST_DECIDE if decider is not None else AuditAction.TARGET_LOCK)
+    if decider is not None:
+        _ensure_decider(actor, target, change_request)
+    change_requests.change_request_close(change_request=change_request, status=status, decider=decider,
+                                         reason=reason, now=timezone.now())
+    if change_request.action == ChangeAction.SET and target.status == TargetStatus.PENDING:
+        target.status = _CLOSED_REGISTRATION[status]
+        target.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action=_DECIDED[(status, ChangeAction(change_request.action))], target_id=target.pk,
+                 detail={"change_request_id": change_request.pk})
+    return change_request
+
+
+@audited_atomic
+def change_request_reject(*, actor: Any, change_request_id: int, reason: str) -> ChangeRequest:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("却下の理由を入力してください。", "reason")
+    return _close(actor=actor, change_request_id=change_request_id, status=ChangeStatus.REJECTED, reason=reason,
+                  decider=actor)
+
+
+@audited_atomic
+def change_request_withdraw(*, actor: Any, change_request_id: int, reason: str = "") -> ChangeRequest:
+    # Who withdrew is in the audit event; decided_by stays empty (it means a four-eyes decision).
+    policy.require(actor, Capability.HANDLE_VICTIMS)
+    return _close(actor=actor, change_request_id=change_request_id, status=ChangeStatus.WITHDRAWN, reason=reason,
+                  decider=None)
+
+
+@audited_atomic
+def release_request_create(*, actor: Any, target_id: int, reason: str, case_ids: list[int] | None,
+                           comment: str = "") -> ChangeRequest:
+    """Request release of some (or, when case_ids is empty, all) active cases."""
+    policy.require(actor, Capability.HANDLE_VICTIMS)
+    target = target_lock_for_user(actor=actor, target_id=target_id)
+    if target.status != TargetStatus.ACTIVE:
+        raise DomainError("設定中（承認済み）の対象者のみ解除を申請できます。")
+    active = target.cases.filter(active=True)
+    cases = list(active.filter(pk__in=case_ids)) if case_ids else list(active)
+    if case_ids and len(cases) != len(set(case_ids)):
+        raise DomainError("解除する類型の指定が正しくありません。", "cases")
+    refusal = rules.release_refusal(reason=reason, cases=cases, jumin_support_active=target.jumin_support_active)
+    if refusal:
+        raise DomainError(refusal, "reason")
+    change_request = change_requests.change_request_open(
+        target=target, action=ChangeAction.RELEASE, requested_by=actor, now=timezone.now(),
+        release_reason=reason, comment=comment, release_cases=cases,
+    )
+    audit_record(actor=actor, action=AuditAction.CHANGE_REQUEST_REQUEST_RELEASE, target_id=target.pk,
+                 detail={"change_request_id": change_request.pk, "case_ids": [c.pk for c in cases], "reason": reason})
+    return change_request
+
+
+def _notify_linkage_departments(target: Target, change_request: ChangeRequest, now: datetime.datetime) -> None:
+    """Every department holding the shared list is told that the protection changed."""
+    Notice.objects.bulk_create([
+        Notice(department=d, atena_no=target.atena_no, change_request=change_request, created_at=now)
+        for d in Department.objects.filter(does_linkage=True)
+    ])
+
+
+# --- review tasks and 追記 requests -----------------------------------------------------
+
+@audited_atomic
+def review_task_close(*, actor: Any, task_id: int, note: str = "") -> ReviewTask:
+    """The owning department records that it reviewed the event (e.g. decided to keep or release)."""
+    policy.require(actor, Capability.HANDLE_VICTIMS)
+    task = ReviewTask.objects.select_for_update().filter(pk=task_id, department=actor.department_id).first()
+    if task is None:
+        raise refuse(actor=actor, action=AuditAction.REVIEW_TASK_CLOSE)
+    if task.status != ReviewTaskStatus.OPEN:
+        raise DomainError("この確認事項は既に対応済みです。")
+    task.status, task.closed_at, task.closed_by, task.note = ReviewTaskStatus.DONE, timezone.now(), actor, note
+    task.save(update_fields=["status", "closed_at", "closed_by", "note"])
+    audit_record(actor=actor, action=AuditAction.REVIEW_TASK_CLOSE, target_id=task.target_id,
+                 detail={"review_task_id": task.pk, "kind": task.kind})
+    return task
+
+
+_CORRECTION_OPEN = "この対象者の追記依頼は既に登録されており、まだ完了していません。"
+
+
+def correction_refusal(target: Target, corrections: Iterable[RecordCorrection]) -> str | None:
+    """Why a 追記 cannot be requested now, or None: the one rule for the service and the
+    target's page (which shows the button only when this is None)."""
+    if target.status not in PROTECTING_STATUSES:
+        return "設定中または登録承認待ちの対象者についてのみ依頼できます。"
+    if any(c.status == CorrectionStatus.OPEN for c in corrections):
+        return _CORRECTION_OPEN
+    return None
+
+
+@audited_atomic
+def correction_request(*, actor: Any, target_id: int) -> RecordCorrection:
+    target = target_lock_for_user(actor=actor, target_id=target_id)  # 404 unless the actor may see it
+    refusal = correction_refusal(target, RecordCorrection.objects.filter(target=target))
+    if refusal:
+        raise DomainError(refusal)
+    try:
+        with transaction.atomic():
+            correction = RecordCorrection.objects.create(target=target, atena_no=target.atena_no, requested_by=actor,
+                                                         requested_at=timezone.now())
+    except IntegrityError:  # a second request racing the first: the constraint keeps one open
+        raise DomainError(_CORRECTION_OPEN) from None
+    audit_record(actor=actor, action=AuditAction.CORRECTION_REQUEST, target_id=target.pk,
+                 detail={"correction_id": correction.pk})
+    return correction
+
+
+# --- the 住民記録 push (住基DV等支援措置) ---------------------------------------------------
+
+@dataclass(frozen=True)
+class JuminSupport:
+    """One validated item of a 住民記録 push (integration.jumin parses it)."""
+
+    atena_no: str
+    event: str  # start / extend / end
+    start: datetime.date | None
+    end: datetime.date | None
+    name: str = ""
+    name_kana: str = ""
+    birth_date: datetime.date | None = None
+    harm_types: tuple[str, ...] = (HarmType.OTHER,)
+
+
+_JUMIN_EVENT_ACTIONS = {
+    "start": AuditAction.JUMIN_SUPPORT_START,
+    "extend": AuditAction.JUMIN_SUPPORT_EXTEND,
+    "end": AuditAction.JUMIN_SUPPORT_END,
+}
+
+
+@audited_atomic
+def jumin_support_apply(*, actor: Any, items: list[JuminSupport]) -> list[dict[str, str]]:
+    """DOMAIN.md §2: every 支援措置 person must be a target.
+
+    - start / extend: the person becomes, or stays, a target. A new person is registered as
+      a pending target of the calling system's department with a pending set request (from
+      that moment the inquiry-time check protects) and a review task to assess the case
+      types. A person whose record was released, rejected or withdrawn is reopened the same way.
+    - end: the period is recorded and a review task goes to the owning department. Nothing is
+      released: only a person decides a release, through the four-eyes flow.
+
+    One push is one transaction: either all items apply or none. Row locks in atena_no
+    order, so two pushes cannot deadlock."""
+    policy.require(actor, Capability.HANDLE_VICTIMS)
+    now = timezone.now()
+    by_atena = {t.atena_no: t for t in Target.objects.select_for_update()
+                .filter(atena_no__in=[i.atena_no for i in items]).order_by("atena_no")}
+    missing_identity = [
+        i for i, item in enumerate(items)
+        if item.event != "end" and item.atena_no not in by_atena and not (item.name and item.birth_date)
+    ]
+    if missing_identity:
+        raise ValidationFailed({f"measures[{i}].name": "未登録の方のため、氏名・氏名カナ・生年月日が必要です。"
+                                for i in missing_identity})
+    results = []
+    for item in items:
+        target = by_atena.get(item.atena_no)
+        if item.event == "end" and target is None:
+            results.append({"atena_no": item.atena_no, "event": "end", "result": "no_target"})
+        elif item.event == "end":
+            results.append(_jumin_end(actor, item, target, now))
+        elif target is None:
+            results.append(_jumin_create(actor, item, now))
+        else:
+            results.append(_jumin_start_or_extend(actor, item, target, now))
+    # One event for the push as a whole (counts only); each changed target has its own event above.
+    audit_record(actor=actor, action=AuditAction.JUMIN_PUSH,
+                 detail={"items": len(items), "results": dict(Counter(r["result"] for r in results))})
+    return results
+
+
+def _review_task(actor: Any, target: Target, kind: ReviewTaskKind, now: datetime.datetime) -> ReviewTask:
+    return ReviewTask.objects.create(target=target, department=target.owning_department, kind=kind,
+                                     created_at=now, created_by=actor)
+
+
+def _pending_set_request(actor: Any, target: Target, now: datetime.datetime) -> ChangeRequest:
+    return change_requests.change_request_pending_set(target=target) or change_requests.change_request_open(
+        target=target, action=ChangeAction.SET, requested_by=actor, now=now,
+        comment="住基DV等支援措置の連携による設定申請",
+    )
+
+
+def _jumin_create(actor: Any, item: JuminSupport, now: datetime.datetime) -> dict[str, str]:
+    identity = Identity(
+        atena_no=item.atena_no, name=item.name, name_kana=item.name_kana or "", birth_date=item.birth_date,  # type: ignore[arg-type]
+        harm_types=list(item.harm_types), fled=True, basis=Basis.EX_OFFICIO,
+        jumin_support_active=True, jumin_support_start=item.start, jumin_support_end=item.end, explanations={},
+    )
+    try:
+        target = _target_create(actor=actor, identity=identity, now=now)
+    except IntegrityError:  # registered concurrently (counter or another push): nothing applied
+        raise Conflict("同じ宛名番号が同時に登録されました。もう一度送信してください。") from None
+    change_request = _pending_set_request(actor, target, now)
+    task = _review_task(actor, target, ReviewTaskKind.INTAKE_REQUIRED, now)
+    audit_record(actor=actor, action=AuditAction.JUMIN_SUPPORT_START, target_id=target.pk, detail={
+        "event": item.event, "result": "created", "change_request_id": change_request.pk, "review_task_id": task.pk})
+    return {"atena_no": item.atena_no, "event": item.event, "result": "created"}
+
+
+def _jumin_start_or_extend(actor: Any, item: JuminSupport, target: Target, now: datetime.datetime) -> dict[str, str]:
+    target.jumin_support_active = True
+    if item.start:
+        target.jumin_support_start = item.start
+    target.jumin_support_end = item.end
+    detail: dict[str, object] = {"event": item.event}
+    if target.status in PROTECTING_STATUSES:
+        result = "updated"
+    else:
+        # Released / rejected / withdrawn earlier: a 支援措置 person must be a target again.
+        target.status = TargetStatus.PENDING
+        detail["change_request_id"] = _pending_set_request(actor, target, now).pk
+        detail["review_task_id"] = _review_task(actor, target, ReviewTaskKind.JUMIN_REOPENED, now).pk
+        result = "reopened"
+    target.save(update_fields=["jumin_support_active", "jumin_support_start", "jumin_support_end", "status",
+                               "updated_at"])
+    detail["result"] = result
+    audit_record(actor=actor, action=_JUMIN_EVENT_ACTIONS[item.event], target_id=target.pk, detail=detail)
+    return {"atena_no": item.atena_no, "event": item.event, "result": result}
+
+
+def _jumin_end(actor: Any, item: JuminSupport, target: Target, now: datetime.datetime) -> dict[str, str]:
+    target.jumin_support_active = False
+    target.jumin_support_end = item.end
+    target.save(update_fields=["jumin_support_active", "jumin_support_end", "updated_at"])
+    # Never a release: the owning department reviews whether protection is still needed.
+    task = _review_task(actor, target, ReviewTaskKind.JUMIN_ENDED, now)
+    audit_record(actor=actor, action=AuditAction.JUMIN_SUPPORT_END, target_id=target.pk,
+                 detail={"event": "end", "result": "review_task_created", "review_task_id": task.pk})
+    return {"atena_no": item.atena_no, "event": "end", "result": "review_task_created"}
+

@@ -5,27 +5,38 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from accounts.models import Role
-from accounts.views import VICTIM_ROLES, act, screen
-from config.errors import DomainError, ValidationFailed
+from audit import selectors as audit_selectors
+from audit.forms import WhoHasSeenForm
+from core import policy
+from core.errors import DomainError, ValidationFailed
+from core.normalize import normalize_atena_no
+from core.policy import Capability
+from core.screens import act, screen
 from flags import rules
 from flags.models import ChangeStatus
-from flags.selectors import change_requests_for_target, flag_states_for_target
-from flags.services import measures_for, release_request_create
-from intermediary.corrections import correction_refusal, correction_request, corrections_for_target
+from flags.selectors import change_requests_for_target
+from intermediary.corrections import corrections_for_target
+from intermediary.selectors import flag_states_for_unit
 
 from .forms import AtenaForm, IntakeForm, ProcedureConfirmForm, ReleaseForm, case_label
 from .intake import parse_intake
 from .models import Basis, CaseType, HarmType, LegalRepresentative, TargetStatus
-from .selectors import target_get_for_user, target_search_by_atena, target_shared_list
-from .services import case_confirm_procedure, target_register
+from .selectors import target_get_for_user, target_id_for_auditor, target_search_by_atena, target_shared_list
+from .services import (
+    case_confirm_procedure,
+    correction_refusal,
+    correction_request,
+    measures_for,
+    release_request_create,
+    target_register,
+)
 
 _NOT_CARRIED = {"csrfmiddlewaretoken", "step"}
 
 
-@screen(*VICTIM_ROLES)
+@screen(Capability.HANDLE_VICTIMS)
 def intake(request):
     """入力 → 確認 → 登録. The confirm page carries the input in hidden fields and it is
     parsed again on 登録, so what is saved is exactly what was shown."""
@@ -71,7 +82,7 @@ def _confirm_page(request, data):
     })
 
 
-@screen(*VICTIM_ROLES)
+@screen(Capability.HANDLE_VICTIMS)
 @require_safe
 def detail(request, pk):
     target = target_get_for_user(actor=request.user, target_id=pk)
@@ -80,17 +91,17 @@ def detail(request, pk):
 
 def _detail_page(request, target, status=200, **extra):
     active_cases = [c for c in target.cases.all() if c.active]
-    history = list(change_requests_for_target(target))
+    history = list(change_requests_for_target(target.pk))
     for cr in history:
         cr.release_reason_label = rules.RELEASE_REASONS.get(cr.release_reason, "")
     pending = [cr for cr in history if cr.status == ChangeStatus.PENDING]
-    corrections = corrections_for_target(target)
+    corrections = corrections_for_target(target.pk)
     context = {
         "target": target,
         "harm_labels": [HarmType(h).label for h in target.harm_types if h in HarmType.values],
         "case_rows": [_case_row(c) for c in target.cases.all()],
         "measures": measures_for(target),
-        "flag_states": flag_states_for_target(target),
+        "flag_states": flag_states_for_unit(target.atena_no),
         "history": history,
         "pending": pending,
         "can_release": target.status == TargetStatus.ACTIVE and not pending,
@@ -99,37 +110,23 @@ def _detail_page(request, target, status=200, **extra):
         "release_form": extra.pop("release_form", None) or ReleaseForm(active_cases=active_cases),
         "release_reasons": rules.RELEASE_REASONS,
         "today": timezone.localdate(),
-        "is_approver": request.user.role == Role.APPROVER,
+        "is_approver": policy.allows(request.user, Capability.DECIDE),
         **extra,
     }
     return render(request, "victims/detail.html", context, status=status)
 
 
-# (procedure key for case_confirm_procedure, applies-when field, label, date field, by field)
-_PROCEDURE_ROWS = {
-    CaseType.C2_I: [
-        ("card", "card_left", "マイナンバーカードの利用停止・失効", "card_suspension_confirmed_on", "card_suspension_confirmed_by"),
-        ("smartphone", "smartphone_left", "スマホ用電子証明書の利用停止・失効", "smartphone_suspension_confirmed_on",
-         "smartphone_suspension_confirmed_by"),
-        ("agent", "agent_set", "マイナポータルの代理人設定の解除", "agent_release_confirmed_on", "agent_release_confirmed_by"),
-    ],
-    CaseType.C2_II: [
-        ("representation", None, "加害者の法定代理権の終了", "representation_ended_on", "representation_ended_confirmed_by"),
-    ],
-}
-
-
 def _case_row(case) -> dict:
     procedures = [
-        {"key": key, "label": label, "confirmed_on": getattr(case, date_field), "confirmed_by": getattr(case, by_field)}
-        for key, applies, label, date_field, by_field in _PROCEDURE_ROWS.get(case.case_type, [])
-        if applies is None or getattr(case, applies)
+        {"key": p.key, "label": p.label, "confirmed_on": getattr(case, p.date_field),
+         "confirmed_by": getattr(case, p.by_field)}
+        for p in rules.procedures_for(case)
     ]
     return {"case": case, "label": case_label(case), "procedures": procedures,
             "suspension_complete": case.case_type == CaseType.C2_I and rules.suspension_complete(case)}
 
 
-@screen(*VICTIM_ROLES)
+@screen(Capability.HANDLE_VICTIMS)
 @require_POST
 def confirm_procedure(request, pk, case_id):
     form = ProcedureConfirmForm(request.POST)
@@ -149,7 +146,7 @@ def confirm_procedure(request, pk, case_id):
     })
 
 
-@screen(*VICTIM_ROLES)
+@screen(Capability.HANDLE_VICTIMS)
 @require_POST
 def release(request, pk):
     target = target_get_for_user(actor=request.user, target_id=pk)
@@ -166,7 +163,7 @@ def release(request, pk):
     return _detail_page(request, target, status=400, release_form=form)
 
 
-@screen(*VICTIM_ROLES)
+@screen(Capability.HANDLE_VICTIMS)
 @require_POST
 def request_correction(request, pk):
     """Ask the system admins for the 不開示 追記 of this person's earlier 情報提供等記録."""
@@ -175,7 +172,7 @@ def request_correction(request, pk):
                then=reverse("victims:detail", kwargs={"pk": pk}))
 
 
-@screen(*VICTIM_ROLES)
+@screen(Capability.HANDLE_VICTIMS)
 def search(request):
     """POST, so the atena_no never lands in a URL, the browser history or an access log."""
     form = AtenaForm(request.POST or None)
@@ -187,7 +184,28 @@ def search(request):
                   status=400 if form.errors else 200)
 
 
-@screen(*VICTIM_ROLES, linkage=True)
+@screen(Capability.CHECK)
 @require_safe
 def shared_list(request):
     return render(request, "victims/shared_list.html", {"rows": target_shared_list(actor=request.user)})
+
+
+@require_GET
+@screen(Capability.AUDIT)
+def who_has_seen(request):
+    """The auditors' 「この人を見た職員」. Here, not in audit: finding a person by atena_no
+    reads victims' records, and audit sits below victims. Its URL stays under /audit/."""
+    form = WhoHasSeenForm(request.GET or None)
+    events, target_id = None, None
+    if form.is_bound and form.is_valid():
+        target_id = form.cleaned_data.get("target_id")
+        if not target_id:
+            try:
+                target_id = target_id_for_auditor(actor=request.user, atena_no=normalize_atena_no(form.cleaned_data["atena_no"]))
+            except DomainError as exc:
+                form.add_error("atena_no", exc.message)
+        if target_id:
+            events = audit_selectors.who_has_seen(actor=request.user, target_id=target_id)
+        elif not form.errors:
+            form.add_error("atena_no", "該当する対象者がいません。")
+    return render(request, "audit/who_has_seen.html", {"form": form, "events": events, "target_id": target_id})

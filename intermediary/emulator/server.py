@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from .. import batch_xml, clock, rules, windows
+from .. import batch_xml, clock, flag_kinds, rules, windows
 from .store import Store
 
 log = logging.getLogger("intermediary.emulator")
@@ -59,7 +59,7 @@ class Emulator:
     @staticmethod
     def _valid(r: batch_xml.Record) -> bool:
         key_ok = rules.ATENA_RE.match(r.unit_key) if r.unit_type == "atena" else rules.INFO_CODE_RE.match(r.unit_key)
-        return bool(key_ok) and r.flag_kind in (windows.NO_AUTO_RESPONSE, windows.NONDISCLOSURE) \
+        return bool(key_ok) and r.flag_kind in flag_kinds.FLAG_KINDS \
             and r.action in ("set", "release")
 
     # ---- questions ----------------------------------------------------------------------
@@ -165,15 +165,15 @@ def make_handler(emu: Emulator):
                 return self._send(200, {"ok": True, "down": emu.store.is_down()})
             if url.path == "/state":
                 return self._send(200, {"atena_no": atena,
-                                        "NO_AUTO_RESPONSE": emu.store.flag("atena", atena, windows.NO_AUTO_RESPONSE),
-                                        "NONDISCLOSURE": emu.store.flag("atena", atena, windows.NONDISCLOSURE)})
+                                        "NO_AUTO_RESPONSE": emu.store.flag("atena", atena, flag_kinds.NO_AUTO_RESPONSE),
+                                        "NONDISCLOSURE": emu.store.flag("atena", atena, flag_kinds.NONDISCLOSURE)})
             if url.path == "/state/all":
                 return self._send(200, {"flags": emu.store.listing()})
             if url.path == "/inquiry":
                 return self._send(200, {"atena_no": atena, "auto_answered":
-                                        not emu.answer(windows.NO_AUTO_RESPONSE, atena, info)})
+                                        not emu.answer(flag_kinds.NO_AUTO_RESPONSE, atena, info)})
             if url.path == "/provision":
-                return self._send(200, {"atena_no": atena, "nondisclosed": emu.answer(windows.NONDISCLOSURE, atena, info)})
+                return self._send(200, {"atena_no": atena, "nondisclosed": emu.answer(flag_kinds.NONDISCLOSURE, atena, info)})
             if url.path == "/control/stats":
                 return self._send(200, emu.store.stats())
             return self._send(404, {"error": "not found"})

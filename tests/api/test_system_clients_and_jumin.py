@@ -5,10 +5,11 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from flags import services
+from victims import services
 from flags.models import ChangeRequest, ChangeStatus
-from flags.protection import nondisclosure_code_required
-from integration.models import ReviewTask, SystemClient
+from checks.protection import nondisclosure_code_required
+from integration.models import SystemClient
+from victims.models import ReviewTask
 from intermediary.models import Operation
 from tests.conftest import system_client_key
 from victims.models import Target, TargetStatus

@@ -9,7 +9,7 @@ from audit.verify import verify_chain
 
 def _events(n):
     for i in range(n):
-        audit_record(actor=None, action="test.event", detail={"i": i})
+        audit_record(actor=None, action="audit.search", detail={"i": i})
 
 
 def _rewrite_whole_chain_from(event_id: int):

@@ -12,7 +12,7 @@ import os, django
 django.setup()
 from audit.services import audit_record
 for i in range(100):
-    audit_record(actor=None, action="test.embedded", detail={"i": i})
+    audit_record(actor=None, action="audit.search", detail={"i": i})
 """
 
 

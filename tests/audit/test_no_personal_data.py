@@ -2,7 +2,8 @@
 import logging
 
 from audit.models import AuditEvent
-from flags import selectors, services
+from checks import selectors
+from victims import services
 from victims.selectors import target_get_for_user, target_search_by_atena, target_shared_list
 
 CANARY_NAME = "カナリア\u3000ミツコ"

@@ -11,7 +11,7 @@ from audit.services import audit_record
 from victims.selectors import target_get_for_user, target_shared_list
 
 JST = zoneinfo.ZoneInfo("Asia/Tokyo")
-AUDIT_PAGES = ["audit:home", "audit:events", "audit:who_has_seen", "audit:anomalies", "audit:anchors"]
+AUDIT_PAGES = ["audit:home", "audit:events", "who_has_seen", "audit:anomalies", "audit:anchors"]
 
 
 @pytest.fixture
@@ -45,8 +45,8 @@ def test_search_filters_and_is_itself_audited(auditor_client, counter, register)
 
 def test_search_is_paginated(auditor_client):
     for i in range(120):
-        audit_record(actor=None, action="test.bulk", detail={"i": i})
-    response = auditor_client.get(reverse("audit:events"), {"action": "test.bulk", "page": 3})
+        audit_record(actor=None, action="audit.anchor", detail={"i": i})
+    response = auditor_client.get(reverse("audit:events"), {"action": "audit.anchor", "page": 3})
     page = response.context["page"]
     assert page.paginator.count == 120 and page.number == 3 and len(page.object_list) == 20
 
@@ -72,7 +72,7 @@ def test_who_has_seen_lists_reads_by_screen_api_and_shared_list(auditor_client, 
     target_get_for_user(actor=counter, target_id=target.pk, via="api")
     target_shared_list(actor=other_counter)
     target_get_for_user(actor=counter, target_id=other.pk)
-    response = auditor_client.get(reverse("audit:who_has_seen"), {"atena_no": target.atena_no})
+    response = auditor_client.get(reverse("who_has_seen"), {"atena_no": target.atena_no})
     events = response.context["events"]
     seen = {(e.actor_username, e.action) for e in events}
     assert ("counter1", "target.read") in seen and ("zeimu1", "target.shared_list") in seen
@@ -82,7 +82,7 @@ def test_who_has_seen_lists_reads_by_screen_api_and_shared_list(auditor_client, 
 
 
 def test_who_has_seen_with_unknown_atena(auditor_client):
-    response = auditor_client.get(reverse("audit:who_has_seen"), {"atena_no": "999999999999999"})
+    response = auditor_client.get(reverse("who_has_seen"), {"atena_no": "999999999999999"})
     assert "該当する対象者がいません" in response.content.decode()
 
 
@@ -97,7 +97,7 @@ def test_anomalies_flag_night_holiday_heavy_readers_denials_and_failed_logins(au
         target_get_for_user(actor=counter, target_id=targets[0].pk)
     with time_machine.travel(datetime.datetime(2026, 11, 23, 10, 0, tzinfo=JST), tick=False):  # 勤労感謝の日
         target_get_for_user(actor=counter, target_id=targets[1].pk)
-    from config.errors import NotFound
+    from core.errors import NotFound
     with pytest.raises(NotFound):
         target_get_for_user(actor=other_counter, target_id=targets[0].pk)
     from django.test import Client
@@ -117,7 +117,7 @@ def timezone_hour(event):
 
 
 def test_verify_now_shows_the_state(auditor_client):
-    audit_record(actor=None, action="test.event")
+    audit_record(actor=None, action="audit.search")
     auditor_client.post(reverse("audit:verify"))
     response = auditor_client.get(reverse("audit:home"))
     assert "正常" in response.content.decode()

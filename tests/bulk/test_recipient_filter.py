@@ -3,8 +3,8 @@ import io
 import pytest
 
 from audit.models import AuditEvent
-from flags import services
-from flags.protection import notice_excluded_set
+from victims import services
+from checks.protection import notice_excluded_set
 from victims.services import case_confirm_procedure
 
 URL = "/api/v1/recipient-filter/"

@@ -6,7 +6,7 @@ import random
 import pytest
 from django.utils import timezone
 
-from flags.protection import nondisclosure_code_required, notice_excluded_set, protected_set
+from checks.protection import nondisclosure_code_required, notice_excluded_set, protected_set
 from victims.models import CaseAssessment, Target
 
 STATUSES = ["pending", "active", "active", "active", "released", "rejected", "withdrawn"]

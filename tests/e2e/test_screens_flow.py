@@ -91,7 +91,7 @@ def test_no_inline_script_or_style_and_no_console_errors(live_db, live_server, p
 def test_record_correction_from_request_to_done(live_db, live_server, page, sign_in, counter, approver, sysadmin,
                                                 register):
     """The 追記 request on the target's page, the system admin's worklist and completion."""
-    from flags.services import change_request_approve
+    from victims.services import change_request_approve
 
     target, request = register(counter, name="追記　花子")
     change_request_approve(actor=approver, change_request_id=request.pk)

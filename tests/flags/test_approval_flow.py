@@ -1,8 +1,10 @@
 import pytest
 
-from config.errors import Conflict, DomainError, Forbidden, NotFound
-from flags import selectors, services
-from flags.models import ChangeStatus, FlagState
+from core.errors import Conflict, DomainError, Forbidden, NotFound
+from checks import protection, selectors
+from victims import services
+from flags.models import ChangeStatus
+from intermediary.models import FlagState
 from intermediary.models import Operation
 from victims.models import TargetStatus
 
@@ -15,7 +17,7 @@ def test_registration_protects_before_approval_and_sends_nothing(counter, regist
     target, cr = register(counter)
     assert target.status == TargetStatus.PENDING
     assert cr.status == ChangeStatus.PENDING
-    assert selectors.nondisclosure_code_required(target.atena_no, "inquiry")[0] is True
+    assert protection.nondisclosure_code_required(target.atena_no, "inquiry")[0] is True
     assert Operation.objects.count() == 0
     assert not FlagState.objects.filter(desired=True).exists()
 
@@ -88,7 +90,7 @@ def test_release_after_2_I_procedures_complete(counter, approver, register, toda
     assert target.status == TargetStatus.RELEASED
     assert ops_for(target) == [("NONDISCLOSURE", "release"), ("NONDISCLOSURE", "set"),
                                ("NO_AUTO_RESPONSE", "release"), ("NO_AUTO_RESPONSE", "set")]
-    assert selectors.nondisclosure_code_required(target.atena_no, "inquiry")[0] is False
+    assert protection.nondisclosure_code_required(target.atena_no, "inquiry")[0] is False
 
 
 def test_rejection_needs_a_reason_and_ends_protection_of_a_new_registration(counter, approver, register):
@@ -99,7 +101,7 @@ def test_rejection_needs_a_reason_and_ends_protection_of_a_new_registration(coun
     target.refresh_from_db()
     assert target.status == TargetStatus.REJECTED
     assert Operation.objects.count() == 0
-    assert selectors.nondisclosure_code_required(target.atena_no, "inquiry")[0] is False
+    assert protection.nondisclosure_code_required(target.atena_no, "inquiry")[0] is False
 
 
 def test_withdrawn_registration_sends_nothing(counter, register):
@@ -121,12 +123,12 @@ def test_partial_release_keeps_the_remaining_case(counter, approver, register, o
     assert selectors.inquiry_check(actor=other_counter, atena_no=abuser, direction="inquiry") is True
     assert selectors.inquiry_check(actor=other_counter, atena_no=target.atena_no, direction="inquiry") is False
     assert {o.action for o in Operation.objects.filter(change_request=rr)} == {"release"}
-    from flags.models import Notice
+    from victims.models import Notice
     assert Notice.objects.count() == 0  # still a target: the shared list did not change
 
 
 def test_full_release_tells_every_linkage_department(counter, approver, register):
-    from flags.models import Notice
+    from victims.models import Notice
 
     target, cr = register(counter)
     services.change_request_approve(actor=approver, change_request_id=cr.pk)

@@ -4,8 +4,8 @@ import threading
 import pytest
 from django.db import connection
 
-from config.errors import Conflict
-from flags import services
+from core.errors import Conflict
+from victims import services
 from flags.models import ChangeRequest, ChangeStatus
 from intermediary.models import Operation
 

@@ -10,8 +10,8 @@ import pytest
 import redis
 from django.db import connection
 
-from flags import services as flag_services
-from flags.models import FlagState
+from victims import services as flag_services
+from intermediary.models import FlagState
 from intermediary.models import Batch, Operation, OperationStatus
 
 from .harness import REDIS_URL, send_task, wait_until

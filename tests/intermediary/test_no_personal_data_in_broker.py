@@ -8,7 +8,7 @@ import logging
 
 import redis
 
-from flags import services as flag_services
+from victims import services as flag_services
 from intermediary.models import Operation, OperationStatus
 
 from .harness import REDIS_URL, Env, wait_until

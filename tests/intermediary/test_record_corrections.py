@@ -6,9 +6,10 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from audit.selectors import who_has_seen
-from config.errors import DomainError, Forbidden, NotFound
-from flags import services as flag_services
-from intermediary.corrections import correction_complete, correction_request, corrections_open
+from core.errors import DomainError, Forbidden, NotFound
+from victims import services as flag_services
+from intermediary.corrections import correction_complete, corrections_open
+from victims.services import correction_request
 from intermediary.models import CorrectionStatus, RecordCorrection
 
 NAME = "追記　テスト子"

@@ -4,7 +4,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from flags import services as flag_services
+from victims import services as flag_services
 from intermediary import services
 from intermediary.models import Alert, Batch, InfoCodeChangeRequest, Operation
 from intermediary.urls import urlpatterns

@@ -2,8 +2,8 @@
 import datetime
 
 
-from flags import services as flag_services
-from flags.models import FlagState
+from victims import services as flag_services
+from intermediary.models import FlagState
 from intermediary.models import Operation, OperationStatus
 
 from .harness import wait_until

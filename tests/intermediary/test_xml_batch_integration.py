@@ -2,8 +2,8 @@
 NONDISCLOSURE only at the daily window; the clock is driven, never slept through."""
 import datetime
 
-from flags import services as flag_services
-from flags.models import FlagState
+from victims import services as flag_services
+from intermediary.models import FlagState
 from intermediary.models import Batch, Operation, OperationStatus
 
 from .harness import send_task, wait_until

@@ -40,8 +40,8 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.transport.serialization import Binary
 
 from accounts.services import api_token_issue
-from flags.services import change_request_approve
-from integration.models import ReviewTask
+from victims.services import change_request_approve
+from victims.models import ReviewTask
 from tests.conftest import system_client_key
 from victims.models import CaseAssessment, Target
 

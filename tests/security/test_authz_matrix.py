@@ -28,9 +28,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.services import api_token_issue
-from flags.models import ChangeRequest, FlagKind, FlagState
-from flags.services import change_request_approve, release_request_create
-from integration.models import ReviewTask, ReviewTaskKind
+from flags.models import ChangeRequest
+from intermediary.models import FlagKind, FlagState
+from victims.services import change_request_approve, release_request_create
+from victims.models import ReviewTask, ReviewTaskKind
 from intermediary import services as intermediary_services
 from intermediary.models import Alert, AlertKind, Batch, InfoCodeChangeRequest, Operation, RecordCorrection
 from tests.conftest import VerifiedClient, system_client_key
@@ -64,9 +65,9 @@ OBJECT_PARAMS = {
     "victims:confirm_procedure": {"pk": "target", "case_id": "case"},
     "victims:release": {"pk": "target"},
     "victims:request_correction": {"pk": "target"},
-    "flags:approve": {"pk": "change_request"},
-    "flags:reject": {"pk": "change_request"},
-    "flags:withdraw": {"pk": "change_request"},
+    "approvals:approve": {"pk": "change_request"},
+    "approvals:reject": {"pk": "change_request"},
+    "approvals:withdraw": {"pk": "change_request"},
     "integration:close_review_task": {"pk": "review_task"},
     "api-target-detail": {"target_id": "target"},
     "api-target-flags": {"target_id": "target"},

@@ -2,8 +2,8 @@
 import pytest
 
 from audit.models import AuditEvent
-from config.errors import Forbidden, NotFound
-from flags import selectors
+from core.errors import Forbidden, NotFound
+from checks import selectors
 from victims import selectors as vs
 from victims.services import target_grant_department
 

@@ -1,7 +1,8 @@
 """Approval queue: four eyes through the screen, reject needs a reason."""
 import pytest
 
-from flags.models import ChangeStatus, FlagState
+from flags.models import ChangeStatus
+from intermediary.models import FlagState
 from victims.models import TargetStatus
 
 pytestmark = pytest.mark.django_db

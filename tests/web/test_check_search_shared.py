@@ -1,7 +1,7 @@
 """Inquiry-time check (yes/no, never why), exact search, shared minimal list, notices."""
 import pytest
 
-from flags import services
+from victims import services
 from victims.models import Target
 
 from .conftest import field_error

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from flags import services
+from victims import services
 from flags.models import ChangeAction, ChangeRequest, ChangeStatus
 from victims.models import TargetStatus
 

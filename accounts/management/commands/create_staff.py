@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Department, Role
+from accounts.models import Department
 from accounts.services import staff_create
+from core.policy import Role
 
 
 class Command(BaseCommand):

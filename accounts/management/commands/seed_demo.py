@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import Role
 from accounts.services import department_create, staff_create
+from core.policy import Role
 
 DEMO_PASSWORD = "demo-pass-2026"
 

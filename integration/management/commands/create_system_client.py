@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from config.errors import DomainError
+from core.errors import DomainError
 from integration.models import Scope
 from integration.services import system_client_create
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from config.errors import NotFound
+from core.errors import NotFound
 from integration.services import system_client_revoke
 
 

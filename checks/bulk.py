@@ -5,13 +5,22 @@ check) and every number is answered from it in memory; never one query per numbe
 whole call is one audit event with counts (no numbers, no names)."""
 from dataclasses import dataclass, field
 
-from accounts.access import require_linkage_staff
-from audit.services import audit_denied, audit_record
-from config.errors import DomainError, Forbidden, ValidationFailed
-from victims.normalize import normalize_atena_no
+from audit.actions import AuditAction
+from audit.services import audit_record, require_capability
+from core.errors import DomainError, ValidationFailed
+from core.normalize import normalize_atena_no
+from core.policy import Capability
+from core.uploads import (
+    MAX_REPORTED,
+    LineReport,
+    detect_encoding,
+    first_field,
+    iter_line_chunks,
+    max_numbers,
+    parse_line,
+)
 
 from . import protection
-from .uploads import MAX_REPORTED, LineReport, detect_encoding, first_field, iter_line_chunks, max_numbers, parse_line
 
 
 @dataclass
@@ -117,14 +126,10 @@ class BulkResult:
 
 def bulk_inquiry_check(*, actor, bulk: BulkInput, direction: str) -> BulkResult:
     """Yes/no per number, in input order, never why. Linkage departments only."""
-    try:
-        require_linkage_staff(actor)
-    except Forbidden:
-        audit_denied(actor=actor, action="inquiry.bulk_check", detail={"direction": direction})
-        raise
+    require_capability(actor, Capability.CHECK, action=AuditAction.INQUIRY_BULK_CHECK, detail={"direction": direction})
     required = protection.protected_set([direction]).requires(direction)
     required_count = sum(1 for n in bulk.numbers if n in required)
-    audit_record(actor=actor, action="inquiry.bulk_check", detail={
+    audit_record(actor=actor, action=AuditAction.INQUIRY_BULK_CHECK, detail={
         "direction": direction, "source": bulk.source, "count": len(bulk.numbers),
         "required_count": required_count, "duplicate_count": bulk.report.duplicate_count,
     })

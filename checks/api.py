@@ -1,101 +1,31 @@
-"""Change-request, release, inquiry-check (single and bulk) and recipient-filter endpoints. Thin."""
+"""Inquiry-check (single and bulk) and recipient-filter endpoints. Thin."""
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_permissions import IsCheckCaller, IsVictimStaff
-from config.api_schema import ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
-from victims.normalize import normalize_atena_no
+from accounts.api_permissions import IsCheckCaller
+from audit.actions import AuditAction
+from core.api_schema import ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
+from core.errors import ValidationFailed
+from core.normalize import normalize_atena_no
+from core.uploads import StreamingJSONParser, refuse_oversize, uploaded_file
 
 from .bulk import bulk_input_from_file, bulk_input_from_list, bulk_inquiry_check, render_csv, render_json
 from .recipient_filter import recipient_filter
 from .selectors import inquiry_check
 from .serializers import (
     DIRECTIONS,
-    ApproveRequestSerializer,
     BulkCheckJsonRequestSerializer,
     BulkCheckResultSerializer,
     BulkCheckUploadRequestSerializer,
-    ChangeRequestSerializer,
     InquiryCheckRequestSerializer,
     InquiryCheckResultSerializer,
     RecipientFilterReportSerializer,
     RecipientFilterRequestSerializer,
-    RejectRequestSerializer,
-    ReleaseRequestCreateSerializer,
 )
-from .services import change_request_approve, change_request_reject, release_request_create
-from .uploads import StreamingJSONParser, refuse_oversize, uploaded_file
-
-
-def _change_request_body(change_request) -> dict:
-    return ChangeRequestSerializer(change_request).data
-
-
-class ChangeRequestApproveApi(APIView):
-    permission_classes = [IsVictimStaff]
-
-    @extend_schema(
-        operation_id="change_requests_approve",
-        summary="申請の承認（申請者以外の、登録所属の所属長）",
-        request=ApproveRequestSerializer,
-        responses={200: ChangeRequestSerializer, **ERROR_RESPONSES},
-        examples=[OpenApiExample("承認結果", response_only=True, value={
-            "id": 57, "target_id": 42, "action": "set", "status": "approved", "decided_at": "2025-06-01T01:00:00Z"})],
-    )
-    def post(self, request, change_request_id: int):
-        form = ApproveRequestSerializer(data=request.data or {})
-        form.is_valid(raise_exception=True)
-        change_request = change_request_approve(actor=request.user, change_request_id=change_request_id,
-                                                comment=form.validated_data.get("comment", ""))
-        return Response(_change_request_body(change_request))
-
-
-class ChangeRequestRejectApi(APIView):
-    permission_classes = [IsVictimStaff]
-
-    @extend_schema(
-        operation_id="change_requests_reject",
-        summary="申請の却下（理由必須）",
-        request=RejectRequestSerializer,
-        responses={200: ChangeRequestSerializer, **ERROR_RESPONSES},
-        examples=[OpenApiExample("却下", request_only=True, value={"reason": "事実イの確認が不十分のため"})],
-    )
-    def post(self, request, change_request_id: int):
-        form = RejectRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        change_request = change_request_reject(actor=request.user, change_request_id=change_request_id,
-                                               reason=form.validated_data["reason"])
-        return Response(_change_request_body(change_request))
-
-
-class ReleaseRequestCreateApi(APIView):
-    permission_classes = [IsVictimStaff]
-
-    @extend_schema(
-        operation_id="targets_release_requests_create",
-        summary="解除の申請（住基DV等支援措置の対象者は解除不可）",
-        request=ReleaseRequestCreateSerializer,
-        responses={201: ChangeRequestSerializer, **ERROR_RESPONSES},
-        examples=[
-            OpenApiExample("②-I 手続完了による解除", request_only=True, value={"reason": "2-I_complete", "cases": [88]}),
-            OpenApiExample("支援措置中", response_only=True, status_codes=["400"], value={
-                "detail": "住基DV等支援措置の対象者は解除できません（支援措置の対象者は必ず設定対象者とします）。",
-                "errors": {"reason": ["住基DV等支援措置の対象者は解除できません（支援措置の対象者は必ず設定対象者とします）。"]}}),
-        ],
-    )
-    def post(self, request, target_id: int):
-        form = ReleaseRequestCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        change_request = release_request_create(
-            actor=request.user, target_id=target_id, reason=form.validated_data["reason"],
-            case_ids=form.validated_data.get("cases") or None, comment=form.validated_data.get("comment", ""),
-        )
-        return Response(_change_request_body(change_request), status=status.HTTP_201_CREATED)
 
 
 class InquiryCheckApi(APIView):
@@ -120,7 +50,7 @@ class InquiryCheckApi(APIView):
         return Response({"nondisclosure_code_required": required})
 
 
-# --- Issue 5: bulk check and お知らせ recipient-file filter --------------------------------
+# --- bulk check and お知らせ recipient-file filter -----------------------------------------
 
 
 class _UploadView(APIView):
@@ -137,8 +67,6 @@ class _UploadView(APIView):
 
 
 def _direction(value) -> str:
-    from config.errors import ValidationFailed
-
     if value not in DIRECTIONS:
         raise ValidationFailed({"direction": "direction は inquiry（照会）または provision（一時入力による提供）です。"})
     return value
@@ -152,7 +80,7 @@ class BulkInquiryCheckApi(_UploadView):
     permission_classes = [IsCheckCaller]
     parser_classes = [StreamingJSONParser, MultiPartParser]
     system_scopes = ("inquiry_check",)
-    denied_audit_action = "inquiry.bulk_check"
+    denied_audit_action = AuditAction.INQUIRY_BULK_CHECK
 
     @extend_schema(
         operation_id="inquiry_checks_bulk",
@@ -203,7 +131,7 @@ class RecipientFilterApi(_UploadView):
     permission_classes = [IsCheckCaller]
     parser_classes = [MultiPartParser]
     system_scopes = ("recipient_filter",)
-    denied_audit_action = "recipient_filter.run"
+    denied_audit_action = AuditAction.RECIPIENT_FILTER_RUN
 
     @extend_schema(
         operation_id="recipient_filter",

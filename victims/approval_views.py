@@ -1,15 +1,14 @@
-"""Approval queue (approve / reject), withdrawal, and the inquiry-time check. Thin."""
+"""The approval queue (approve / reject) and withdrawal of a request. Thin."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.models import Role
-from accounts.views import VICTIM_ROLES, screen
-from config.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
+from core.policy import Capability
+from core.screens import screen
+from flags import rules
+from flags.selectors import approval_queue
 
-from . import rules
-from .forms import DIRECTIONS, InquiryCheckForm
-from .selectors import approval_queue, inquiry_check
 from .services import change_request_approve, change_request_reject, change_request_withdraw
 
 
@@ -27,16 +26,16 @@ def _queue_page(request, status=200, failed=None, field="approve", error="", rea
             setattr(cr, "reason_error" if field == "reason" else "approve_error", error)
             cr.reason_value = reason
             page_error = ""
-    return render(request, "flags/queue.html", {"requests": requests, "page_error": page_error}, status=status)
+    return render(request, "victims/queue.html", {"requests": requests, "page_error": page_error}, status=status)
 
 
-@screen(Role.APPROVER)
+@screen(Capability.DECIDE)
 @require_safe
 def queue(request):
     return _queue_page(request)
 
 
-@screen(Role.APPROVER)
+@screen(Capability.DECIDE)
 @require_POST
 def approve(request, pk):
     try:
@@ -47,10 +46,10 @@ def approve(request, pk):
         # Four eyes, another department, already decided, or the release re-check failed.
         return _queue_page(request, status=400, failed=pk, error=exc.message)
     messages.success(request, "承認しました。自治体中間サーバーへのフラグ反映を開始します。")
-    return redirect("flags:queue")
+    return redirect("approvals:queue")
 
 
-@screen(Role.APPROVER)
+@screen(Capability.DECIDE)
 @require_POST
 def reject(request, pk):
     reason = request.POST.get("reason", "")
@@ -62,10 +61,10 @@ def reject(request, pk):
         return _queue_page(request, status=400, failed=pk, field=exc.field or "approve", error=exc.message,
                            reason=reason)
     messages.success(request, "却下しました。")
-    return redirect("flags:queue")
+    return redirect("approvals:queue")
 
 
-@screen(*VICTIM_ROLES)
+@screen(Capability.HANDLE_VICTIMS)
 @require_POST
 def withdraw(request, pk):
     try:
@@ -75,20 +74,6 @@ def withdraw(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
         target = request.POST.get("target", "")
-        return redirect("victims:detail", pk=int(target)) if target.isdigit() else redirect("accounts:home")
+        return redirect("victims:detail", pk=int(target)) if target.isdigit() else redirect("home")
     messages.success(request, "申請を取り下げました。")
     return redirect("victims:detail", pk=change_request.target_id)
-
-
-@screen(*VICTIM_ROLES, linkage=True)
-def check(request):
-    """Yes or no, never why: the reason (victim, abuser, which case) is not this department's to know.
-    POST, so the atena_no never lands in a URL, the browser history or an access log."""
-    form = InquiryCheckForm(request.POST or None)
-    answer = None
-    if request.method == "POST" and form.is_valid():
-        answer = inquiry_check(actor=request.user, atena_no=form.cleaned_data["atena_no"],
-                               direction=form.cleaned_data["direction"])
-    return render(request, "flags/check.html", {
-        "form": form, "answer": answer, "direction_label": dict(DIRECTIONS).get(form.data.get("direction")),
-    }, status=400 if form.errors else 200)

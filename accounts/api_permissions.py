@@ -4,7 +4,10 @@ A staff member's role decides; a calling system (integration.SystemClient) is ad
 only to views that list one of its scopes in `system_scopes`, never elsewhere."""
 from rest_framework.permissions import BasePermission
 
+from audit.actions import AuditAction
 from audit.services import audit_denied
+from core import policy
+from core.policy import Capability
 
 
 def _system_client(request):
@@ -14,7 +17,7 @@ def _system_client(request):
 
 class _Denying(BasePermission):
     message = "この操作を行う権限がありません。"
-    audit_action = "api.denied"
+    audit_action = AuditAction.API_DENIED
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -38,18 +41,18 @@ class IsVictimStaff(_Denying):
     """Counter staff and approvers of a department; system admins and auditors are refused."""
 
     def allows(self, user) -> bool:
-        return user.is_victim_staff
+        return policy.allows(user, Capability.HANDLE_VICTIMS)
 
 
 class IsCheckCaller(_Denying):
     """The inquiry-time checks and the recipient filter: staff of a linkage department only,
     refused before the body is even validated. The selectors check again (defence in depth)."""
 
-    message = "情報連携を行う所属の職員のみ確認できます。"
-    audit_action = "inquiry.check"
+    message = policy.refusal_message(Capability.CHECK)
+    audit_action = AuditAction.INQUIRY_CHECK
 
     def allows(self, user) -> bool:
-        return user.can_check
+        return policy.allows(user, Capability.CHECK)
 
 
 class SystemClientOnly(_Denying):

@@ -1,13 +1,16 @@
 """Input normalisers for identifiers and names typed at a Japanese counter."""
+import datetime
 import re
 import unicodedata
 
 import jaconv
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 _SPACES = re.compile(r"[\s\u3000]+")
-_DIGITS_15 = re.compile(r"^[0-9]{15}$")
+# 団体内統合宛名番号: 15 ASCII digits. The one pattern (normaliser, model constraint, adapter).
+ATENA_PATTERN = r"^[0-9]{15}$"
+_DIGITS_15 = re.compile(ATENA_PATTERN)
 
 
 def normalize_atena_no(value, field: str = "atena_no") -> str:
@@ -41,3 +44,22 @@ def normalize_name(value: str, field: str = "name") -> str:
     if len(text) > 100:
         raise DomainError("氏名は100文字以内で入力してください。", field)
     return text
+
+
+def parse_date(value: object, field: str, errors: dict[str, str], label: str = "日付",
+               required: bool = True) -> datetime.date | None:
+    """A date typed or sent as YYYY-MM-DD (or YYYY/MM/DD). Errors are collected into
+    `errors[field]` so that every field at fault is reported at once."""
+    if field in errors:  # already refused (e.g. wrong type)
+        return None
+    if value in (None, ""):
+        if required:
+            errors[field] = f"{label}を入力してください。"
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip().replace("/", "-"))
+    except ValueError:
+        errors[field] = f"{label}は YYYY-MM-DD の形式で入力してください。"
+        return None

@@ -1,4 +1,4 @@
-"""Screens for the bulk inquiry check and the お知らせ recipient-file filter. Thin.
+"""Screens of the inquiry-time checks (single and bulk) and the お知らせ recipient-file filter. Thin.
 
 The result file is handed back inside the result page (a data: link) so that nothing of an
 upload, nor of its answer, is stored on the server."""
@@ -8,14 +8,16 @@ from django import forms
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from accounts.views import VICTIM_ROLES, screen
-from config.errors import DomainError, ValidationFailed
+from core.errors import DomainError, ValidationFailed
+from core.policy import Capability
+from core.screens import screen
+from core.uploads import refuse_oversize
+from flags.rules import INQUIRY
 
 from .bulk import bulk_input_from_file, bulk_inquiry_check, render_csv
-from .forms import DIRECTIONS
+from .forms import DIRECTIONS, InquiryCheckForm
 from .recipient_filter import recipient_filter
-from .rules import INQUIRY
-from .uploads import refuse_oversize
+from .selectors import inquiry_check
 
 
 class BulkCheckForm(forms.Form):
@@ -60,6 +62,20 @@ def _upload_screen(inner, template: str, form_class):
     return view
 
 
+@screen(Capability.CHECK)
+def check(request):
+    """Yes or no, never why: the reason (victim, abuser, which case) is not this department's to know.
+    POST, so the atena_no never lands in a URL, the browser history or an access log."""
+    form = InquiryCheckForm(request.POST or None)
+    answer = None
+    if request.method == "POST" and form.is_valid():
+        answer = inquiry_check(actor=request.user, atena_no=form.cleaned_data["atena_no"],
+                               direction=form.cleaned_data["direction"])
+    return render(request, "checks/check.html", {
+        "form": form, "answer": answer, "direction_label": dict(DIRECTIONS).get(form.data.get("direction")),
+    }, status=400 if form.errors else 200)
+
+
 def _bulk_check(request):
     form = BulkCheckForm(request.POST or None, request.FILES or None)
     context = {"form": form}
@@ -73,7 +89,7 @@ def _bulk_check(request):
             context.update(result=result, duplicates=bulk.report,
                            download=_data_link(render_csv(result), "text/csv"),
                            direction_label=dict(DIRECTIONS)[result.direction])
-    return render(request, "flags/bulk_check.html", context, status=400 if form.errors else 200)
+    return render(request, "checks/bulk_check.html", context, status=400 if form.errors else 200)
 
 
 def _recipient_filter(request):
@@ -88,8 +104,8 @@ def _recipient_filter(request):
         else:
             context.update(result=result, report=result.report, filename=f"filtered-{upload.name}",
                            download=_data_link(b"".join(result.content), "application/octet-stream"))
-    return render(request, "flags/recipient_filter.html", context, status=400 if form.errors else 200)
+    return render(request, "checks/recipient_filter.html", context, status=400 if form.errors else 200)
 
-bulk_check = _upload_screen(screen(*VICTIM_ROLES, linkage=True)(_bulk_check), "flags/bulk_check.html", BulkCheckForm)
-recipient_file = _upload_screen(screen(*VICTIM_ROLES, linkage=True)(_recipient_filter), "flags/recipient_filter.html",
+bulk_check = _upload_screen(screen(Capability.CHECK)(_bulk_check), "checks/bulk_check.html", BulkCheckForm)
+recipient_file = _upload_screen(screen(Capability.CHECK)(_recipient_filter), "checks/recipient_filter.html",
                                 RecipientFileForm)

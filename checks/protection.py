@@ -13,9 +13,8 @@ from typing import Iterable, Mapping
 from django.conf import settings
 from django.db import connection
 
+from flags import rules
 from victims.models import PROTECTING_STATUSES, CaseAssessment, CaseType, Target, TargetStatus
-
-from . import rules
 
 _Case = namedtuple("_Case", "case_type abuser_atena_no")
 
@@ -125,11 +124,11 @@ def protected_set(directions: Iterable[str] = (rules.INQUIRY, rules.PROVISION)) 
 
 # --- お知らせ 宛先ファイル ---------------------------------------------------------------
 
-_NoticeCase = namedtuple(
-    "_NoticeCase",
-    "case_type card_left card_suspension_confirmed_on smartphone_left smartphone_suspension_confirmed_on "
-    "agent_set agent_release_confirmed_on representation_ended_on",
-)
+# The case columns the recipient rule reads, from the one procedure table (flags.rules).
+_NOTICE_FIELDS = ("case_type", *dict.fromkeys(
+    f for p in rules.PROCEDURES.values() for f in (p.applies_if, p.date_field) if f))
+_NoticeCase = namedtuple("_NoticeCase", _NOTICE_FIELDS)  # type: ignore[misc]
+_SECOND_CASES = frozenset(p.case_type for p in rules.PROCEDURES.values())
 
 
 def notice_must_exclude(cases: Iterable) -> bool:
@@ -140,12 +139,12 @@ def notice_must_exclude(cases: Iterable) -> bool:
     cases = list(cases)
     if not cases:
         return True
-    for case in cases:
-        if case.case_type == CaseType.C2_I and not rules.suspension_complete(case):
-            return True
-        if case.case_type == CaseType.C2_II and not case.representation_ended_on:
-            return True
-    return False
+    return any(case.case_type in _SECOND_CASES and not rules.procedures_complete(case) for case in cases)
+
+
+# Dates are read as booleans: the rule only asks whether each is confirmed.
+_NOTICE_COLUMNS = ", ".join(
+    f"c.{f} IS NOT NULL" if f.endswith("_on") else f"c.{f}" for f in _NOTICE_FIELDS)
 
 
 def notice_excluded_set() -> frozenset[str]:
@@ -154,9 +153,7 @@ def notice_excluded_set() -> frozenset[str]:
     is evaluated once per distinct combination of cases rather than once per target."""
     statuses = [str(s) for s in PROTECTING_STATUSES]
     sql = f"""
-        SELECT t.atena_no, c.case_type, c.card_left, c.card_suspension_confirmed_on IS NOT NULL,
-               c.smartphone_left, c.smartphone_suspension_confirmed_on IS NOT NULL, c.agent_set,
-               c.agent_release_confirmed_on IS NOT NULL, c.representation_ended_on IS NOT NULL
+        SELECT t.atena_no, {_NOTICE_COLUMNS}
           FROM {_TARGETS} t
           LEFT JOIN {_CASES} c ON c.target_id = t.id AND c.active
          WHERE t.status IN (%s, %s)

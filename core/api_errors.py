@@ -5,7 +5,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
-from .errors import DomainError, NotFound, ValidationFailed
+from core.errors import DomainError, NotFound, ValidationFailed
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:

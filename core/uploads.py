@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
-
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
-from config.errors import DomainError, ValidationFailed
-from victims.normalize import normalize_atena_no
+from core.errors import DomainError, ValidationFailed
+from core.normalize import normalize_atena_no
 
 DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_NUMBERS = 1_000_000

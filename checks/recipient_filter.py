@@ -7,12 +7,13 @@ which are reported by line number. Nothing of the upload is kept: the audit even
 counts only."""
 from dataclasses import dataclass, field
 
-from accounts.access import require_linkage_staff
-from audit.services import audit_denied, audit_record
-from config.errors import Forbidden, ValidationFailed
+from audit.actions import AuditAction
+from audit.services import audit_record, require_capability
+from core.errors import ValidationFailed
+from core.policy import Capability
+from core.uploads import BOM, LineReport, detect_encoding, first_field, iter_line_chunks, parse_line
 
 from . import protection
-from .uploads import BOM, LineReport, detect_encoding, first_field, iter_line_chunks, parse_line
 
 
 @dataclass
@@ -27,11 +28,7 @@ class FilterResult:
 
 
 def recipient_filter(*, actor, fileobj) -> FilterResult:
-    try:
-        require_linkage_staff(actor)
-    except Forbidden:
-        audit_denied(actor=actor, action="recipient_filter.run")
-        raise
+    require_capability(actor, Capability.CHECK, action=AuditAction.RECIPIENT_FILTER_RUN)
     encoding = detect_encoding(fileobj)
     excluded = frozenset(a.encode() for a in protection.notice_excluded_set())
     result = FilterResult(encoding=encoding)
@@ -81,7 +78,7 @@ def recipient_filter(*, actor, fileobj) -> FilterResult:
         raise ValidationFailed({"file": "団体内統合宛名番号が1件も含まれていません。"})
     result.line_count, result.record_count, result.removed_count = line_no, records, removed
     result.kept_count = records - removed
-    audit_record(actor=actor, action="recipient_filter.run", detail={
+    audit_record(actor=actor, action=AuditAction.RECIPIENT_FILTER_RUN, detail={
         "encoding": encoding, "lines": line_no, "records": records, "removed": removed,
         "malformed": report.malformed_count, "duplicates": report.duplicate_count,
     })

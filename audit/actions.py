@@ -1,0 +1,107 @@
+"""The one vocabulary of audit actions. Every event names one of these; no free strings.
+
+Per action: whether it showed one person's data (`reads_person`: "who has seen this person"
+finds it by target id) and whether it showed many people at once (`lists_people`: the event
+names them in detail["target_ids"]). The auditors' screens derive their sets from here."""
+import enum
+
+
+class AuditAction(enum.StrEnum):
+    # A person's data, read
+    TARGET_READ = "target.read"
+    TARGET_LOCK = "target.lock"  # only ever denied: a change attempted on a target the actor may not see
+    TARGET_SEARCH = "target.search"
+    TARGET_SHARED_LIST = "target.shared_list"
+    INQUIRY_CHECK = "inquiry.check"
+    INQUIRY_BULK_CHECK = "inquiry.bulk_check"
+    RECIPIENT_FILTER_RUN = "recipient_filter.run"
+    CORRECTION_LIST = "correction.list"
+    REVIEW_TASK_LIST = "review_task.list"
+    # A person's protection, changed
+    TARGET_REGISTER = "target.register"
+    TARGET_GRANT = "target.grant"
+    CASE_CONFIRM_PROCEDURE = "case.confirm_procedure"
+    CHANGE_REQUEST_REQUEST_RELEASE = "change_request.request_release"
+    CHANGE_REQUEST_APPROVE_SET = "change_request.approve_set"
+    CHANGE_REQUEST_APPROVE_RELEASE = "change_request.approve_release"
+    CHANGE_REQUEST_REJECT_SET = "change_request.reject_set"
+    CHANGE_REQUEST_REJECT_RELEASE = "change_request.reject_release"
+    CHANGE_REQUEST_WITHDRAW_SET = "change_request.withdraw_set"
+    CHANGE_REQUEST_WITHDRAW_RELEASE = "change_request.withdraw_release"
+    CHANGE_REQUEST_DECIDE = "change_request.decide"  # only ever denied: a decision refused by policy
+    CORRECTION_REQUEST = "correction.request"
+    CORRECTION_COMPLETE = "correction.complete"
+    REVIEW_TASK_CLOSE = "review_task.close"
+    JUMIN_PUSH = "jumin.push"
+    JUMIN_SUPPORT_START = "jumin.support_start"
+    JUMIN_SUPPORT_EXTEND = "jumin.support_extend"
+    JUMIN_SUPPORT_END = "jumin.support_end"
+    # Accounts and access
+    API_DENIED = "api.denied"
+    AUTH_LOGIN = "auth.login"
+    AUTH_LOGIN_FAILED = "auth.login_failed"
+    AUTH_LOGOUT = "auth.logout"
+    AUTH_TOTP_ENROL = "auth.totp_enrol"
+    AUTH_TOTP_FAILED = "auth.totp_failed"
+    AUTH_TOTP_VERIFIED = "auth.totp_verified"
+    STAFF_CREATE = "staff.create"
+    STAFF_UPDATE = "staff.update"
+    STAFF_TOTP_RESET = "staff.totp_reset"
+    DEPARTMENT_CREATE = "department.create"
+    DEPARTMENT_UPDATE = "department.update"
+    API_TOKEN_ISSUE = "api_token.issue"
+    SYSTEM_CLIENT_CREATE = "system_client.create"
+    SYSTEM_CLIENT_REVOKE = "system_client.revoke"
+    SYSTEM_CLIENT_AUTHENTICATE = "system_client.authenticate"
+    # The intermediate server
+    INTERMEDIARY_MONITOR_VIEW = "intermediary.monitor_view"
+    INTERMEDIARY_BATCH_VIEW = "intermediary.batch_view"
+    INTERMEDIARY_OPERATION_CLAIMED = "intermediary.operation_claimed"
+    INTERMEDIARY_OPERATION_COVERED = "intermediary.operation_covered"
+    INTERMEDIARY_OPERATION_REFLECTED = "intermediary.operation_reflected"
+    INTERMEDIARY_OPERATION_FAILED = "intermediary.operation_failed"
+    INTERMEDIARY_OPERATION_DEAD = "intermediary.operation_dead"
+    INTERMEDIARY_OPERATION_RETRY = "intermediary.operation_retry"
+    INTERMEDIARY_BATCH_OPENED = "intermediary.batch_opened"
+    INTERMEDIARY_BATCH_PUBLISHED = "intermediary.batch_published"
+    INTERMEDIARY_BATCH_RESULTED = "intermediary.batch_resulted"
+    INTERMEDIARY_RESULT_QUARANTINED = "intermediary.result_quarantined"
+    INTERMEDIARY_SWEEP = "intermediary.sweep"
+    INTERMEDIARY_RECONCILED = "intermediary.reconciled"
+    INTERMEDIARY_ALERT_RESEND = "intermediary.alert_resend"
+    INTERMEDIARY_ALERT_RESOLVE = "intermediary.alert_resolve"
+    INTERMEDIARY_INFO_CODE_REQUEST_CREATE = "intermediary.info_code_request_create"
+    INTERMEDIARY_INFO_CODE_REQUEST_APPROVE = "intermediary.info_code_request_approve"
+    INTERMEDIARY_INFO_CODE_REQUEST_REJECT = "intermediary.info_code_request_reject"
+    # The log itself
+    AUDIT_SEARCH = "audit.search"
+    AUDIT_EXPORT = "audit.export"
+    AUDIT_WHO_HAS_SEEN = "audit.who_has_seen"
+    AUDIT_ANOMALIES = "audit.anomalies"
+    AUDIT_ANCHOR = "audit.anchor"
+    AUDIT_VERIFY = "audit.verify"
+    AUDIT_CHAIN_HEAD_RESYNCED = "audit.chain_head_resynced"
+
+    @property
+    def reads_person(self) -> bool:
+        return self in _READS_PERSON
+
+    @property
+    def lists_people(self) -> bool:
+        return self in _LISTS_PEOPLE
+
+
+_READS_PERSON = frozenset({
+    AuditAction.TARGET_READ, AuditAction.TARGET_SEARCH, AuditAction.TARGET_SHARED_LIST, AuditAction.INQUIRY_CHECK,
+})
+_LISTS_PEOPLE = frozenset({AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST})
+
+
+def reading_actions() -> tuple[str, ...]:
+    """Actions that showed one person's data (by target id)."""
+    return tuple(sorted(a.value for a in AuditAction if a.reads_person))
+
+
+def listing_actions() -> tuple[str, ...]:
+    """Actions that showed many people at once (detail["target_ids"])."""
+    return tuple(sorted(a.value for a in AuditAction if a.lists_people))

@@ -1,0 +1,22 @@
+"""The per-role home page: it gathers lists from victims, so it sits in the top layer."""
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from core import policy
+from core.policy import Capability
+from core.screens import screen
+from flags.selectors import approval_queue
+from victims.selectors import notices_for
+
+
+@screen(None)
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context: dict[str, object] = {"role": getattr(user, "role", "")}
+    if policy.allows(user, Capability.HANDLE_VICTIMS):  # type: ignore[arg-type]
+        context["notices"] = list(notices_for(actor=user))
+        if policy.allows(user, Capability.DECIDE):  # type: ignore[arg-type]
+            context["queue_count"] = approval_queue(actor=user).count()
+    return render(request, "accounts/home.html", context)

@@ -1,0 +1,152 @@
+"""Who may see and do what: the one place that decides. Deny by default.
+
+Screens (core.screens.screen), API permission classes (accounts.api_permissions), services
+and selectors all ask here; none of them compares roles or departments itself. A decision
+reads the actor's role, department and the department's linkage flag, and, for a target,
+the facts the caller passes in. The only database-shaped decision is `target_scope`: the
+filter over Target rows that the victims selectors apply, so that a target that exists in
+another department and one that does not exist take the same query.
+
+Who sees a target's full record (DESIGN "Visibility"): the owning department and every
+department it granted (guardian group object permissions on the department's group).
+Other linkage departments: only the inquiry answer and the minimal shared list. Anyone
+else: nothing. System admins: operations and sync state, never victim details. Auditors:
+audit events.
+"""
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+from django.db import models
+from django.db.models import Q
+
+from .errors import Forbidden
+
+
+class Role(models.TextChoices):
+    COUNTER = "counter", "窓口職員"
+    APPROVER = "approver", "所属長（承認者）"
+    SYSADMIN = "sysadmin", "システム管理者"
+    AUDITOR = "auditor", "監査担当"
+
+
+VICTIM_ROLES: tuple[str, ...] = (Role.COUNTER, Role.APPROVER)
+
+
+class _Department(Protocol):
+    does_linkage: bool
+    group_id: int
+
+
+class Actor(Protocol):
+    """What policy reads of a staff member (accounts.Staff, or an anonymous user)."""
+
+    pk: object
+    is_authenticated: bool
+    is_active: bool
+    role: str
+    department_id: int | None
+
+    @property
+    def department(self) -> _Department | None: ...
+
+
+class Capability(enum.Enum):
+    """What an actor may do, independent of any one target."""
+
+    HANDLE_VICTIMS = "handle_victims"  # register, read own/granted records, request changes
+    DECIDE = "decide"  # approve / reject requests of the own department (four eyes)
+    CHECK = "check"  # inquiry-time checks, shared list, recipient filter, notices
+    OPERATE_SYNC = "operate_sync"  # sync monitor, operations, 追記 worklist, 2FA reset
+    AUDIT = "audit"  # audit log screens
+
+
+_REFUSALS: dict[Capability, str] = {
+    Capability.HANDLE_VICTIMS: "この操作を行う権限がありません。",
+    Capability.DECIDE: "承認・却下は所属長（承認者）のみ行えます。",
+    Capability.CHECK: "情報連携を行う所属の職員のみ確認できます。",
+    Capability.OPERATE_SYNC: "システム管理者のみ利用できます。",
+    Capability.AUDIT: "監査担当のみ利用できます。",
+}
+
+
+def _role(actor: Actor | None) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", False):
+        return ""
+    return str(getattr(actor, "role", "") or "")
+
+
+def allows(actor: Actor | None, capability: Capability) -> bool:
+    role = _role(actor)
+    if not role or actor is None:
+        return False
+    if capability is Capability.OPERATE_SYNC:
+        return role == Role.SYSADMIN
+    if capability is Capability.AUDIT:
+        return role == Role.AUDITOR
+    # Victim work needs a department: a counter without one owns nothing.
+    if role not in VICTIM_ROLES or actor.department_id is None:
+        return False
+    if capability is Capability.HANDLE_VICTIMS:
+        return True
+    if capability is Capability.DECIDE:
+        return role == Role.APPROVER
+    if capability is Capability.CHECK:
+        department = actor.department
+        return department is not None and bool(department.does_linkage)
+    return False  # a capability added without a rule is refused
+
+
+def refusal_message(capability: Capability) -> str:
+    return _REFUSALS[capability]
+
+
+def require(actor: Actor | None, capability: Capability, message: str | None = None) -> None:
+    if not allows(actor, capability):
+        raise Forbidden(message or _REFUSALS[capability])
+
+
+def roles_allowed(capability: Capability) -> tuple[str, ...]:
+    """The roles that can ever hold `capability` (for screens that list what a role may open)."""
+    if capability is Capability.OPERATE_SYNC:
+        return (Role.SYSADMIN,)
+    if capability is Capability.AUDIT:
+        return (Role.AUDITOR,)
+    if capability is Capability.DECIDE:
+        return (Role.APPROVER,)
+    return VICTIM_ROLES
+
+
+# --- a target --------------------------------------------------------------------------
+
+VIEW_TARGET = "view_target"
+
+
+def target_scope(actor: Actor | None) -> Q:
+    """The Target rows whose full record `actor` may see: those on which the actor's
+    department group holds the view permission (owner or granted). Nothing for anyone who
+    may not handle victims. Applied in one query, whether the row exists or not."""
+    if actor is None or not allows(actor, Capability.HANDLE_VICTIMS) or actor.department is None:
+        return Q(pk__in=[])
+    return Q(
+        targetgroupobjectpermission__group_id=actor.department.group_id,
+        targetgroupobjectpermission__permission__codename=VIEW_TARGET,
+    )
+
+
+def decision_refusal(actor: Actor, *, owning_department_id: int, requested_by_id: object) -> str | None:
+    """Why `actor` may not approve or reject a request on a target owned by
+    `owning_department_id` and requested by `requested_by_id`, or None (four eyes)."""
+    if not allows(actor, Capability.DECIDE):
+        return _REFUSALS[Capability.DECIDE]
+    if actor.department_id != owning_department_id:
+        return "承認・却下は対象者を登録した所属の所属長のみ行えます。"
+    if actor.pk == requested_by_id:
+        return "申請者本人は承認・却下できません（二者確認）。"
+    return None
+
+
+def may_grant(actor: Actor, *, owning_department_id: int) -> bool:
+    """Sharing the full record with another department: the owning department's head."""
+    return allows(actor, Capability.DECIDE) and actor.department_id == owning_department_id
