@@ -4,18 +4,27 @@ from rest_framework import authentication, exceptions
 from .models import ApiToken, Department, Staff
 
 
+def credential(request, keyword: str, malformed: str) -> str | None:
+    """The secret of `Authorization: <keyword> <secret>`; None when the header names another
+    scheme (so the next authentication class may try), 401 when it is malformed."""
+    header = authentication.get_authorization_header(request).split()
+    if not header or header[0].decode(errors="ignore").lower() != keyword.lower():
+        return None
+    if len(header) != 2:
+        raise exceptions.AuthenticationFailed(malformed)
+    return header[1].decode(errors="ignore")
+
+
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Token <key>`; keys are looked up by hash and can be revoked."""
 
     keyword = "Token"
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].decode(errors="ignore").lower() != self.keyword.lower():
+        raw = credential(request, self.keyword, "トークンの形式が正しくありません。")
+        if raw is None:
             return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed("トークンの形式が正しくありません。")
-        found = active_token_staff(ApiToken.hash_key(header[1].decode(errors="ignore")))
+        found = active_token_staff(ApiToken.hash_key(raw))
         if found is None:
             raise exceptions.AuthenticationFailed("トークンが無効です。")
         return found

@@ -10,9 +10,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.actions import AuditAction
-from audit.models import Outcome
-from audit.services import audit_record
-from core import policy
+from audit.services import audit_denied, audit_record, audited_atomic, require_capability
 from core.errors import DomainError, NotFound
 from core.policy import Capability
 
@@ -42,16 +40,20 @@ def manual_key(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 
-@transaction.atomic
 def totp_confirm_enrolment(*, request, token: str) -> None:
-    device = TOTPDevice.objects.select_for_update().filter(user=request.user, confirmed=False).first()
-    if device is None or not device.verify_token((token or "").strip()):
-        audit_record(actor=request.user, action=AuditAction.AUTH_TOTP_ENROL, outcome=Outcome.DENIED)
+    """Confirm the device being enrolled. A wrong code is refused after the transaction has
+    committed, so both its audit event and django-otp's failure count (the throttle) stay."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=request.user, confirmed=False).first()
+        confirmed = device is not None and device.verify_token((token or "").strip())
+        if confirmed:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            audit_record(actor=request.user, action=AuditAction.AUTH_TOTP_ENROL)
+    if not confirmed:
+        audit_denied(actor=request.user, action=AuditAction.AUTH_TOTP_ENROL)
         raise DomainError("確認コードが正しくありません。アプリに表示された6桁の数字を入力してください。", "token")
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    otp_login(request, device)
-    audit_record(actor=request.user, action=AuditAction.AUTH_TOTP_ENROL)
 
 
 def totp_verify(*, request, token: str) -> None:
@@ -60,16 +62,16 @@ def totp_verify(*, request, token: str) -> None:
         raise DomainError("2段階認証が登録されていません。", "token")
     allowed, _ = device.verify_is_allowed()
     if not allowed or not device.verify_token((token or "").strip()):
-        audit_record(actor=request.user, action=AuditAction.AUTH_TOTP_FAILED, outcome=Outcome.DENIED)
+        audit_denied(actor=request.user, action=AuditAction.AUTH_TOTP_FAILED)
         raise DomainError("確認コードが正しくありません。" if allowed else "試行回数が多すぎます。しばらく待ってから入力してください。", "token")
     otp_login(request, device)
     audit_record(actor=request.user, action=AuditAction.AUTH_TOTP_VERIFIED)
 
 
-@transaction.atomic
+@audited_atomic
 def totp_reset(*, actor, username: str) -> None:
     """Recovery for a lost device: only a system administrator, never for oneself, always audited."""
-    policy.require(actor, Capability.OPERATE_SYNC)
+    require_capability(actor, Capability.OPERATE_SYNC, action=AuditAction.STAFF_TOTP_RESET)
     staff = Staff.objects.filter(username=username).first()
     if staff is None:
         raise NotFound("職員が見つかりません。")

@@ -72,8 +72,8 @@ def _direction(value) -> str:
     return value
 
 
-def _wants_csv(request) -> bool:
-    return "text/csv" in request.headers.get("Accept", "")
+def _accepts(request, media_type: str) -> bool:
+    return media_type in request.headers.get("Accept", "")
 
 
 class BulkInquiryCheckApi(_UploadView):
@@ -122,7 +122,7 @@ class BulkInquiryCheckApi(_UploadView):
             direction = _direction(request.data.get("direction"))
             bulk = bulk_input_from_list(request.data.get("atena_nos"))
         result = bulk_inquiry_check(actor=request.user, bulk=bulk, direction=direction)
-        if _wants_csv(request):
+        if _accepts(request, "text/csv"):
             return HttpResponse(render_csv(result), content_type="text/csv; charset=utf-8")
         return HttpResponse(render_json(result), content_type="application/json")
 
@@ -167,7 +167,7 @@ class RecipientFilterApi(_UploadView):
             "malformed_count": report.malformed_count, "malformed": report.malformed,
             "duplicate_count": report.duplicate_count, "duplicate_lines": report.duplicates,
         }
-        if "application/json" in request.headers.get("Accept", ""):
+        if _accepts(request, "application/json"):
             text = b"".join(result.content).decode(result.encoding)
             return Response(RecipientFilterReportSerializer({**summary, "content": text}).data)
         response = HttpResponse(b"".join(result.content), content_type="application/octet-stream")

@@ -3,6 +3,7 @@
 The protected set is loaded with one query (flags.protection, the same rule as the single
 check) and every number is answered from it in memory; never one query per number. The
 whole call is one audit event with counts (no numbers, no names)."""
+import json
 from dataclasses import dataclass, field
 
 from audit.actions import AuditAction
@@ -144,8 +145,6 @@ _FALSE_TAIL = '","nondisclosure_code_required":false}'
 def render_json(result: BulkResult) -> bytes:
     """The response body, built directly: a generic JSON encoder over a million dicts
     would dominate the time of the whole call."""
-    import json
-
     required = result.required
     head = json.dumps({
         "direction": result.direction,

@@ -1,5 +1,6 @@
 from rest_framework import authentication, exceptions
 
+from accounts.authentication import credential
 from audit.actions import AuditAction
 from audit.services import audit_denied
 
@@ -13,12 +14,9 @@ class SystemClientAuthentication(authentication.BaseAuthentication):
     keyword = "System"
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].decode(errors="ignore").lower() != self.keyword.lower():
+        raw = credential(request, self.keyword, "システム認証情報の形式が正しくありません。")
+        if raw is None:
             return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed("システム認証情報の形式が正しくありません。")
-        raw = header[1].decode(errors="ignore")
         client = (SystemClient.objects.select_related("staff", "staff__department", "department")
                   .filter(key_hash=SystemClient.hash_key(raw)).first())
         if client is None or not client.is_usable:

@@ -40,7 +40,7 @@ from .models import (
     OperationStatus,
     UnitType,
 )
-from .windows import WindowConfig
+from .windows import JST, WindowConfig
 
 log = logging.getLogger(__name__)
 WORKER = "intermediary-worker"
@@ -300,8 +300,6 @@ def batch_write_file(*, batch: Batch) -> tuple[int, str]:
     final = Path(settings.INTERMEDIARY_OUTBOUND_DIR) / batch.name
     if final.exists():
         return batch.record_count, batch_xml.file_sha256(final)
-    from .windows import JST
-
     return batch_xml.publish_batch(final, lambda f: batch_xml.write_batch(
         f, header=batch_header(batch), flag_kind=batch.flag_kind, municipality_code=settings.MUNICIPALITY_CODE,
         window_at=batch.window_at.astimezone(JST).isoformat(), records=_batch_records(batch)),

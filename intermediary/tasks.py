@@ -1,6 +1,9 @@
 """Thin Celery entry points. Arguments are ids only (never personal data); the rows decide."""
 import datetime
+import functools
 import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from celery import shared_task
 from django.conf import settings
@@ -14,79 +17,76 @@ from .models import OperationStatus
 log = logging.getLogger(__name__)
 
 
-def _as_worker():
-    return context.bind(context.RequestContext(channel="worker"))
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def as_worker(task: Callable[P, R]) -> Callable[P, R]:
+    """Audit events written by the task say they came from the worker (one binding for all)."""
+    @functools.wraps(task)
+    def bound(*args: P.args, **kwargs: P.kwargs) -> R:
+        token = context.bind(context.RequestContext(channel="worker"))
+        try:
+            return task(*args, **kwargs)
+        finally:
+            context.reset(token)
+    return bound
 
 
 @shared_task(name=DELIVER_OPERATION)
+@as_worker
 def deliver_operation(operation_id: str) -> str:
-    token = _as_worker()
-    try:
-        op = services.operation_deliver_web_service(operation_id=operation_id)
-        if op is None:
-            return "skipped"
-        if op.status == OperationStatus.FAILED and op.next_attempt_at:
-            # Backoff retry; if this message is lost the sweeper still finds the row. Long
-            # countdowns are left to the sweeper: an ETA beyond Redis's visibility timeout
-            # would be redelivered early anyway.
-            delay = min(600.0, max(0.0, (op.next_attempt_at - clock.now()).total_seconds()))
-            deliver_operation.apply_async(args=[operation_id], countdown=delay)
-        elif op.status == OperationStatus.REFLECTED:
-            for waiting in services.next_in_line(operation=op):
-                deliver_operation.apply_async(args=[waiting])
-        return op.status
-    finally:
-        context.reset(token)
+    op = services.operation_deliver_web_service(operation_id=operation_id)
+    if op is None:
+        return "skipped"
+    if op.status == OperationStatus.FAILED and op.next_attempt_at:
+        # Backoff retry; if this message is lost the sweeper still finds the row. Long
+        # countdowns are left to the sweeper: an ETA beyond Redis's visibility timeout
+        # would be redelivered early anyway.
+        delay = min(600.0, max(0.0, (op.next_attempt_at - clock.now()).total_seconds()))
+        deliver_operation.apply_async(args=[operation_id], countdown=delay)
+    elif op.status == OperationStatus.REFLECTED:
+        for waiting in services.next_in_line(operation=op):
+            deliver_operation.apply_async(args=[waiting])
+    return op.status
 
 
 @shared_task(name="intermediary.xml_batch_tick")
+@as_worker
 def xml_batch_tick() -> list[str]:
     """Write the batch of every flag kind whose window is near (beat runs this often)."""
     if settings.INTERMEDIARY_CHANNEL != "xml_batch":
         return []
-    token = _as_worker()
-    try:
-        built = []
-        now, cfg = clock.now(), services.window_config()
-        lead = datetime.timedelta(seconds=settings.INTERMEDIARY_BATCH_LEAD_SECONDS)
-        for kind in flag_kinds.FLAG_KINDS:
-            window = windows.window_to_build(kind, now, cfg, lead)
-            if window is not None:
-                batch = services.batch_build(flag_kind=kind, window_at=window)
-                if batch is not None:
-                    built.append(str(batch.pk))
-        return built
-    finally:
-        context.reset(token)
+    built = []
+    now, cfg = clock.now(), services.window_config()
+    lead = datetime.timedelta(seconds=settings.INTERMEDIARY_BATCH_LEAD_SECONDS)
+    for kind in flag_kinds.FLAG_KINDS:
+        window = windows.window_to_build(kind, now, cfg, lead)
+        if window is not None:
+            batch = services.batch_build(flag_kind=kind, window_at=window)
+            if batch is not None:
+                built.append(str(batch.pk))
+    return built
 
 
 @shared_task(name="intermediary.results_ingest")
+@as_worker
 def results_ingest() -> dict:
-    token = _as_worker()
-    try:
-        return services.results_ingest()
-    finally:
-        context.reset(token)
+    return services.results_ingest()
 
 
 @shared_task(name="intermediary.sweep")
+@as_worker
 def sweep() -> dict:
-    token = _as_worker()
-    try:
-        todo = services.sweep(now=clock.now())
-        for batch_id in todo["resume_batches"]:
-            services.batch_publish(batch_id=batch_id)
-        nudge_delivery(todo["redrive"])
-        return {k: len(v) for k, v in todo.items()}
-    finally:
-        context.reset(token)
+    todo = services.sweep(now=clock.now())
+    for batch_id in todo["resume_batches"]:
+        services.batch_publish(batch_id=batch_id)
+    nudge_delivery(todo["redrive"])
+    return {k: len(v) for k, v in todo.items()}
 
 
 @shared_task(name="intermediary.reconcile")
+@as_worker
 def reconcile() -> int:
-    token = _as_worker()
-    try:
-        listing = channels.state_listing()
-        return len(services.reconcile(listing=listing, now=clock.now()))
-    finally:
-        context.reset(token)
+    listing = channels.state_listing()
+    return len(services.reconcile(listing=listing, now=clock.now()))

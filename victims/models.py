@@ -70,7 +70,7 @@ class Target(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(atena_no__regex=r"^[0-9]{15}$"), name="target_atena_no_15_digits"),
+            models.CheckConstraint(condition=models.Q(atena_no__regex=ATENA_PATTERN), name="target_atena_no_15_digits"),
         ]
 
     def __str__(self) -> str:  # never the name: str() ends up in logs

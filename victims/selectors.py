@@ -34,10 +34,12 @@ def visible_targets(actor: Any) -> QuerySet[Target]:
     return Target.objects.filter(policy.target_scope(actor))
 
 
-def refuse(*, actor: Any, action: AuditAction, target_id: object = None) -> NotFound:
+def refuse(*, actor: Any, action: AuditAction, target_id: object = None,
+           detail: dict[str, Any] | None = None) -> NotFound:
     """The one deny-then-audit: record the refused attempt (surviving a rollback) and give
-    the NotFound to raise. Absent and hidden objects both come through here."""
-    audit_refusal(actor=actor, action=action, target_id=object_id(target_id))
+    the NotFound to raise. Absent and hidden objects both come through here, with the id
+    that was asked for (never resolved further: that would cost the hidden case a query)."""
+    audit_refusal(actor=actor, action=action, target_id=object_id(target_id), detail=detail)
     return NotFound()
 
 
@@ -69,7 +71,7 @@ def target_id_of_change_request(*, actor: Any, change_request_id: object, action
     target_id = (ChangeRequest.objects.filter(pk=pk, target__in=visible_targets(actor))
                  .values_list("target_id", flat=True).first() if pk is not None else None)
     if target_id is None:
-        raise refuse(actor=actor, action=action)
+        raise refuse(actor=actor, action=action, detail={"change_request_id": pk})
     return target_id
 
 
@@ -79,7 +81,7 @@ def target_id_of_case(*, actor: Any, case_id: object, action: AuditAction) -> in
     target_id = (CaseAssessment.objects.filter(pk=pk, target__in=visible_targets(actor))
                  .values_list("target_id", flat=True).first() if pk is not None else None)
     if target_id is None:
-        raise refuse(actor=actor, action=action)
+        raise refuse(actor=actor, action=action, detail={"case_id": pk})
     return target_id
 
 

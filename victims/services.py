@@ -312,9 +312,11 @@ def _notify_linkage_departments(target: Target, change_request: ChangeRequest, n
 def review_task_close(*, actor: Any, task_id: int, note: str = "") -> ReviewTask:
     """The owning department records that it reviewed the event (e.g. decided to keep or release)."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
-    task = ReviewTask.objects.select_for_update().filter(pk=task_id, department=actor.department_id).first()
+    pk = object_id(task_id)
+    task = (ReviewTask.objects.select_for_update().filter(pk=pk, department=actor.department_id).first()
+            if pk is not None else None)
     if task is None:
-        raise refuse(actor=actor, action=AuditAction.REVIEW_TASK_CLOSE)
+        raise refuse(actor=actor, action=AuditAction.REVIEW_TASK_CLOSE, detail={"review_task_id": object_id(task_id)})
     if task.status != ReviewTaskStatus.OPEN:
         raise DomainError("この確認事項は既に対応済みです。")
     task.status, task.closed_at, task.closed_by, task.note = ReviewTaskStatus.DONE, timezone.now(), actor, note

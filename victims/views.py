@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from audit import selectors as audit_selectors
 from audit.forms import WhoHasSeenForm
 from core import policy
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from core.normalize import normalize_atena_no
 from core.policy import Capability
 from core.screens import act, screen
@@ -134,6 +134,8 @@ def confirm_procedure(request, pk, case_id):
         try:
             case_confirm_procedure(actor=request.user, case_id=case_id, procedure=form.cleaned_data["procedure"],
                                    confirmed_on=form.cleaned_data["confirmed_on"])
+        except (NotFound, Forbidden):
+            raise  # already audited; `screen` answers 404 / 403 as for a read
         except DomainError as exc:
             form.add_error("confirmed_on" if exc.field == "confirmed_on" else None, exc.message)
         else:

@@ -164,9 +164,8 @@ def make_handler(emu: Emulator):
             if url.path == "/health":
                 return self._send(200, {"ok": True, "down": emu.store.is_down()})
             if url.path == "/state":
-                return self._send(200, {"atena_no": atena,
-                                        "NO_AUTO_RESPONSE": emu.store.flag("atena", atena, flag_kinds.NO_AUTO_RESPONSE),
-                                        "NONDISCLOSURE": emu.store.flag("atena", atena, flag_kinds.NONDISCLOSURE)})
+                flags = {kind: emu.store.flag("atena", atena, kind) for kind in flag_kinds.FLAG_KINDS}
+                return self._send(200, {"atena_no": atena, **flags})
             if url.path == "/state/all":
                 return self._send(200, {"flags": emu.store.listing()})
             if url.path == "/inquiry":

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from intermediary import rules
+from intermediary.flag_kinds import FLAG_KINDS
 from intermediary.emulator.store import Store
 
 
@@ -20,6 +21,5 @@ class Command(BaseCommand):
         if not rules.ATENA_RE.match(atena):
             raise CommandError("atena_no must be 15 digits")
         store = Store(opts["db"])
-        self.stdout.write(json.dumps({"atena_no": atena,
-                                      "NO_AUTO_RESPONSE": store.flag("atena", atena, "NO_AUTO_RESPONSE"),
-                                      "NONDISCLOSURE": store.flag("atena", atena, "NONDISCLOSURE")}))
+        flags = {kind: store.flag("atena", atena, kind) for kind in FLAG_KINDS}
+        self.stdout.write(json.dumps({"atena_no": atena, **flags}))
