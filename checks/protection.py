@@ -40,7 +40,8 @@ _CASES = CaseAssessment._meta.db_table
 def _protected_rows_sql(one: bool) -> str:
     """One row per (protecting target, active case) — or (target, NULL) when it has none —
     then one row per active ①-I abuser. Grouping happens in Python: cheaper than a
-    GROUP BY with string_agg over every target."""
+    GROUP BY with string_agg over every target. Portable SQL: the same statement runs on
+    PostgreSQL and on the embedded default's SQLite (standard CAST, not `::`)."""
     victim_filter = "AND t.atena_no = %s" if one else ""
     abuser_filter = "AND c.abuser_atena_no = %s" if one else ""
     return f"""
@@ -49,7 +50,7 @@ def _protected_rows_sql(one: bool) -> str:
           LEFT JOIN {_CASES} c ON c.target_id = t.id AND c.active
          WHERE t.status IN (%s, %s) {victim_filter}
         UNION ALL
-        SELECT c.abuser_atena_no, NULL::bigint, NULL::text, NULL::text
+        SELECT c.abuser_atena_no, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
           FROM {_CASES} c JOIN {_TARGETS} t ON t.id = c.target_id
          WHERE c.case_type = %s AND c.active AND t.status IN (%s, %s) {abuser_filter}
     """

@@ -2,7 +2,9 @@
 emulator, supervised together (Ctrl-C stops all of them).
 
 Embedded default: no Redis needed. When CELERY_BROKER_URL is not set, Celery's filesystem
-transport under var/celery is used, for every child alike (web, worker and beat must agree)."""
+transport under var/celery (CELERY_FS_BROKER_DIR) is used, for every child alike (web, worker
+and beat must agree). The beat schedule file is CELERY_BEAT_SCHEDULE_FILENAME (var/ by default).
+Exits non-zero when a child stopped on its own (not on Ctrl-C / SIGTERM)."""
 import os
 import signal
 import subprocess
@@ -30,16 +32,18 @@ class Command(BaseCommand):
         port = env.get("PORT", "8000")
         py = sys.executable
         manage = str(base / "manage.py")
-        beat_schedule = str(base / "var" / "celerybeat-schedule")
+        beat_schedule = Path(settings.CELERY_BEAT_SCHEDULE_FILENAME)
+        beat_schedule.parent.mkdir(parents=True, exist_ok=True)
         children = {
             "emulator": [py, manage, "run_intermediary_emulator"],
             "worker": [py, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "-P", "solo", "-n", "embedded@%h"],
             # Exactly one beat: it is started here and nowhere else.
-            "beat": [py, "-m", "celery", "-A", "config", "beat", "-l", "INFO", "-s", beat_schedule],
+            "beat": [py, "-m", "celery", "-A", "config", "beat", "-l", "INFO", "-s", str(beat_schedule)],
             "web": [py, manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
         }
         procs = {}
         stopping = False
+        failed = False
 
         def stop(*_):
             nonlocal stopping
@@ -56,7 +60,7 @@ class Command(BaseCommand):
                 for name, p in procs.items():
                     if p.poll() is not None:
                         self.stderr.write(f"{name} exited with {p.returncode}; stopping everything")
-                        stopping = True
+                        stopping = failed = True
                 time.sleep(0.5)
         finally:
             for name, p in procs.items():
@@ -68,3 +72,6 @@ class Command(BaseCommand):
                     p.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+        if failed:
+            sys.exit(1)
