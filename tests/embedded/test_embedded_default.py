@@ -323,7 +323,8 @@ _PROBE = r"""
 import json
 from django.utils import timezone
 from accounts.models import Staff
-from flags import protection, rules
+from checks import protection
+from flags import rules
 from victims.intake import parse_intake
 from victims.models import CaseAssessment, Target, TargetStatus
 from victims.services import target_register
