@@ -43,13 +43,6 @@ FIXTURES = sorted(p for p in FIXTURES_ROOT.iterdir() if (p / "expected.json").ex
 # tables keep their names.
 SQL_REWRITES: list[tuple[str, str]] = []
 
-# The inquiry-time check's SQL (flags/protection.py at 9867f73) writes `NULL::bigint`, which
-# SQLite does not parse: on the embedded default every single/bulk check and the recipient
-# filter answer 500. Strict, so the day it is fixed this test says so and the mark goes.
-SQLITE_INQUIRY_CHECK_BROKEN = pytest.mark.xfail(
-    strict=True, reason="inquiry-check SQL uses PostgreSQL-only `NULL::bigint`; fails on SQLite")
-
-
 def _pg():
     db = settings.DATABASES["default"]
     if not db["ENGINE"].endswith("postgresql"):
@@ -221,9 +214,7 @@ def test_full_records_stay_visible_to_their_departments_only(upgraded):
     assert result["visibility"] == [], json.dumps(result["visibility"], ensure_ascii=False, indent=1)[:4000]
 
 
-def test_inquiry_checks_answer_as_before(request, upgraded):
-    if upgraded.backend == "sqlite":
-        request.applymarker(SQLITE_INQUIRY_CHECK_BROKEN)
+def test_inquiry_checks_answer_as_before(upgraded):
     _migrated(upgraded)
     result = upgraded.api_result
     assert result is not None, upgraded.api.stderr[-4000:]
