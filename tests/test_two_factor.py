@@ -1,5 +1,9 @@
 """TOTP two-factor login: enrolment, verification, throttling, admin-only audited recovery."""
+import datetime
+
+import time_machine
 from django.test import Client
+from django.utils import timezone
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -36,10 +40,16 @@ def test_enrolment_with_the_right_code_opens_the_app(counter):
     device = TOTPDevice.objects.get(user=counter, confirmed=False)
     bad = client.post(reverse("accounts:otp_enrol"), {"token": "000000" if token_for(device) != "000000" else "111111"})
     assert bad.status_code == 400 and "確認コードが正しくありません" in bad.content.decode()
-    ok = client.post(reverse("accounts:otp_enrol"), {"token": token_for(device)})
-    assert ok.status_code == 302
-    assert client.get(reverse("home")).status_code == 200
+    # The wrong code counts against the device (django-otp's throttle): the right one is
+    # accepted once the throttle's delay has passed, not at once.
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=3), tick=False):
+        ok = client.post(reverse("accounts:otp_enrol"), {"token": token_for(device)})
+        assert ok.status_code == 302
+        assert client.get(reverse("home")).status_code == 200
     assert AuditEvent.objects.filter(action="auth.totp_enrol", actor_id=counter.pk, outcome="allowed").exists()
+    assert AuditEvent.objects.filter(action="auth.totp_enrol", actor_id=counter.pk, outcome="denied").count() == 1
 
 
 def test_enrolled_user_must_verify_at_each_login(counter):
