@@ -90,16 +90,27 @@ class AuditAction(enum.StrEnum):
     def lists_people(self) -> bool:
         return self in _LISTS_PEOPLE
 
+    @property
+    def looks_up_number(self) -> bool:
+        """A lookup by a typed atena_no (its detail holds the number): many in a day is an anomaly."""
+        return self in _LOOKS_UP_NUMBER
+
 
 _READS_PERSON = frozenset({
     AuditAction.TARGET_READ, AuditAction.TARGET_SEARCH, AuditAction.TARGET_SHARED_LIST, AuditAction.INQUIRY_CHECK,
 })
 _LISTS_PEOPLE = frozenset({AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST})
+_LOOKS_UP_NUMBER = frozenset({AuditAction.TARGET_SEARCH, AuditAction.INQUIRY_CHECK})
 
 
 def reading_actions() -> tuple[str, ...]:
     """Actions that showed one person's data (by target id)."""
     return tuple(sorted(a.value for a in AuditAction if a.reads_person))
+
+
+def number_lookup_actions() -> tuple[str, ...]:
+    """Actions that looked a person up by a typed atena_no."""
+    return tuple(sorted(a.value for a in AuditAction if a.looks_up_number))
 
 
 def listing_actions() -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core import policy
 from core.policy import Capability
 
-from .actions import AuditAction, listing_actions, reading_actions
+from .actions import AuditAction, listing_actions, number_lookup_actions, reading_actions
 from .models import AuditEvent, Outcome
 from .services import audit_record
 
@@ -112,7 +112,7 @@ def anomalies(*, actor, start: datetime.date, end: datetime.date) -> Anomalies:
     denied = _period(AuditEvent.objects.filter(outcome=Outcome.DENIED).exclude(action=AuditAction.AUTH_LOGIN_FAILED), start, end).order_by("-id")[:500]
     failed = _period(AuditEvent.objects.filter(action=AuditAction.AUTH_LOGIN_FAILED), start, end).values(
         "actor_username", "ip").annotate(n=Count("id")).order_by("-n")
-    searched = staff_events.filter(action__in=("target.search", "inquiry.check")).values(
+    searched = staff_events.filter(action__in=number_lookup_actions()).values(
         "actor_username", "department_code", "occurred_at__date").annotate(n=Count("detail__atena_no", distinct=True))
     wide = [r for r in searched if r["n"] > cfg["max_atena_per_user_day"]]
     return Anomalies(list(off_hours), heavy, list(denied), list(failed), wide)

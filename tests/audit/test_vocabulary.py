@@ -1,0 +1,27 @@
+"""One vocabulary of audit actions: no free strings reach the log, and the auditors' sets
+come from it."""
+import pytest
+
+from audit.actions import AuditAction, listing_actions, number_lookup_actions, reading_actions
+from audit.models import AuditEvent
+from audit.services import audit_record
+
+
+@pytest.mark.django_db
+def test_an_action_outside_the_vocabulary_is_refused():
+    with pytest.raises(ValueError):
+        audit_record(actor=None, action="target.reed")  # a typo would otherwise hide a read
+    assert not AuditEvent.objects.filter(action="target.reed").exists()
+
+
+def test_the_auditors_sets_derive_from_the_vocabulary():
+    assert set(reading_actions()) == {"target.read", "target.search", "inquiry.check", "target.shared_list"}
+    assert set(listing_actions()) == {"target.shared_list", "correction.list"}
+    assert set(number_lookup_actions()) == {"target.search", "inquiry.check"}
+    assert all(AuditAction(a) for a in (*reading_actions(), *listing_actions(), *number_lookup_actions()))
+
+
+def test_every_action_has_a_unique_dotted_code():
+    values = [a.value for a in AuditAction]
+    assert len(values) == len(set(values))
+    assert all(v.count(".") == 1 and v == v.lower() for v in values)
