@@ -10,7 +10,9 @@ import logging
 import os
 import shutil
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -47,7 +49,7 @@ WORKER = "intermediary-worker"
 OPEN = (OperationStatus.PENDING, OperationStatus.CLAIMED, OperationStatus.SENT, OperationStatus.FAILED)
 
 
-def _audit(action: AuditAction, *, actor=None, **detail) -> None:
+def _audit(action: AuditAction, *, actor: Any = None, **detail: object) -> None:
     audit_record(actor=actor, username="" if actor else WORKER, action=action, detail=detail)
 
 
@@ -90,15 +92,15 @@ def window_config() -> WindowConfig:
     return WindowConfig.from_settings(settings)
 
 
-def _ids(ops) -> list[str]:
+def _ids(ops: Iterable[Any]) -> list[str]:
     return [str(o if not hasattr(o, "pk") else o.pk) for o in ops]
 
 
-def _unit_q(op) -> Q:
+def _unit_q(op: Operation) -> Q:
     return Q(unit_type=op.unit_type, unit_key=op.unit_key, flag_kind=op.flag_kind)
 
 
-def _mark_reflected(ops: list[Operation], now) -> None:
+def _mark_reflected(ops: list[Operation], now: datetime.datetime) -> None:
     """OK from the server: the operation and everything it covered are reflected, and the
     FlagState shows the server's state and when it got there."""
     ids = [o.pk for o in ops]
@@ -114,7 +116,7 @@ def _mark_reflected(ops: list[Operation], now) -> None:
                 reflected=(action == OperationAction.SET), reflected_at=now)
 
 
-def _not_overtaken(ops: list[Operation], ids: list) -> list[Operation]:
+def _not_overtaken(ops: list[Operation], ids: list[Any]) -> list[Operation]:
     """The operations whose result may set FlagState's reflected side: not those for which a
     newer operation on the same unit and flag is already reflected. The server applies in
     window order, so a result read late (files read out of order) is an older state."""
@@ -127,7 +129,7 @@ def _not_overtaken(ops: list[Operation], ids: list) -> list[Operation]:
             or newest[(o.unit_type, o.unit_key, o.flag_kind)] < o.created_at]
 
 
-def _mark_failed(op: Operation, *, code: str, message: str, now) -> Operation:
+def _mark_failed(op: Operation, *, code: str, message: str, now: datetime.datetime) -> Operation:
     """Failed: retried with exponential backoff; at the attempt limit it is dead and a human
     is alerted. A covered operation shares the fate of the one that covered it."""
     op.last_error_code, op.last_error_message = code[:20], message[:200]
@@ -146,7 +148,7 @@ def _mark_failed(op: Operation, *, code: str, message: str, now) -> Operation:
     return op
 
 
-def _due_q(now) -> Q:
+def _due_q(now: datetime.datetime) -> Q:
     return Q(status=OperationStatus.PENDING) | Q(status=OperationStatus.FAILED, next_attempt_at__lte=now)
 
 
@@ -167,7 +169,7 @@ def _superseded(op: Operation) -> bool:
 # ---- web service channel ---------------------------------------------------------------
 
 @transaction.atomic
-def operation_claim_for_web_service(*, operation_id, now) -> Operation | None:
+def operation_claim_for_web_service(*, operation_id: object, now: datetime.datetime) -> Operation | None:
     """Claim one operation for a single-record call, or None when there is nothing to do now."""
     op = Operation.objects.select_for_update(skip_locked=True).filter(pk=operation_id).first()
     if op is None or not Operation.objects.filter(pk=op.pk).filter(_due_q(now)).exists():
@@ -190,7 +192,8 @@ def operation_claim_for_web_service(*, operation_id, now) -> Operation | None:
 
 
 @transaction.atomic
-def operation_record_web_service_result(*, operation_id, result: channels.SendResult, now) -> Operation:
+def operation_record_web_service_result(*, operation_id: object, result: channels.SendResult,
+                                        now: datetime.datetime) -> Operation:
     op = Operation.objects.select_for_update().get(pk=operation_id)
     if op.status == OperationStatus.REFLECTED:
         return op
@@ -206,7 +209,7 @@ def operation_record_web_service_result(*, operation_id, result: channels.SendRe
     return _mark_failed(op, code=result.code, message=result.message, now=now)
 
 
-def operation_deliver_web_service(*, operation_id) -> Operation | None:
+def operation_deliver_web_service(*, operation_id: object) -> Operation | None:
     """Claim (commit) → call (no transaction open, no lock held) → record the result.
     Returns the operation as it ended, or None when there was nothing to do."""
     op = operation_claim_for_web_service(operation_id=operation_id, now=clock.now())
@@ -225,13 +228,13 @@ def next_in_line(*, operation: Operation) -> list[str]:
 
 # ---- XML batch channel -----------------------------------------------------------------
 
-def _next_reception_number(now) -> str:
+def _next_reception_number(now: datetime.datetime) -> str:
     # Unique per file and readable by operators: window-independent time + short random tail.
     return f"{now:%y%m%d%H%M%S}{uuid.uuid4().int % 1000:03d}"[:15]
 
 
 @transaction.atomic
-def batch_open(*, flag_kind: str, window_at: datetime.datetime, now) -> Batch | None:
+def batch_open(*, flag_kind: str, window_at: datetime.datetime, now: datetime.datetime) -> Batch | None:
     """Phase 1: fix the batch's content. Due operations of this flag kind are coalesced to the
     net latest state per unit, claimed into one Batch row, and committed before any byte is
     written, so a crash later resumes the same content instead of inventing new content."""
@@ -279,7 +282,7 @@ def batch_open(*, flag_kind: str, window_at: datetime.datetime, now) -> Batch | 
     return batch
 
 
-def _batch_records(batch: Batch):
+def _batch_records(batch: Batch) -> Iterator[batch_xml.Record]:
     qs = (Operation.objects.filter(batch=batch, covered_by__isnull=True, record_no__isnull=False)
           .order_by("record_no").values_list("record_no", "id", "unit_type", "unit_key", "flag_kind", "action"))
     for no, op_id, unit_type, unit_key, kind, action in qs.iterator(chunk_size=5000):
@@ -307,7 +310,7 @@ def batch_write_file(*, batch: Batch) -> tuple[int, str]:
 
 
 @transaction.atomic
-def batch_mark_published(*, batch_id, count: int, sha256: str, now) -> Batch:
+def batch_mark_published(*, batch_id: object, count: int, sha256: str, now: datetime.datetime) -> Batch:
     """Phase 3: the file is out; its operations are sent."""
     batch = Batch.objects.select_for_update().get(pk=batch_id)
     if batch.status != BatchStatus.BUILDING:
@@ -329,7 +332,7 @@ def batch_build(*, flag_kind: str, window_at: datetime.datetime) -> Batch | None
     return batch_publish(batch_id=batch.pk)
 
 
-def batch_publish(*, batch_id) -> Batch:
+def batch_publish(*, batch_id: object) -> Batch:
     batch = Batch.objects.get(pk=batch_id)
     if batch.status != BatchStatus.BUILDING:
         return batch
@@ -339,7 +342,7 @@ def batch_publish(*, batch_id) -> Batch:
 
 # ---- results ----------------------------------------------------------------------------
 
-def _quarantine(path: Path, reason: str, now) -> None:
+def _quarantine(path: Path, reason: str, now: datetime.datetime) -> None:
     qdir = Path(settings.INTERMEDIARY_QUARANTINE_DIR)
     qdir.mkdir(parents=True, exist_ok=True)
     dest = qdir / f"{now:%Y%m%dT%H%M%S}_{path.name}"
@@ -371,7 +374,8 @@ def result_file_ingest(*, path: Path) -> str:
 
 
 @transaction.atomic
-def _apply_results(*, batch_id, parsed: batch_xml.ResultFile, result_name: str, now) -> None:
+def _apply_results(*, batch_id: object, parsed: batch_xml.ResultFile, result_name: str,
+                   now: datetime.datetime) -> None:
     batch = Batch.objects.select_for_update().get(pk=batch_id)
     ops = {str(o.pk): o for o in Operation.objects.select_for_update().filter(
         batch=batch, covered_by__isnull=True, status__in=[OperationStatus.SENT, OperationStatus.CLAIMED])}
@@ -396,7 +400,7 @@ def _apply_results(*, batch_id, parsed: batch_xml.ResultFile, result_name: str, 
            unmatched=unmatched, msg_result=parsed.header.msg_result[:20])
 
 
-def results_ingest() -> dict:
+def results_ingest() -> dict[str, int]:
     inbound = Path(settings.INTERMEDIARY_INBOUND_DIR)
     counts: dict[str, int] = {}
     if not inbound.is_dir():
@@ -410,7 +414,7 @@ def results_ingest() -> dict:
 # ---- sweeper ----------------------------------------------------------------------------
 
 @transaction.atomic
-def sweep(*, now) -> dict:
+def sweep(*, now: datetime.datetime) -> dict[str, list[str]]:
     """Re-drive what a lost message, a dead worker or a silent server left behind. Returns
     ids for the task layer to enqueue; the rows, not the messages, decide what happens."""
     stale = now - datetime.timedelta(seconds=settings.INTERMEDIARY_CLAIM_TIMEOUT_SECONDS)
@@ -437,7 +441,7 @@ def sweep(*, now) -> dict:
 # ---- reconciliation ---------------------------------------------------------------------
 
 @transaction.atomic
-def reconcile(*, listing: dict[tuple[str, str, str], bool], now) -> list[Alert]:
+def reconcile(*, listing: dict[tuple[str, str, str], bool], now: datetime.datetime) -> list[Alert]:
     """Compare desired FlagState with the server's listing. A difference with nothing in
     flight for that unit is a mismatch alert (once, until resolved)."""
     alerts = []
@@ -460,7 +464,7 @@ def reconcile(*, listing: dict[tuple[str, str, str], bool], now) -> list[Alert]:
 # ---- human actions (system admins) ------------------------------------------------------
 
 @transaction.atomic
-def operation_retry(*, actor, operation_id) -> Operation:
+def operation_retry(*, actor: Any, operation_id: object) -> Operation:
     """Give a dead or failed operation a fresh set of attempts (same UUID, so never doubled)."""
     policy.require(actor, Capability.OPERATE_SYNC)
     op = Operation.objects.select_for_update().filter(pk=operation_id).first()
@@ -483,7 +487,7 @@ def operation_retry(*, actor, operation_id) -> Operation:
 
 
 @transaction.atomic
-def alert_resend(*, actor, alert_id) -> Operation:
+def alert_resend(*, actor: Any, alert_id: object) -> Operation:
     """One-click re-send of a reconciliation mismatch: a new operation carrying the desired state."""
     policy.require(actor, Capability.OPERATE_SYNC)
     alert = Alert.objects.select_for_update().filter(pk=alert_id, kind=AlertKind.MISMATCH).first()
@@ -505,7 +509,7 @@ def alert_resend(*, actor, alert_id) -> Operation:
 
 
 @transaction.atomic
-def alert_resolve(*, actor, alert_id) -> Alert:
+def alert_resolve(*, actor: Any, alert_id: object) -> Alert:
     policy.require(actor, Capability.OPERATE_SYNC)
     alert = Alert.objects.select_for_update().filter(pk=alert_id).first()
     if alert is None:
@@ -518,7 +522,8 @@ def alert_resolve(*, actor, alert_id) -> Alert:
 
 
 @transaction.atomic
-def info_code_request_create(*, actor, info_code: str, flag_kind: str, action: str, reason: str) -> InfoCodeChangeRequest:
+def info_code_request_create(*, actor: Any, info_code: str, flag_kind: str, action: str,
+                             reason: str) -> InfoCodeChangeRequest:
     policy.require(actor, Capability.OPERATE_SYNC)
     info_code, reason = (info_code or "").strip().upper(), (reason or "").strip()
     if not rules.INFO_CODE_RE.match(info_code):
@@ -539,7 +544,7 @@ def info_code_request_create(*, actor, info_code: str, flag_kind: str, action: s
     return req
 
 
-def _lock_pending_info_code_request(actor, request_id) -> InfoCodeChangeRequest:
+def _lock_pending_info_code_request(actor: Any, request_id: object) -> InfoCodeChangeRequest:
     policy.require(actor, Capability.OPERATE_SYNC)
     req = InfoCodeChangeRequest.objects.select_for_update().filter(pk=request_id).first()
     if req is None:
@@ -552,7 +557,7 @@ def _lock_pending_info_code_request(actor, request_id) -> InfoCodeChangeRequest:
 
 
 @transaction.atomic
-def info_code_request_approve(*, actor, request_id) -> InfoCodeChangeRequest:
+def info_code_request_approve(*, actor: Any, request_id: object) -> InfoCodeChangeRequest:
     """Same four eyes as a target's change request: desired state and outbox row together."""
     req = _lock_pending_info_code_request(actor, request_id)
     now = clock.now()
@@ -570,7 +575,7 @@ def info_code_request_approve(*, actor, request_id) -> InfoCodeChangeRequest:
 
 
 @transaction.atomic
-def info_code_request_reject(*, actor, request_id, reason: str) -> InfoCodeChangeRequest:
+def info_code_request_reject(*, actor: Any, request_id: object, reason: str) -> InfoCodeChangeRequest:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("却下の理由を入力してください。", "reason")
@@ -581,6 +586,6 @@ def info_code_request_reject(*, actor, request_id, reason: str) -> InfoCodeChang
     return req
 
 
-def _nudge_after_commit(operation_ids) -> None:
+def _nudge_after_commit(operation_ids: Iterable[object]) -> None:
     ids = [str(i) for i in operation_ids]
     transaction.on_commit(lambda: nudge_delivery(ids))
