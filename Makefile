@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dvprotect
 
-.PHONY: run test venv browser migrate bench-batch
+.PHONY: run test lint venv browser migrate bench-batch
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,7 +24,15 @@ run: venv
 	$(BIN)/python manage.py seed_demo
 	PORT=$(PORT) $(BIN)/python manage.py run_all
 
-test: venv browser
+# The quality gates run before the tests (ruff and mypy settings: pyproject.toml).
+# `ruff check` only: `ruff format` is deliberately not a gate, the code is not formatted by it.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+# lint-imports joins once [tool.importlinter] has its layers contract (it fails when there is none):
+#	$(BIN)/lint-imports
+
+test: venv browser lint
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Benchmark (not a test): one 100,000-operation batch, built and validated, vs a bare lxml write.
