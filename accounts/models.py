@@ -40,7 +40,7 @@ class Staff(AbstractUser):
 
     @property
     def can_check(self) -> bool:
-        return self.is_victim_staff and self.department.does_linkage
+        return self.is_victim_staff and self.department is not None and self.department.does_linkage
 
 
 class ApiToken(models.Model):
@@ -50,6 +50,10 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        # Ids only: this string reaches logs and the admin, never the key or its hash.
+        return f"API token #{self.pk} of staff #{self.staff_id}"
 
     @staticmethod
     def hash_key(raw: str) -> str:

@@ -59,7 +59,8 @@ def totp_verify(*, request, token: str) -> None:
     allowed, _ = device.verify_is_allowed()
     if not allowed or not device.verify_token((token or "").strip()):
         audit_record(actor=request.user, action="auth.totp_failed", outcome=Outcome.DENIED)
-        raise DomainError("確認コードが正しくありません。" if allowed else "試行回数が多すぎます。しばらく待ってから入力してください。", "token")
+        raise DomainError("確認コードが正しくありません。" if allowed
+                          else "試行回数が多すぎます。しばらく待ってから入力してください。", "token")
     otp_login(request, device)
     audit_record(actor=request.user, action="auth.totp_verified")
 

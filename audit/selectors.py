@@ -1,6 +1,7 @@
 """Auditors' reads of the log. Every search, view and export is itself an audit event."""
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 import jpholiday
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.access import require_role
-from accounts.models import Role
+from accounts.models import Role, Staff
 
 from .models import AuditEvent, Outcome
 from .services import audit_record
@@ -30,11 +31,12 @@ class EventFilter:
     target_id: int | None = None
     outcome: str = ""
 
-    def as_detail(self) -> dict:
-        return {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in self.__dict__.items() if v not in ("", None)}
+    def as_detail(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in self.__dict__.items()
+                if v not in ("", None)}
 
 
-def _period(qs: QuerySet, start: datetime.date, end: datetime.date) -> QuerySet:
+def _period(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
     tz = timezone.get_current_timezone()
     lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
     hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
@@ -56,13 +58,13 @@ def _filtered(f: EventFilter) -> QuerySet[AuditEvent]:
     return qs.order_by("-id")
 
 
-def event_search(*, actor, flt: EventFilter) -> QuerySet[AuditEvent]:
+def event_search(*, actor: Staff, flt: EventFilter) -> QuerySet[AuditEvent]:
     require_role(actor, Role.AUDITOR)
     audit_record(actor=actor, action="audit.search", detail=flt.as_detail())
     return _filtered(flt)
 
 
-def event_export(*, actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent], int]:
+def event_export(*, actor: Staff, flt: EventFilter) -> tuple[QuerySet[AuditEvent], int]:
     require_role(actor, Role.AUDITOR)
     qs = _filtered(flt)
     count = qs.count()
@@ -70,7 +72,7 @@ def event_export(*, actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent], int]
     return qs.order_by("id"), count
 
 
-def who_has_seen(*, actor, target_id: int) -> list[AuditEvent]:
+def who_has_seen(*, actor: Staff, target_id: int) -> list[AuditEvent]:
     """Every read that returned or checked this person's data."""
     require_role(actor, Role.AUDITOR)
     audit_record(actor=actor, action="audit.who_has_seen", target_id=target_id)
@@ -86,14 +88,14 @@ def who_has_seen(*, actor, target_id: int) -> list[AuditEvent]:
 
 @dataclass
 class Anomalies:
-    off_hours: list
-    heavy_readers: list
-    denied: list
-    failed_logins: list
-    wide_searchers: list
+    off_hours: list[AuditEvent]
+    heavy_readers: list[dict[str, Any]]  # actor_username, department_code, occurred_at__date, n
+    denied: list[AuditEvent]
+    failed_logins: list[dict[str, Any]]  # actor_username, ip, n
+    wide_searchers: list[dict[str, Any]]  # actor_username, department_code, occurred_at__date, n
 
 
-def anomalies(*, actor, start: datetime.date, end: datetime.date) -> Anomalies:
+def anomalies(*, actor: Staff, start: datetime.date, end: datetime.date) -> Anomalies:
     """Patterns an auditor should look at; thresholds are settings (AUDIT_ANOMALY)."""
     require_role(actor, Role.AUDITOR)
     audit_record(actor=actor, action="audit.anomalies", detail={"start": start.isoformat(), "end": end.isoformat()})
@@ -108,7 +110,8 @@ def anomalies(*, actor, start: datetime.date, end: datetime.date) -> Anomalies:
     per_day = staff_events.filter(action="target.read", outcome=Outcome.ALLOWED).values(
         "actor_username", "department_code", "occurred_at__date").annotate(n=Count("target_id", distinct=True))
     heavy = [r for r in per_day if r["n"] > cfg["max_targets_per_user_day"]]
-    denied = _period(AuditEvent.objects.filter(outcome=Outcome.DENIED).exclude(action="auth.login_failed"), start, end).order_by("-id")[:500]
+    denied = _period(AuditEvent.objects.filter(outcome=Outcome.DENIED).exclude(action="auth.login_failed"),
+                     start, end).order_by("-id")[:500]
     failed = _period(AuditEvent.objects.filter(action="auth.login_failed"), start, end).values(
         "actor_username", "ip").annotate(n=Count("id")).order_by("-n")
     searched = staff_events.filter(action__in=("target.search", "inquiry.check")).values(

@@ -12,7 +12,8 @@ from .models import ReviewTask, ReviewTaskStatus, Scope, SystemClient
 
 
 @transaction.atomic
-def system_client_create(*, actor, code: str, name: str, department_code: str, scopes: list[str]) -> tuple[SystemClient, str]:
+def system_client_create(*, actor: Staff | None, code: str, name: str, department_code: str,
+                         scopes: list[str]) -> tuple[SystemClient, str]:
     """Issue the credential of one calling system; the raw key is returned once, only its hash is kept.
 
     `actor` is a system administrator, or None from the operator command line."""
@@ -40,7 +41,7 @@ def system_client_create(*, actor, code: str, name: str, department_code: str, s
 
 
 @transaction.atomic
-def system_client_revoke(*, actor, code: str) -> SystemClient:
+def system_client_revoke(*, actor: Staff | None, code: str) -> SystemClient:
     if actor is not None:
         require_role(actor, Role.SYSADMIN)
     client = SystemClient.objects.select_for_update().filter(code=code).first()
@@ -56,7 +57,7 @@ def system_client_revoke(*, actor, code: str) -> SystemClient:
 
 
 @transaction.atomic
-def review_task_close(*, actor, task_id: int, note: str = "") -> ReviewTask:
+def review_task_close(*, actor: Staff, task_id: int, note: str = "") -> ReviewTask:
     """The owning department records that it reviewed the event (e.g. decided to keep or release)."""
     require_role(actor, Role.COUNTER, Role.APPROVER)
     task = ReviewTask.objects.select_for_update().filter(pk=task_id, department=actor.department_id).first()

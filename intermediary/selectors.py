@@ -1,35 +1,37 @@
 """Reads for the sync monitor, for system admins only (deny by default). Identifiers only:
 atena_no / info_code and ids, never names; each screen read is audited."""
 import datetime
+from typing import Any
+from uuid import UUID
 
 from django.db.models import Count, Min, Q
 
 from accounts.access import require_role
-from accounts.models import Role
+from accounts.models import Role, Staff
 from audit.services import audit_record
 from config.errors import NotFound
 
 from . import clock, windows
-from .models import (Alert, Batch, InfoCodeChangeRequest, InfoCodeChangeStatus, Operation, OperationStatus)
+from .models import Alert, Batch, InfoCodeChangeRequest, InfoCodeChangeStatus, Operation, OperationStatus
 from .services import window_config
 
 
-def _require_sysadmin(actor) -> None:
+def _require_sysadmin(actor: Staff) -> None:
     require_role(actor, Role.SYSADMIN, message="システム管理者のみ利用できます。")
 
 
-def oldest_pending_age(now) -> datetime.timedelta | None:
+def oldest_pending_age(now: datetime.datetime) -> datetime.timedelta | None:
     oldest = Operation.objects.filter(status__in=[OperationStatus.PENDING, OperationStatus.FAILED,
                                                   OperationStatus.CLAIMED]).aggregate(m=Min("created_at"))["m"]
     return (now - oldest) if oldest else None
 
 
-def next_windows(now) -> dict[str, datetime.datetime]:
+def next_windows(now: datetime.datetime) -> dict[str, datetime.datetime]:
     cfg = window_config()
     return {kind: windows.next_window(kind, now, cfg) for kind in (windows.NO_AUTO_RESPONSE, windows.NONDISCLOSURE)}
 
 
-def monitor_overview(*, actor) -> dict:
+def monitor_overview(*, actor: Staff) -> dict[str, Any]:
     _require_sysadmin(actor)
     now = clock.now()
     by_status = dict(Operation.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
@@ -56,7 +58,7 @@ def monitor_overview(*, actor) -> dict:
     }
 
 
-def batch_detail(*, actor, batch_id) -> tuple[Batch, list[Operation]]:
+def batch_detail(*, actor: Staff, batch_id: UUID | str) -> tuple[Batch, list[Operation]]:
     _require_sysadmin(actor)
     batch = Batch.objects.filter(pk=batch_id).first()
     if batch is None:

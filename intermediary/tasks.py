@@ -1,4 +1,5 @@
 """Thin Celery entry points. Arguments are ids only (never personal data); the rows decide."""
+import datetime
 import logging
 
 from celery import shared_task
@@ -7,6 +8,7 @@ from django.conf import settings
 from audit import context
 
 from . import channels, clock, services, windows
+from .dispatch import nudge_delivery
 from .models import OperationStatus
 
 log = logging.getLogger(__name__)
@@ -28,10 +30,10 @@ def deliver_operation(operation_id: str) -> str:
             # countdowns are left to the sweeper: an ETA beyond Redis's visibility timeout
             # would be redelivered early anyway.
             delay = min(600.0, max(0.0, (op.next_attempt_at - clock.now()).total_seconds()))
-            deliver_operation.apply_async(args=[operation_id], countdown=delay)
+            deliver_operation.apply_async(args=(operation_id,), countdown=delay)
         elif op.status == OperationStatus.REFLECTED:
             for waiting in services.next_in_line(operation=op):
-                deliver_operation.apply_async(args=[waiting])
+                deliver_operation.apply_async(args=(waiting,))
         return op.status
     finally:
         context.reset(token)
@@ -44,8 +46,6 @@ def xml_batch_tick() -> list[str]:
         return []
     token = _as_worker()
     try:
-        import datetime
-
         built = []
         now, cfg = clock.now(), services.window_config()
         lead = datetime.timedelta(seconds=settings.INTERMEDIARY_BATCH_LEAD_SECONDS)
@@ -76,8 +76,6 @@ def sweep() -> dict:
         todo = services.sweep(now=clock.now())
         for batch_id in todo["resume_batches"]:
             services.batch_publish(batch_id=batch_id)
-        from .dispatch import nudge_delivery
-
         nudge_delivery(todo["redrive"])
         return {k: len(v) for k, v in todo.items()}
     finally:

@@ -8,17 +8,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
 from accounts.views import act, screen
+from flags.models import FlagKind
 
 from . import corrections, selectors, services
 from .models import AlertKind, OperationAction
-from flags.models import FlagKind
 
 
 def _uuid(value) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise Http404
+        raise Http404 from None
 
 
 def _act(request, fn, ok_message: str):
@@ -66,7 +66,8 @@ def info_code_request_create(request):
     p = request.POST
     return _act(request, lambda: services.info_code_request_create(
         actor=request.user, info_code=p.get("info_code", ""), flag_kind=p.get("flag_kind", ""),
-        action=p.get("action", ""), reason=p.get("reason", "")), "申請しました。別のシステム管理者の承認を待っています。")
+        action=p.get("action", ""), reason=p.get("reason", "")),
+        "申請しました。別のシステム管理者の承認を待っています。")
 
 
 @require_POST
