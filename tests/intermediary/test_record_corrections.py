@@ -10,6 +10,7 @@ from config.errors import DomainError, Forbidden, NotFound
 from flags import services as flag_services
 from intermediary.corrections import correction_complete, correction_request, corrections_open
 from intermediary.models import CorrectionStatus, RecordCorrection
+from tests.conftest import VerifiedClient
 
 NAME = "追記　テスト子"
 
@@ -108,8 +109,6 @@ def test_screens_from_request_to_done(target, counter, sysadmin, login):
 
 @pytest.fixture
 def login():
-    from tests.conftest import VerifiedClient
-
     def do(staff) -> Client:
         client = VerifiedClient()
         client.force_login(staff)

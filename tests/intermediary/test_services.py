@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from audit.models import AuditEvent
-from config.errors import Conflict, Forbidden
+from config.errors import Conflict, DomainError, Forbidden
 from flags import services as flag_services
 from flags.models import FlagState
 from intermediary import batch_xml, channels, services, tasks
@@ -189,7 +189,8 @@ def test_web_service_body_failure_backoff_and_dead(env, approved, settings, monk
 def test_web_service_serialises_per_unit_and_covers_older(env, approved, counter, approver, settings, monkeypatch):
     settings.INTERMEDIARY_CHANNEL = "web_service"
     sent = []
-    monkeypatch.setattr(channels, "web_service_send", lambda **kw: sent.append(kw["record_id"]) or channels.SendResult(True))
+    monkeypatch.setattr(channels, "web_service_send",
+                        lambda **kw: sent.append(kw["record_id"]) or channels.SendResult(True))
     target = approved()
     release = flag_services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
     flag_services.change_request_approve(actor=approver, change_request_id=release.pk)
@@ -220,7 +221,8 @@ def test_stuck_claim_is_redriven_by_the_sweeper(env, approved, settings):
 def test_reconciliation_alert_and_one_click_resend(env, approved, sysadmin, settings):
     target = approved()
     Operation.objects.update(status="reflected")
-    alerts = services.reconcile(listing={("atena", target.atena_no, "NO_AUTO_RESPONSE"): True}, now=services.clock.now())
+    alerts = services.reconcile(listing={("atena", target.atena_no, "NO_AUTO_RESPONSE"): True},
+                                now=services.clock.now())
     assert [(a.unit_key, a.flag_kind, a.detail) for a in alerts] == [
         (target.atena_no, "NONDISCLOSURE", {"desired": True, "server": False})]
     # Next run: NO_AUTO_RESPONSE is now missing too; the open NONDISCLOSURE alert is not repeated.
@@ -256,7 +258,6 @@ def test_info_code_unit_needs_a_second_sysadmin(env, sysadmin, make_staff, count
     with pytest.raises(Forbidden):
         services.info_code_request_create(actor=counter, info_code="TM00000000000003", flag_kind="NONDISCLOSURE",
                                           action="set", reason="誤った副本")
-    from config.errors import DomainError
     with pytest.raises(DomainError):
         services.info_code_request_create(actor=sysadmin, info_code="TM123", flag_kind="NONDISCLOSURE", action="set",
                                           reason="x")
@@ -287,7 +288,6 @@ def test_info_code_reject_needs_reason_and_other_admin(env, sysadmin, make_staff
     other_admin = make_staff("sysadmin2", "johosys", "sysadmin")
     req = services.info_code_request_create(actor=sysadmin, info_code="TM00000000000004", flag_kind="NO_AUTO_RESPONSE",
                                             action="set", reason="確認")
-    from config.errors import DomainError
     with pytest.raises(DomainError):
         services.info_code_request_reject(actor=other_admin, request_id=req.pk, reason="")
     services.info_code_request_reject(actor=other_admin, request_id=req.pk, reason="不要")
