@@ -26,9 +26,9 @@ run: venv
 
 # The quality gates run before the tests (ruff and mypy settings: pyproject.toml).
 # `ruff check` only: `ruff format` is deliberately not a gate, the code is not formatted by it.
+# Both run even when the first fails, so one pass shows every finding.
 lint: venv
-	$(BIN)/ruff check .
-	$(BIN)/mypy
+	@status=0; $(BIN)/ruff check . || status=1; $(BIN)/mypy || status=1; exit $$status
 # lint-imports joins once [tool.importlinter] has its layers contract (it fails when there is none):
 #	$(BIN)/lint-imports
 
