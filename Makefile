@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dvprotect
 
-.PHONY: run test venv browser migrate bench-batch
+.PHONY: run test lint venv browser migrate bench-batch
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,7 +24,14 @@ run: venv
 	$(BIN)/python manage.py seed_demo
 	PORT=$(PORT) $(BIN)/python manage.py run_all
 
-test: venv browser
+# The quality gates run before the tests (ruff and mypy settings: pyproject.toml).
+# `ruff check` only: `ruff format` is deliberately not a gate, the code is not formatted by it.
+# All three (ruff, mypy, the import-linter layers contract) run even when one fails, so one
+# pass shows every finding.
+lint: venv
+	@status=0; $(BIN)/ruff check . || status=1; $(BIN)/mypy || status=1; $(BIN)/lint-imports || status=1; exit $$status
+
+test: venv browser lint
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Benchmark (not a test): one 100,000-operation batch, built and validated, vs a bare lxml write.

@@ -7,6 +7,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 
+from .two_factor import confirmed_device
+
 
 class NoStoreMiddleware:
     """Victim data must never sit in a shared browser or proxy cache."""
@@ -54,7 +56,8 @@ class SessionTimeoutMiddleware:
             now = int(time.time())
             started = request.session.setdefault("auth_started_at", now)
             last = request.session.get("last_seen_at", now)
-            if now - last > settings.SESSION_IDLE_TIMEOUT_SECONDS or now - started > settings.SESSION_ABSOLUTE_TIMEOUT_SECONDS:
+            if (now - last > settings.SESSION_IDLE_TIMEOUT_SECONDS
+                    or now - started > settings.SESSION_ABSOLUTE_TIMEOUT_SECONDS):
                 logout(request)
                 request.session["timed_out"] = True
             else:
@@ -80,8 +83,6 @@ class TwoFactorRequiredMiddleware:
             if match is None or match.view_name not in self.EXEMPT:
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": "2段階認証が完了していません。", "errors": {}}, status=403)
-                from .two_factor import confirmed_device
-
                 target = "accounts:otp_verify" if confirmed_device(user) else "accounts:otp_enrol"
                 return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
         return self.get_response(request)

@@ -34,6 +34,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        # Ids only: this string reaches logs and the admin, never the key or its hash.
+        return f"API token #{self.pk} of staff #{self.staff_id}"
+
     @staticmethod
     def hash_key(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()

@@ -8,4 +8,5 @@ class AuditConfig(AppConfig):
     def ready(self):
         # Auth events come from Django's auth signals so that every login path
         # (form, admin command, API session) is covered without each view remembering.
-        from . import receivers  # noqa: F401
+        # Imported for its @receiver side effect, in ready() because receivers need the app registry.
+        from . import receivers  # noqa: F401, PLC0415

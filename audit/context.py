@@ -11,7 +11,8 @@ class RequestContext:
     channel: str = "cli"
 
 
-_current: ContextVar[RequestContext] = ContextVar("audit_request_context", default=RequestContext())
+# RequestContext is frozen, so one shared default instance cannot be changed through the variable.
+_current: ContextVar[RequestContext] = ContextVar("audit_request_context", default=RequestContext())  # noqa: B039
 
 
 def current() -> RequestContext:

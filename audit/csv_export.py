@@ -1,14 +1,15 @@
 """CSV for Excel: UTF-8 with BOM, and no cell that a spreadsheet would run as a formula."""
 import csv
 import json
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from django.utils import timezone
 
 from .models import AuditEvent
 
 BOM = "\ufeff"
-HEADER = ["id", "日時(JST)", "職員", "所属", "役割", "操作", "対象者ID", "結果", "経路", "IPアドレス", "リクエストID", "詳細"]
+HEADER = ["id", "日時(JST)", "職員", "所属", "役割", "操作", "対象者ID", "結果", "経路", "IPアドレス", "リクエストID",
+          "詳細"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

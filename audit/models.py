@@ -33,6 +33,10 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        # Ids and states only: this string reaches logs and the admin, never personal data.
+        return f"audit event #{self.pk} {self.action} ({self.outcome})"
+
 
 class AuditAnchor(models.Model):
     """Daily anchor: the head of the chain at a moment, kept append-only and printed for
@@ -46,6 +50,9 @@ class AuditAnchor(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"anchor #{self.pk} at event #{self.head_event_id}"
 
 
 class VerificationRun(models.Model):
@@ -62,6 +69,9 @@ class VerificationRun(models.Model):
     class Meta:
         ordering = ["-id"]
 
+    def __str__(self) -> str:
+        return f"verification #{self.pk}: {'ok' if self.ok else 'failed'}"
+
 
 class ChainHead(models.Model):
     """The last event's id and hash, in one row. Appenders update this row first, so its row
@@ -72,3 +82,6 @@ class ChainHead(models.Model):
     last_id = models.BigIntegerField()
     last_hash = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64)  # the hash before last_hash (RETURNING sees new values only)
+
+    def __str__(self) -> str:
+        return f"chain head at event #{self.last_id}"

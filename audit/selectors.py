@@ -1,6 +1,7 @@
 """Auditors' reads of the log. Every search, view and export is itself an audit event."""
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 import jpholiday
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from core import policy
-from core.policy import Capability
+from core.policy import Actor, Capability
 
 from .actions import AuditAction, listing_actions, number_lookup_actions, reading_actions
 from .models import AuditEvent, Outcome
@@ -31,11 +32,12 @@ class EventFilter:
     target_id: int | None = None
     outcome: str = ""
 
-    def as_detail(self) -> dict:
-        return {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in self.__dict__.items() if v not in ("", None)}
+    def as_detail(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in self.__dict__.items()
+                if v not in ("", None)}
 
 
-def _period(qs: QuerySet, start: datetime.date, end: datetime.date) -> QuerySet:
+def _period(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
     tz = timezone.get_current_timezone()
     lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
     hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
@@ -71,7 +73,7 @@ def event_export(*, actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent], int]
     return qs.order_by("id"), count
 
 
-def who_has_seen(*, actor, target_id: int) -> list[AuditEvent]:
+def who_has_seen(*, actor: Actor, target_id: int) -> list[AuditEvent]:
     """Every read that returned or checked this person's data."""
     policy.require(actor, Capability.AUDIT)
     audit_record(actor=actor, action=AuditAction.AUDIT_WHO_HAS_SEEN, target_id=target_id)
@@ -87,14 +89,14 @@ def who_has_seen(*, actor, target_id: int) -> list[AuditEvent]:
 
 @dataclass
 class Anomalies:
-    off_hours: list
-    heavy_readers: list
-    denied: list
-    failed_logins: list
-    wide_searchers: list
+    off_hours: list[AuditEvent]
+    heavy_readers: list[dict[str, Any]]  # actor_username, department_code, occurred_at__date, n
+    denied: list[AuditEvent]
+    failed_logins: list[dict[str, Any]]  # actor_username, ip, n
+    wide_searchers: list[dict[str, Any]]  # actor_username, department_code, occurred_at__date, n
 
 
-def anomalies(*, actor, start: datetime.date, end: datetime.date) -> Anomalies:
+def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anomalies:
     """Patterns an auditor should look at; thresholds are settings (AUDIT_ANOMALY)."""
     policy.require(actor, Capability.AUDIT)
     audit_record(actor=actor, action=AuditAction.AUDIT_ANOMALIES, detail={"start": start.isoformat(), "end": end.isoformat()})

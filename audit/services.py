@@ -6,7 +6,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any, ParamSpec, TypeVar
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core import policy
@@ -23,7 +23,8 @@ R = TypeVar("R")
 _EVENTS = AuditEvent._meta.db_table
 _HEAD = ChainHead._meta.db_table
 _DATA_COLUMNS = [c for c in chain.CHAINED_FIELDS if c != "id"]
-_DATA_FIELDS = [AuditEvent._meta.get_field(name) for name in _DATA_COLUMNS]
+_FIELDS_BY_NAME = {f.name: f for f in AuditEvent._meta.concrete_fields}
+_DATA_FIELDS = [_FIELDS_BY_NAME[name] for name in _DATA_COLUMNS]
 _COLUMN_LIST = ", ".join(f'"{c}"' for c in _DATA_COLUMNS)
 _PLACEHOLDERS = ", ".join(["%s"] * len(_DATA_COLUMNS))
 
@@ -32,6 +33,7 @@ _PLACEHOLDERS = ", ".join(["%s"] * len(_DATA_COLUMNS))
 # the previous appender committed it; the database joins the canonical JSON around the new
 # id and hashes it (chain.canonical_parts). Every read of victim data appends an event, so
 # this is one round trip instead of four (lock, read head, insert, commit).
+# Table and column names in these statements come from the model; values are parameters.
 _APPEND_SQL = f"""
 WITH head AS (
     UPDATE "{_HEAD}" SET
@@ -44,13 +46,13 @@ WITH head AS (
 INSERT INTO "{_EVENTS}" (id, {_COLUMN_LIST}, prev_hash, hash)
 SELECT head.last_id, {_PLACEHOLDERS}, head.prev_hash, head.last_hash FROM head
 RETURNING id, prev_hash, hash
-"""
+"""  # noqa: S608
 # Re-reads the head from the events. Needed when the head row is missing (a flush of the
 # tables in tests) or behind the events (something appended without it: an old version of
 # the application still running during an upgrade, or a manual insert) — then the append
 # fails on the duplicate id and is retried once after this, with the head row locked first so
 # the re-read sees every committed event.
-_HEAD_LOCK_SQL = f'SELECT last_id FROM "{_HEAD}" WHERE id = 1 FOR UPDATE'
+_HEAD_LOCK_SQL = f'SELECT last_id FROM "{_HEAD}" WHERE id = 1 FOR UPDATE'  # noqa: S608
 _HEAD_SYNC_SQL = f"""
 INSERT INTO "{_HEAD}" (id, last_id, last_hash, prev_hash)
 SELECT 1, COALESCE(MAX(e.id), 0),
@@ -60,7 +62,7 @@ FROM "{_EVENTS}" e
 ON CONFLICT (id) DO UPDATE SET last_id = EXCLUDED.last_id, last_hash = EXCLUDED.last_hash,
                                prev_hash = EXCLUDED.prev_hash
 RETURNING last_id
-"""
+"""  # noqa: S608
 
 
 def audit_record(*, actor, action: AuditAction, target_id: int | None = None, outcome: str = Outcome.ALLOWED,
@@ -71,7 +73,7 @@ def audit_record(*, actor, action: AuditAction, target_id: int | None = None, ou
     action = AuditAction(action)  # the one vocabulary: an unknown action is a programming error
     ctx = context.current()
     dept = getattr(actor, "department", None) if actor is not None else None
-    values = {
+    values: dict[str, Any] = {
         "occurred_at": timezone.now(),
         "actor_id": actor.pk if actor is not None else None,
         "actor_username": actor.get_username() if actor is not None else username,
@@ -98,7 +100,7 @@ def audit_record(*, actor, action: AuditAction, target_id: int | None = None, ou
     return event
 
 
-def _append_postgresql(values: dict) -> tuple[int, str, str]:
+def _append_postgresql(values: dict[str, Any]) -> tuple[int, str, str]:
     params = [*chain.canonical_parts(values)]
     params += [field.get_db_prep_save(values[field.name], connection) for field in _DATA_FIELDS]
     try:
@@ -107,23 +109,26 @@ def _append_postgresql(values: dict) -> tuple[int, str, str]:
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             row = _execute(_APPEND_SQL, params)
         if row is not None:
-            return row
+            return cast(tuple[int, str, str], row)  # RETURNING id, prev_hash, hash
     except IntegrityError:  # duplicate id: the head is behind the events
         pass
     with transaction.atomic():
         head_was = _execute(_HEAD_LOCK_SQL)
         head_now = _execute(_HEAD_SYNC_SQL, [chain.GENESIS, chain.GENESIS])
         row = _execute(_APPEND_SQL, params)
+    if head_now is None or row is None:  # the sync always writes the head row, and the append follows it
+        raise DatabaseError("the audit chain head could not be re-synced")
     if head_was is not None:  # not a missing row (a flush) but a head someone went around
         audit_record(actor=None, action=AuditAction.AUDIT_CHAIN_HEAD_RESYNCED,
                      detail={"head_id_was": head_was[0], "head_id_found": head_now[0], "event_id": row[0]})
-    return row
+    return cast(tuple[int, str, str], row)
 
 
-def _execute(sql: str, params=()):
+def _execute(sql: str, params: list[Any] | tuple[()] = ()) -> tuple[Any, ...] | None:
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        return cur.fetchone()
+        row: tuple[Any, ...] | None = cur.fetchone()
+        return row
 
 
 def audit_denied(*, actor, action: AuditAction, target_id: int | None = None, detail: dict | None = None) -> AuditEvent:

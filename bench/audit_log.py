@@ -18,8 +18,9 @@ import resource
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -71,7 +72,7 @@ def _actor(i: int):
 
 
 def _row(i: int) -> dict:
-    return {"occurred_at": datetime.now(timezone.utc), "actor_id": 1000 + i, "actor_username": f"user{i}",
+    return {"occurred_at": datetime.now(UTC), "actor_id": 1000 + i, "actor_username": f"user{i}",
             "department_code": f"d{i % 7:02d}", "role": "counter", "action": "inquiry.check",
             "target_id": i, "outcome": "allowed", "request_id": f"{i:032x}", "ip": "127.0.0.1",
             "channel": "bench", "detail": {"atena_no": f"{100000000000000 + i:015d}", "direction": "inquiry",
@@ -100,7 +101,8 @@ def _writer(kind: str, worker: int, count: int, start, done) -> None:
         with connection.cursor() as cur:
             for n in range(count):
                 r = _row(worker * count + n)
-                cur.execute(sql, [Jsonb(r[c]) if c == "detail" else r[c] for c in COLUMNS])
+                params: list[Any] = [Jsonb(r[c]) if c == "detail" else r[c] for c in COLUMNS]
+                cur.execute(sql, params)
     done.put(time.perf_counter() - t0)
 
 
@@ -138,7 +140,7 @@ def load_chained(count: int) -> tuple[float, float, float]:
     head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first() or (0, chain.GENESIS)
     prev_id, prev_hash = head
     t0 = time.perf_counter()
-    base = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    base = datetime(2026, 11, 1, tzinfo=UTC)
     buf = tempfile.TemporaryFile("w+", encoding="utf-8")  # 1M rows stay out of this process's memory
     for n in range(1, count + 1):
         values = _row(prev_id + n)
@@ -166,7 +168,8 @@ def load_chained(count: int) -> tuple[float, float, float]:
         timings.append(time.perf_counter() - t0)
     buf.close()
     with connection.cursor() as cur:  # keep the head row in step, as appends would have
-        cur.execute("UPDATE audit_chainhead SET last_id = %s, last_hash = %s WHERE id = 1", [prev_id + count, prev_hash])
+        cur.execute("UPDATE audit_chainhead SET last_id = %s, last_hash = %s WHERE id = 1",
+                    [prev_id + count, prev_hash])
         cur.execute("ANALYZE")
     return built, timings[0], timings[1]
 

@@ -78,7 +78,8 @@ def main():
     print(f"file size:              {size / 1e6:.1f} MB")
     print(f"bare lxml write:        {bare_s:.2f} s (best of {rounds}), peak RSS {bare_kb / 1024:.0f} MB")
     print(f"build+validate+publish: {full_s:.2f} s (best of {rounds}), peak RSS {full_kb / 1024:.0f} MB")
-    print(f"all runs (s):           bare {[round(r[0], 2) for r in bare_runs]} full {[round(r[0], 2) for r in full_runs]}")
+    print(f"all runs (s):           bare {[round(r[0], 2) for r in bare_runs]} "
+          f"full {[round(r[0], 2) for r in full_runs]}")
     print(f"ratio to bare:          {ratio:.2f}x (target <= 2.0)")
     ok = ratio <= 2.0 and full_kb / 1024 < 200
     print("RESULT:", "within targets" if ok else "OUTSIDE targets")

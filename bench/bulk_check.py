@@ -48,7 +48,7 @@ def main() -> None:
     print(f"numbers: {NUMBERS:,} (JSON body {len(json_body) / 1e6:.1f} MB, CSV upload {len(file_body) / 1e6:.1f} MB); "
           f"protected set {len(required):,}")
 
-    results = {"json": [], "file": [], "file-csv-out": []}
+    results: dict[str, list[float]] = {"json": [], "file": [], "file-csv-out": []}
     with gunicorn(workers=2) as (port, _):
         for _ in range(RUNS):
             for label, body, ctype, accept in (("json", json_body, "application/json", "application/json"),
@@ -63,12 +63,14 @@ def main() -> None:
                     assert data.count(b",1\r\n") == expected_required
                 results[label].append(seconds)
 
-    print(f"raw in-process (median of {RUNS}): load protected set {raw_load * 1000:.0f} ms, lookup of {NUMBERS:,} numbers "
+    print(f"raw in-process (median of {RUNS}): load protected set {raw_load * 1000:.0f} ms, "
+          f"lookup of {NUMBERS:,} numbers "
           f"{raw_lookup * 1000:.0f} ms, total {(raw_load + raw_lookup) * 1000:.0f} ms")
     for label, times in results.items():
         best, median = min(times), statistics.median(times)
         print(f"API bulk check ({label:12s}): best {best:.2f} s, median {median:.2f} s over {RUNS} runs; "
-              f"ratio to raw lookup {median / raw_lookup:.1f}x, to raw load+lookup {median / (raw_load + raw_lookup):.1f}x; "
+              f"ratio to raw lookup {median / raw_lookup:.1f}x, "
+              f"to raw load+lookup {median / (raw_load + raw_lookup):.1f}x; "
               f"target <= {TARGET_SECONDS:.0f} s: {'OK' if median <= TARGET_SECONDS else 'MISSED'}")
 
 

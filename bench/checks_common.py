@@ -23,8 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def ensure_database() -> None:
-    import psycopg
     from urllib.parse import urlparse
+
+    import psycopg
 
     url = urlparse(DATABASE_URL)
     name = url.path.lstrip("/")
@@ -95,9 +96,10 @@ def seed(target_count: int) -> dict:
 
 def reset_database() -> None:
     """Drop and recreate the bench database (the audit log refuses DELETE by design)."""
+    from urllib.parse import urlparse
+
     import psycopg
     from django.db import connections
-    from urllib.parse import urlparse
 
     connections.close_all()
     name = urlparse(DATABASE_URL).path.lstrip("/")

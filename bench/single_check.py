@@ -44,7 +44,8 @@ class Pool:
     fixed whatever the server does (open loop)."""
 
     def __init__(self, port: int):
-        self.port, self.idle = port, []
+        self.port = port
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
     async def take(self):
         while self.idle:
@@ -127,7 +128,8 @@ def main() -> None:
     p50, p99 = pct(latencies, 50), pct(latencies, 99)
     raw_p50, raw_p99 = pct(raw, 50), pct(raw, 99)
     print(f"raw in-process rule (one SQL statement): p50 {raw_p50:.2f} ms, p99 {raw_p99:.2f} ms over {len(raw)} calls")
-    print(f"API single check at {RATE} req/s for {DURATION} s after {WARMUP} s warm-up (gunicorn {WORKER_CLASS}, {WORKERS} workers x {THREADS} threads): "
+    print(f"API single check at {RATE} req/s for {DURATION} s after {WARMUP} s warm-up "
+          f"(gunicorn {WORKER_CLASS}, {WORKERS} workers x {THREADS} threads): "
           f"{len(latencies)} responses, {len(errors)} errors, achieved {achieved:.0f} req/s")
     print(f"  latency p50 {p50:.2f} ms, p90 {pct(latencies, 90):.2f} ms, p99 {p99:.2f} ms, "
           f"max {max(latencies):.2f} ms, mean {statistics.mean(latencies):.2f} ms")

@@ -7,8 +7,8 @@ answers every number from the resulting set — never one query per number. No a
 no actor here: the callers (selectors) scope and audit.
 """
 from collections import namedtuple
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from django.conf import settings
 from django.db import connection

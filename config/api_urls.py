@@ -35,7 +35,8 @@ urlpatterns = [
     path("recipient-filter/", checks_api.RecipientFilterApi.as_view(), name="api-recipient-filter"),
     path("jumin-support-measures/", integration_api.JuminSupportPushApi.as_view(), name="api-jumin-support-measures"),
     path("review-tasks/", integration_api.ReviewTaskListApi.as_view(), name="api-review-tasks"),
-    path("review-tasks/<int:task_id>/close", integration_api.ReviewTaskCloseApi.as_view(), name="api-review-task-close"),
+    path("review-tasks/<int:task_id>/close", integration_api.ReviewTaskCloseApi.as_view(),
+         name="api-review-task-close"),
 ]
 
 # Last: anything else under /api/v1/ (after authentication) is a JSON 404.

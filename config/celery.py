@@ -7,6 +7,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -16,8 +17,6 @@ app.autodiscover_tasks()
 
 
 def _beat_schedule():
-    from django.conf import settings
-
     hh, mm = settings.INTERMEDIARY_RECONCILE_AT.split(":")
     ah, am = settings.AUDIT_ANCHOR_AT.split(":")
     return {
@@ -27,7 +26,8 @@ def _beat_schedule():
         # Daily, in Japan time (CELERY_TIMEZONE).
         "intermediary-reconcile": {"task": "intermediary.reconcile", "schedule": crontab(hour=int(hh), minute=int(mm))},
         # The auditors' daily anchor of the chain head, after verifying the chain.
-        "audit-daily-anchor": {"task": "audit.daily_anchor_and_verify", "schedule": crontab(hour=int(ah), minute=int(am))},
+        "audit-daily-anchor": {"task": "audit.daily_anchor_and_verify",
+                               "schedule": crontab(hour=int(ah), minute=int(am))},
     }
 
 

@@ -4,8 +4,10 @@ Defaults give the embedded demo mode (SQLite under var/, no external server);
 production sets DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=false.
 """
 from pathlib import Path
+from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -192,7 +194,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 
 LOGGING = {
@@ -255,8 +257,11 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_in": str(_CELERY_FS / "queue"), "data_folder_out": str(_CELERY_FS / "queue"),
         "processed_folder": str(_CELERY_FS / "processed"), "store_processed": False,
     }
-CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule"))
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME",
+                                    default=str(BASE_DIR / "var" / "celerybeat-schedule"))
 # Visibility timeout stays above every time limit, or Redis would hand a running task to a second worker.
-assert CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 10**9) > CELERY_TASK_TIME_LIMIT
+# (A raise, not an assert: asserts vanish under `python -O`.)
+if CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 10**9) <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("the broker visibility_timeout must exceed CELERY_TASK_TIME_LIMIT")
 # Sent XML records with no result file after this long are re-sent (same UUID) in a later window.
 INTERMEDIARY_RESULT_TIMEOUT_SECONDS = env.int("INTERMEDIARY_RESULT_TIMEOUT_SECONDS", default=6 * 3600)

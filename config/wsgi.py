@@ -12,6 +12,6 @@ application = get_wsgi_application()
 # made by requests, not the ~100,000 of the framework and the app. Measured in-process on
 # the single inquiry check: the worst full collection went from 61 ms to 14 ms, which is
 # the difference between meeting the p99 target and not (bench/single_check.py).
-get_resolver().url_patterns
+_ = get_resolver().url_patterns
 gc.collect()
 gc.freeze()

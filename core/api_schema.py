@@ -6,7 +6,9 @@ from rest_framework import serializers
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="利用者向けの説明")
-    errors = serializers.DictField(
+    # DRF's metaclass takes declared fields off the class, so this does not replace Serializer.errors;
+    # the stubs cannot see that.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="項目名 → メッセージの一覧（項目に紐づかない誤りは空）",
     )

@@ -14,7 +14,8 @@ from .models import Scope, SystemClient
 
 
 @transaction.atomic
-def system_client_create(*, actor, code: str, name: str, department_code: str, scopes: list[str]) -> tuple[SystemClient, str]:
+def system_client_create(*, actor: Staff | None, code: str, name: str, department_code: str,
+                         scopes: list[str]) -> tuple[SystemClient, str]:
     """Issue the credential of one calling system; the raw key is returned once, only its hash is kept.
 
     `actor` is a system administrator, or None from the operator command line."""
@@ -42,7 +43,7 @@ def system_client_create(*, actor, code: str, name: str, department_code: str, s
 
 
 @transaction.atomic
-def system_client_revoke(*, actor, code: str) -> SystemClient:
+def system_client_revoke(*, actor: Staff | None, code: str) -> SystemClient:
     if actor is not None:
         policy.require(actor, Capability.OPERATE_SYNC)
     client = SystemClient.objects.select_for_update().filter(code=code).first()

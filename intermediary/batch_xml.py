@@ -6,10 +6,10 @@ import hashlib
 import os
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from lxml import etree
 
@@ -57,7 +57,7 @@ def hardened_parser(**kw) -> etree.XMLParser:
                            huge_tree=False, remove_comments=True, remove_pis=True, **kw)
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str) -> etree.XMLSchema:
     doc = etree.parse(str(XSD_DIR / name), hardened_parser())
     return etree.XMLSchema(doc)
@@ -129,8 +129,9 @@ def validate_file(path: Path, schema_name: str, root_tag: str, record_tag: str) 
         for _event, el in events:
             count += 1
             el.clear(keep_tail=True)
-            while el.getprevious() is not None:
-                del el.getparent()[0]
+            parent = el.getparent()
+            while parent is not None and el.getprevious() is not None:
+                del parent[0]
         root = events.root
     except etree.XMLSyntaxError as exc:  # includes schema violations found while parsing
         raise InvalidBatch(str(exc)[:200]) from exc
@@ -224,7 +225,8 @@ def iter_batch_records(path: Path) -> Iterator[Record]:
                                       no_network=True, load_dtd=False, schema=schema("flag_batch.xsd")):
         atena = el.find("AtenaNo")
         yield Record(int(_text(el, "RecordNo")), _text(el, "RecordID"), "atena" if atena is not None else "info_code",
-                     atena.text if atena is not None else _text(el, "InfoCode"), _text(el, "FlagKind"), _text(el, "Action"))
+                     _text(el, "AtenaNo") if atena is not None else _text(el, "InfoCode"), _text(el, "FlagKind"),
+                     _text(el, "Action"))
         el.clear()
 
 

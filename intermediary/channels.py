@@ -6,10 +6,12 @@ key, which the server treats as already done."""
 import json
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 @dataclass(frozen=True)
@@ -19,10 +21,19 @@ class SendResult:
     message: str = ""
 
 
+def _ws_url(path: str) -> str:
+    """The server's address from settings, refused unless it is http(s): urlopen would also
+    follow file: and other schemes."""
+    base = settings.INTERMEDIARY_WS_URL.rstrip("/")
+    if urllib.parse.urlsplit(base).scheme not in ("http", "https"):
+        raise ImproperlyConfigured("INTERMEDIARY_WS_URL must be an http:// or https:// URL")
+    return base + path
+
+
 def _post(path: str, payload: dict, timeout: float) -> dict:
-    req = urllib.request.Request(settings.INTERMEDIARY_WS_URL.rstrip("/") + path, data=json.dumps(payload).encode(),
+    req = urllib.request.Request(_ws_url(path), data=json.dumps(payload).encode(),  # noqa: S310 — http(s) only, _ws_url
                                  headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(req, timeout=timeout) as resp:
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 — http(s) only, _ws_url
         return json.loads(resp.read().decode())
 
 
@@ -31,7 +42,7 @@ def web_service_send(*, record_id: str, unit_type: str, unit_key: str, flag_kind
                "flag_kind": flag_kind, "action": action}
     try:
         body = _post("/ws/flags", payload, settings.INTERMEDIARY_WS_TIMEOUT)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return SendResult(False, "TIMEOUT", "応答なし（反映済みの可能性あり）")
     except urllib.error.HTTPError as exc:
         return SendResult(False, f"HTTP{exc.code}", "中間サーバー利用不可")
@@ -49,7 +60,7 @@ def web_service_send(*, record_id: str, unit_type: str, unit_key: str, flag_kind
 
 def state_listing() -> dict[tuple[str, str, str], bool]:
     """The server's flag state listing, for the daily reconciliation."""
-    req = urllib.request.Request(settings.INTERMEDIARY_WS_URL.rstrip("/") + "/state/all")
-    with urllib.request.urlopen(req, timeout=max(30.0, settings.INTERMEDIARY_WS_TIMEOUT)) as resp:
+    req = urllib.request.Request(_ws_url("/state/all"))  # noqa: S310 — http(s) only, _ws_url
+    with urllib.request.urlopen(req, timeout=max(30.0, settings.INTERMEDIARY_WS_TIMEOUT)) as resp:  # noqa: S310
         rows = json.loads(resp.read().decode())["flags"]
     return {(r["unit_type"], r["unit_key"], r["flag_kind"]): bool(r["value"]) for r in rows}

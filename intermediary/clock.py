@@ -19,7 +19,7 @@ def now() -> datetime.datetime:
             text = ""
         if text:
             value = datetime.datetime.fromisoformat(text)
-            return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.timezone.utc)
+            return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
     return timezone.now()
 
 

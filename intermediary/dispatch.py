@@ -1,6 +1,9 @@
 """Nudges: after a commit, tell the worker to look now. Losing a nudge (broker down) costs
 latency only, because the sweeper re-drives every due row; so a failure here is logged, never
-raised into the request that already committed the approval."""
+raised into the request that already committed the approval.
+
+The task goes by name, not by importing intermediary.tasks: tasks import the services that
+import this module, and the design sends a task by name rather than import to dodge a cycle."""
 import logging
 
 from celery import current_app

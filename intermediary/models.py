@@ -64,14 +64,16 @@ class Operation(models.Model):
     The UUID is the record id and idempotency key at the intermediate server."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    change_request = models.ForeignKey("flags.ChangeRequest", null=True, on_delete=models.PROTECT, related_name="operations")
+    change_request = models.ForeignKey("flags.ChangeRequest", null=True, on_delete=models.PROTECT,
+                                       related_name="operations")
     info_code_request = models.ForeignKey("intermediary.InfoCodeChangeRequest", null=True, blank=True,
                                           on_delete=models.PROTECT, related_name="operations")
     unit_type = models.CharField(max_length=10)
     unit_key = models.CharField(max_length=16, db_index=True)
     flag_kind = models.CharField(max_length=20)
     action = models.CharField(max_length=10, choices=OperationAction.choices)
-    status = models.CharField(max_length=10, choices=OperationStatus.choices, default=OperationStatus.PENDING, db_index=True)
+    status = models.CharField(max_length=10, choices=OperationStatus.choices, default=OperationStatus.PENDING,
+                              db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Delivery bookkeeping (all times from intermediary.clock, so tests can drive them).
     channel = models.CharField(max_length=12, choices=Channel.choices, blank=True)
@@ -82,14 +84,20 @@ class Operation(models.Model):
     reflected_at = models.DateTimeField(null=True, blank=True)
     last_error_code = models.CharField(max_length=20, blank=True)
     last_error_message = models.CharField(max_length=200, blank=True)
-    batch = models.ForeignKey("intermediary.Batch", null=True, blank=True, on_delete=models.PROTECT, related_name="operations")
+    batch = models.ForeignKey("intermediary.Batch", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="operations")
     record_no = models.PositiveIntegerField(null=True, blank=True)
     # Coalescing: an operation superseded within a window points at the one actually sent.
     covered_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="covers")
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["unit_type", "unit_key", "flag_kind", "created_at"], name="op_unit_flag_created")]
+        indexes = [models.Index(fields=["unit_type", "unit_key", "flag_kind", "created_at"],
+                                name="op_unit_flag_created")]
+
+    def __str__(self) -> str:
+        # Ids and states only: this string reaches logs and the admin, never personal data.
+        return f"operation {self.pk} {self.action} {self.flag_kind} ({self.status})"
 
 
 class BatchStatus(models.TextChoices):
@@ -121,6 +129,9 @@ class Batch(models.Model):
             models.UniqueConstraint(fields=["flag_kind", "window_at"], name="batch_one_per_kind_window"),
         ]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class AlertKind(models.TextChoices):
     DEAD = "dead", "再試行上限（要対応）"
@@ -137,10 +148,14 @@ class Alert(models.Model):
     detail = models.JSONField(default=dict)  # ids, codes and states only
     created_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"alert #{self.pk} {self.kind}"
 
 
 class InfoCodeChangeStatus(models.TextChoices):
@@ -160,7 +175,8 @@ class InfoCodeChangeRequest(models.Model):
     status = models.CharField(max_length=10, choices=InfoCodeChangeStatus.choices, default=InfoCodeChangeStatus.PENDING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField(max_length=200, blank=True)
 
@@ -173,6 +189,9 @@ class InfoCodeChangeRequest(models.Model):
                 name="infocode_request_decider_is_not_requester",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"info-code change #{self.pk} {self.action} {self.flag_kind} ({self.status})"
 
 
 class CorrectionStatus(models.TextChoices):
@@ -206,3 +225,6 @@ class RecordCorrection(models.Model):
             models.CheckConstraint(condition=Q(status="open") | (Q(done_by__isnull=False) & ~Q(reference="")),
                                    name="record_correction_done_has_who_and_reference"),
         ]
+
+    def __str__(self) -> str:
+        return f"record correction #{self.pk} of target #{self.target_id} ({self.status})"

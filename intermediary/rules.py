@@ -13,7 +13,7 @@ INFO_CODE_RE = re.compile(r"^TM[0-9]{14}$")
 
 def backoff_seconds(attempts: int, *, base: float, cap: float) -> float:
     """Exponential backoff after the `attempts`-th failed try (1 → base, 2 → 2·base …)."""
-    return min(cap, base * (2 ** max(0, attempts - 1)))
+    return min(cap, base * 2.0 ** max(0, attempts - 1))
 
 
 def is_dead(attempts: int, max_attempts: int) -> bool:
@@ -30,13 +30,13 @@ class PendingOp:
     created_at: datetime.datetime
 
 
-def coalesce(ops: list[PendingOp]) -> tuple[list[PendingOp], dict]:
+def coalesce(ops: list[PendingOp]) -> tuple[list[PendingOp], dict[object, object]]:
     """Collapse operations on the same (unit, flag) to the latest approved one: the net state.
 
     Returns (operations to send, in first-seen order of their unit; {covered id: covering id}).
     Sending a release for a flag that was never reflected is harmless and keeps the rule simple:
     the server ends in the latest approved state either way."""
-    latest: dict[tuple, PendingOp] = {}
+    latest: dict[tuple[str, str, str], PendingOp] = {}
     for op in sorted(ops, key=lambda o: (o.created_at, str(o.id))):
         latest[(op.unit_type, op.unit_key, op.flag_kind)] = op
     covered = {op.id: latest[(op.unit_type, op.unit_key, op.flag_kind)].id
@@ -44,9 +44,8 @@ def coalesce(ops: list[PendingOp]) -> tuple[list[PendingOp], dict]:
     return list(latest.values()), covered
 
 
-def batch_file_name(*, flag_kind: str, municipality_code: str, window_at: datetime.datetime, reception_number: str) -> str:
-    from .windows import JST
-
+def batch_file_name(*, flag_kind: str, municipality_code: str, window_at: datetime.datetime,
+                    reception_number: str) -> str:
     return f"FLAG_{flag_kind}_{municipality_code}_{window_at.astimezone(JST):%Y%m%d%H%M}_{reception_number}.xml"
 
 

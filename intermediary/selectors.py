@@ -31,7 +31,7 @@ def oldest_pending_age(now) -> datetime.timedelta | None:
     return (now - oldest) if oldest else None
 
 
-def next_windows(now) -> dict[str, datetime.datetime]:
+def next_windows(now: datetime.datetime) -> dict[str, datetime.datetime]:
     cfg = window_config()
     return {kind: windows.next_window(kind, now, cfg) for kind in flag_kinds.FLAG_KINDS}
 

@@ -17,7 +17,7 @@ def _uuid(value) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise Http404
+        raise Http404 from None
 
 
 def _act(request, fn, ok_message: str):
@@ -65,7 +65,8 @@ def info_code_request_create(request):
     p = request.POST
     return _act(request, lambda: services.info_code_request_create(
         actor=request.user, info_code=p.get("info_code", ""), flag_kind=p.get("flag_kind", ""),
-        action=p.get("action", ""), reason=p.get("reason", "")), "申請しました。別のシステム管理者の承認を待っています。")
+        action=p.get("action", ""), reason=p.get("reason", "")),
+        "申請しました。別のシステム管理者の承認を待っています。")
 
 
 @require_POST

@@ -77,7 +77,8 @@ def next_window(kind: str, at: datetime.datetime, cfg: WindowConfig) -> datetime
     raise ValueError("no NO_AUTO_RESPONSE window in a whole day: check the configured hours")
 
 
-def window_to_build(kind: str, now: datetime.datetime, cfg: WindowConfig, lead: datetime.timedelta) -> datetime.datetime | None:
+def window_to_build(kind: str, now: datetime.datetime, cfg: WindowConfig,
+                    lead: datetime.timedelta) -> datetime.datetime | None:
     """The window whose batch should be written now: the next window, once it is within `lead`.
     An operation approved after that moment waits for the following window, never longer."""
     window = next_window(kind, now, cfg)

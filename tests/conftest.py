@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django.utils import timezone
 
 from accounts.models import Role, Staff
 from accounts.services import department_create, staff_create
@@ -89,7 +89,8 @@ def departments(db):
 @pytest.fixture
 def make_staff(departments):
     def make(username, department_code, role):
-        return staff_create(actor=None, username=username, department_code=department_code, role=role, password=PASSWORD)
+        return staff_create(actor=None, username=username, department_code=department_code, role=role,
+                            password=PASSWORD)
     return make
 
 

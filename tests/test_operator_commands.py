@@ -17,7 +17,8 @@ def test_department_staff_and_token(db):
     run("create_department", "--code", "kodomo", "--name", "子ども家庭支援課", "--linkage")
     run("create_department", "--code", "koho", "--name", "広報課")
     assert Department.objects.get(code="kodomo").does_linkage and not Department.objects.get(code="koho").does_linkage
-    run("create_staff", "--username", "c1", "--department", "kodomo", "--role", "counter", "--password", "a-long-pass-123")
+    run("create_staff", "--username", "c1", "--department", "kodomo", "--role", "counter",
+        "--password", "a-long-pass-123")
     staff = Staff.objects.get(username="c1")
     assert staff.role == "counter" and staff.department.code == "kodomo" and staff.check_password("a-long-pass-123")
     token = run("issue_api_token", "--username", "c1").split()[-1]

@@ -1,4 +1,8 @@
 """Session limits, cache and content-security headers on authenticated pages."""
+import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -6,6 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from audit.services import audit_record
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -54,8 +59,6 @@ def test_deactivating_staff_ends_their_session_at_once(logged_in, auditor):
 
 
 def test_session_cookie_is_httponly_and_samesite(client, auditor, settings):
-    from tests.conftest import PASSWORD
-
     response = client.post(reverse("accounts:login"), {"username": "auditor1", "password": PASSWORD})
     cookie = response.cookies.get(settings.SESSION_COOKIE_NAME)
     assert cookie is not None and cookie["httponly"] and cookie["samesite"] == "Lax"
@@ -63,18 +66,15 @@ def test_session_cookie_is_httponly_and_samesite(client, auditor, settings):
 
 def test_production_settings_turn_on_hsts_and_secure_cookies():
     """HTTPS=true (the deployment's setting) is read at import, so it is checked in a fresh process."""
-    import json
-    import os
-    import subprocess
-    import sys
-
     code = ("import django, json; django.setup(); from django.conf import settings as s; "
             "print(json.dumps([s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_SECURE, "
-            "s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.DEBUG]))")
+            "s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, "
+            "s.DEBUG]))")
     env = {**os.environ, "HTTPS": "true", "DJANGO_SETTINGS_MODULE": "config.settings"}
     env.pop("DEBUG", None)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    hsts, subdomains, session_secure, csrf_secure, redirect, httponly, samesite, debug = json.loads(out.stdout.splitlines()[-1])
+    values = json.loads(out.stdout.splitlines()[-1])
+    hsts, subdomains, session_secure, csrf_secure, redirect, httponly, samesite, debug = values
     assert hsts >= 31_536_000 and subdomains and redirect
     assert session_secure and csrf_secure and httponly and samesite == "Lax"
     assert debug is False

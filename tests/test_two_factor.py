@@ -3,8 +3,8 @@ import datetime
 
 import time_machine
 from django.test import Client
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -10,6 +10,7 @@
 - Faults: POST /control/faults {"mode": none|error|timeout|down|apply_then_timeout|slow,
   "count": n (-1 = until cleared), "code": "E123", "delay": seconds}; GET /control/stats.
 Its clock is intermediary.clock (driveable through INTERMEDIARY_CLOCK_FILE)."""
+import datetime
 import json
 import logging
 import threading
@@ -38,8 +39,8 @@ class Emulator:
         if self.store.is_down():
             return 503, {"result": "NG", "code": "DOWN", "message": "service stopped"}, 0.0
         try:
-            record = batch_xml.Record(0, str(uuid.UUID(payload["record_id"])), payload["unit_type"], payload["unit_key"],
-                                      payload["flag_kind"], payload["action"])
+            record = batch_xml.Record(0, str(uuid.UUID(payload["record_id"])), payload["unit_type"],
+                                      payload["unit_key"], payload["flag_kind"], payload["action"])
         except (KeyError, ValueError, TypeError):
             return 400, {"result": "NG", "code": "E400", "message": "bad request"}, 0.0
         if not self._valid(record):
@@ -64,7 +65,8 @@ class Emulator:
 
     # ---- questions ----------------------------------------------------------------------
     def answer(self, kind: str, atena_no: str, info_code: str | None) -> bool:
-        hit = self.store.flag("atena", atena_no, kind) or bool(info_code and self.store.flag("info_code", info_code, kind))
+        hit = (self.store.flag("atena", atena_no, kind)
+               or bool(info_code and self.store.flag("info_code", info_code, kind)))
         return hit
 
     # ---- XML files ----------------------------------------------------------------------
@@ -127,8 +129,6 @@ class Emulator:
 
 
 def _parse(text: str):
-    import datetime
-
     return datetime.datetime.fromisoformat(text)
 
 

@@ -90,7 +90,8 @@ class Store:
     # --- faults ------------------------------------------------------------------------
     def set_fault(self, mode: str, remaining: int = -1, code: str = "E001", delay: float = 0.0) -> None:
         with self._tx() as db:
-            db.execute("UPDATE faults SET mode=?, remaining=?, code=?, delay=? WHERE id=1", (mode, remaining, code, delay))
+            db.execute("UPDATE faults SET mode=?, remaining=?, code=?, delay=? WHERE id=1",
+                       (mode, remaining, code, delay))
 
     def take_fault(self) -> tuple[str, str, float]:
         """The fault to inject into the next record, counting it down ('none' when exhausted)."""

@@ -1,6 +1,8 @@
 import yaml
 from django.core.management import call_command
 
+from config import api_urls
+
 
 def _schema(tmp_path) -> dict:
     out = tmp_path / "schema.yml"
@@ -12,7 +14,6 @@ def _schema(tmp_path) -> dict:
 def test_schema_validates_and_documents_every_api_route(tmp_path):
     schema = _schema(tmp_path)
     documented = set(schema["paths"])
-    from config import api_urls
 
     routes = {"/api/v1/" + str(p.pattern).replace("<int:", "{").replace(">", "}")
               for p in api_urls.urlpatterns if p.name != "api-unknown"}

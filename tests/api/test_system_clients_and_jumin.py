@@ -5,14 +5,14 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from victims import services
-from flags.models import ChangeRequest, ChangeStatus
 from checks.protection import nondisclosure_code_required
+from flags.models import ChangeRequest, ChangeStatus
 from integration.models import SystemClient
-from victims.models import ReviewTask
 from intermediary.models import Operation
 from tests.conftest import system_client_key
-from victims.models import Target, TargetStatus
+from victims import services
+from victims.models import ReviewTask, Target, TargetStatus
+from victims.services import case_confirm_procedure
 
 JUMIN = "/api/v1/jumin-support-measures/"
 CHECK = "/api/v1/inquiry-checks/"
@@ -128,15 +128,14 @@ def test_review_tasks_of_another_department_are_invisible(jumin_key, counter, ap
 
 def test_jumin_extend_updates_an_existing_target(jumin_key, counter, register):
     target, _ = register(counter, atena_no="800000000000004")
-    resp = push(system(jumin_key), {"atena_no": "８０００００００００００００４", "event": "extend", "end": "2027-03-31"})
+    resp = push(system(jumin_key),
+                {"atena_no": "８０００００００００００００４", "event": "extend", "end": "2027-03-31"})
     assert resp.json()["results"][0]["result"] == "updated"
     target.refresh_from_db()
     assert target.jumin_support_active and str(target.jumin_support_end) == "2027-03-31"
 
 
 def test_jumin_start_reopens_a_released_target(jumin_key, counter, approver, register, today):
-    from victims.services import case_confirm_procedure
-
     target, cr = register(counter, atena_no="800000000000005")
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     case_confirm_procedure(actor=counter, case_id=target.cases.get().pk, procedure="card", confirmed_on=today)
@@ -224,8 +223,6 @@ def test_review_task_screen_is_for_victim_staff_only(db, client, request, who):
 
 
 def test_a_full_size_push_is_accepted_and_an_oversize_one_refused_as_json(jumin_key, monkeypatch):
-    from integration.api import JuminSupportPushApi
-
     measures = [{"atena_no": f"{810000000000000 + i}", "event": "end", "end": "2025-03-31",
                  "note": "x" * 900} for i in range(3_000)]  # > 2.5 MB of JSON
     resp = push(system(jumin_key), *measures)

@@ -3,13 +3,15 @@ import io
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from accounts.authentication import active_token_staff
 from accounts.models import ApiToken
 from accounts.services import api_token_issue
 from audit.models import AuditEvent
 from flags.models import ChangeRequest
 from intermediary.models import Operation
-from tests.conftest import intake_payload
+from tests.conftest import intake_payload, verify_second_factor
 from victims.models import Target, TargetStatus
 
 
@@ -95,7 +97,8 @@ def test_sysadmin_and_auditor_get_403_on_victim_endpoints(api, counter, request,
     assert client.get(f"/api/v1/targets/{target_id}/").status_code == 403
     assert client.get(f"/api/v1/targets/{target_id}/flags/").status_code == 403
     assert create(client).status_code == 403
-    resp = client.post("/api/v1/inquiry-checks/", {"atena_no": "123456789012345", "direction": "inquiry"}, format="json")
+    resp = client.post("/api/v1/inquiry-checks/", {"atena_no": "123456789012345", "direction": "inquiry"},
+                       format="json")
     assert resp.status_code == 403
     assert set(resp.json()) == {"detail", "errors"}
 
@@ -112,8 +115,6 @@ def test_flags_show_desired_and_reflected(api, counter, approver):
 
 
 def test_token_from_management_command_works_and_revoked_token_is_rejected(counter):
-    from rest_framework.test import APIClient
-
     out = io.StringIO()
     call_command("issue_api_token", "--username", counter.username, stdout=out)
     token = out.getvalue().split()[-1]
@@ -130,7 +131,8 @@ def test_token_from_management_command_works_and_revoked_token_is_rejected(count
 
 def test_no_credentials_is_401_everywhere(api):
     client = api()
-    for method, url in [("post", "/api/v1/targets/"), ("get", "/api/v1/targets/1/"), ("get", "/api/v1/targets/1/flags/"),
+    for method, url in [("post", "/api/v1/targets/"), ("get", "/api/v1/targets/1/"),
+                        ("get", "/api/v1/targets/1/flags/"),
                         ("post", "/api/v1/change-requests/1/approve"), ("post", "/api/v1/change-requests/1/reject"),
                         ("post", "/api/v1/targets/1/release-requests/"), ("post", "/api/v1/inquiry-checks/"),
                         ("post", "/api/v1/cases/1/confirmations"), ("get", "/api/v1/no-such-thing/")]:
@@ -140,10 +142,6 @@ def test_no_credentials_is_401_everywhere(api):
 
 
 def test_session_auth_works(client, counter):
-    from rest_framework.test import APIClient
-
-    from tests.conftest import verify_second_factor
-
     session = APIClient()
     session.force_login(counter)  # a real session cookie; the password flow is tested with the login screen
     verify_second_factor(session, counter)
@@ -151,10 +149,6 @@ def test_session_auth_works(client, counter):
 
 
 def test_session_auth_enforces_csrf(counter):
-    from rest_framework.test import APIClient
-
-    from tests.conftest import verify_second_factor
-
     session = APIClient(enforce_csrf_checks=True)
     session.force_login(counter)  # a real session cookie; the password flow is tested with the login screen
     verify_second_factor(session, counter)
@@ -173,10 +167,6 @@ def test_unknown_api_path_is_a_json_404(api, counter):
 def test_token_of_deactivated_staff_is_rejected_at_once(counter):
     """The token lookup is hand-written SQL (no cache): deactivation counts on the next call,
     and the staff it returns carries its department, as the ORM's would."""
-    from rest_framework.test import APIClient
-
-    from accounts.authentication import active_token_staff
-
     token = api_token_issue(actor=None, staff=counter)
     staff, _ = active_token_staff(ApiToken.hash_key(token))
     assert (staff.pk, staff.department.code, staff.role) == (counter.pk, counter.department.code, counter.role)

@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection, transaction
+from django.db.utils import DatabaseError
 
 from audit import chain
 from audit.models import AuditEvent
@@ -64,8 +65,6 @@ def test_tail_removed_after_an_anchor_is_caught(db):
 
 
 def test_anchors_are_append_only(db):
-    from django.db.utils import DatabaseError
-
     _events(1)
     anchor_create()
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:

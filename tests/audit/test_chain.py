@@ -4,10 +4,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
+from django.urls import reverse
 
+from audit import chain
 from audit.models import AuditEvent
 from audit.services import audit_record
 from audit.verify import verify_chain
+from tests.conftest import PASSWORD
 
 
 def _events(n, actor=None):
@@ -55,14 +58,13 @@ def test_orm_delete_is_refused_too(db):
 def test_altered_row_is_named(db, capsys):
     _events(5)
     bad = AuditEvent.objects.order_by("id")[2]
-    _as_superuser_bypassing_triggers("UPDATE audit_auditevent SET detail = %s WHERE id = %s", [json.dumps({"i": 99}), bad.id])
+    _as_superuser_bypassing_triggers("UPDATE audit_auditevent SET detail = %s WHERE id = %s",
+                                     [json.dumps({"i": 99}), bad.id])
     code, err = _verify_exit_code(capsys)
     assert code == 1 and f"id={bad.id}" in err
 
 
 def test_altered_row_with_recomputed_hash_breaks_the_next_link(db, capsys):
-    from audit import chain
-
     _events(4)
     rows = list(AuditEvent.objects.order_by("id").values(*chain.CHAINED_FIELDS, "prev_hash"))
     forged = dict(rows[1], action="forged")
@@ -92,13 +94,10 @@ def test_reordered_rows_are_found(db, capsys):
 
 
 def test_auth_events_are_recorded(client, counter):
-    from tests.conftest import PASSWORD
-
-    from django.urls import reverse
-
     assert client.post(reverse("accounts:login"), {"username": "counter1", "password": PASSWORD}).status_code == 302
     client.post(reverse("accounts:logout"))
-    assert client.post(reverse("accounts:login"), {"username": "counter1", "password": "wrong-password"}).status_code == 200
+    failed = client.post(reverse("accounts:login"), {"username": "counter1", "password": "wrong-password"})
+    assert failed.status_code == 200
     actions = list(AuditEvent.objects.values_list("action", "outcome", "actor_username"))
     assert ("auth.login", "allowed", "counter1") in actions
     assert ("auth.logout", "allowed", "counter1") in actions

@@ -2,7 +2,7 @@
 byte the generic json.dumps form, which is what the chain is defined as (and what every
 event already written was hashed from)."""
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,7 +29,7 @@ def generic(values: dict) -> bytes:
        ip=text, channel=text, detail=details, micros=st.integers(min_value=0, max_value=10**15))
 def test_template_equals_generic_json(event_id, actor_id, target_id, username, department, role, action, outcome,
                                       request_id, ip, channel, detail, micros):
-    values = {"id": event_id, "occurred_at": datetime(2020, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros),
+    values = {"id": event_id, "occurred_at": datetime(2020, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros),
               "actor_id": actor_id, "actor_username": username, "department_code": department, "role": role,
               "action": action, "target_id": target_id, "outcome": outcome, "request_id": request_id, "ip": ip,
               "channel": channel, "detail": detail}
@@ -37,7 +37,7 @@ def test_template_equals_generic_json(event_id, actor_id, target_id, username, d
 
 
 def test_iso_text_from_the_database_equals_the_datetime_form():
-    at = datetime(2026, 11, 23, 1, 2, 3, 4, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 23, 1, 2, 3, 4, tzinfo=UTC)
     values = {name: "" for name in chain.CHAINED_FIELDS} | {"id": 1, "actor_id": None, "target_id": None, "detail": {}}
     as_text = values | {"occurred_at": "2026-11-23T01:02:03.000004+00:00"}
     assert chain.canonical(values | {"occurred_at": at}) == chain.canonical(as_text)

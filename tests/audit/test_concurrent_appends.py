@@ -4,7 +4,9 @@ hole (its id is taken by the next one)."""
 import threading
 
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
+from audit import chain
 from audit.models import AuditEvent, ChainHead
 from audit.services import audit_record
 from audit.verify import verify_chain
@@ -63,10 +65,6 @@ def test_a_missing_head_row_is_rebuilt_from_the_events(db):
 def _append_around_the_head():
     """What an old version of the application (or a manual insert) does: a correctly chained
     event written without moving the head row."""
-    from django.utils import timezone
-
-    from audit import chain
-
     last = AuditEvent.objects.order_by("-id").first()
     values = {"id": last.id + 1, "occurred_at": timezone.now(), "actor_id": None, "actor_username": "old-version",
               "department_code": "", "role": "", "action": "test.around", "target_id": None, "outcome": "allowed",

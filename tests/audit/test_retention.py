@@ -4,7 +4,8 @@ import re
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 APP_DIRS = ["accounts", "audit", "victims", "flags", "intermediary", "config"]
-DELETE_PATTERN = re.compile(r"(AuditEvent|AuditAnchor)\b[^\n]*\.delete\(|DELETE\s+FROM\s+audit_|TRUNCATE[^\n]*audit_", re.I)
+DELETE_PATTERN = re.compile(r"(AuditEvent|AuditAnchor)\b[^\n]*\.delete\(|DELETE\s+FROM\s+audit_|TRUNCATE[^\n]*audit_",
+                            re.I)
 
 
 def test_no_application_code_deletes_audit_rows():

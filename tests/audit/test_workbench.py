@@ -4,6 +4,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -100,7 +101,6 @@ def test_anomalies_flag_night_holiday_heavy_readers_denials_and_failed_logins(au
     from core.errors import NotFound
     with pytest.raises(NotFound):
         target_get_for_user(actor=other_counter, target_id=targets[0].pk)
-    from django.test import Client
     Client().post(reverse("accounts:login"), {"username": "counter1", "password": "wrong-password"})
     result = auditor_client.get(reverse("audit:anomalies"), {"start": "2026-11-01", "end": "2026-11-30"}).context["result"]
     off = {(timezone_hour(e), e.action) for e in result.off_hours}

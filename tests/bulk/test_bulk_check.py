@@ -3,10 +3,11 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIRequestFactory, force_authenticate
 
 from audit.models import AuditEvent
-from victims import services
 from checks.protection import nondisclosure_code_required, protected_set
+from victims import services
 from victims.services import case_confirm_procedure
 
 URL = "/api/v1/inquiry-checks/bulk/"
@@ -156,7 +157,6 @@ def test_malformed_lines_are_reported_by_line_number(api, population, other_coun
 
 
 def test_oversize_upload_is_refused_before_the_body_is_read(population, other_counter, settings):
-    from rest_framework.test import APIRequestFactory, force_authenticate
 
     from checks.api import BulkInquiryCheckApi
 

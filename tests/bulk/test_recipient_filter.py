@@ -3,8 +3,8 @@ import io
 import pytest
 
 from audit.models import AuditEvent
-from victims import services
 from checks.protection import notice_excluded_set
+from victims import services
 from victims.services import case_confirm_procedure
 
 URL = "/api/v1/recipient-filter/"
@@ -101,7 +101,7 @@ def test_bom_survives_when_the_first_line_is_kept(api, targets, other_counter):
 
 
 def test_json_variant(api, targets, other_counter):
-    resp = send(api(other_counter), "700000000000001\r\nabc\r\n700000000000009\r\n".encode(),
+    resp = send(api(other_counter), b"700000000000001\r\nabc\r\n700000000000009\r\n",
                 HTTP_ACCEPT="application/json")
     assert resp.status_code == 200
     body = resp.json()
@@ -134,7 +134,6 @@ def test_nothing_of_the_upload_is_kept(api, targets, other_counter, settings, tm
     resp = send(api(other_counter), b"700000000000001\n700000000000009\n")
     assert resp.status_code == 200
     assert list(tmp_path.iterdir()) == []
-    from audit.models import AuditEvent
 
     event = AuditEvent.objects.get(action="recipient_filter.run")
     assert "700000000000009" not in str(event.detail)

@@ -3,8 +3,10 @@ import io
 import re
 
 import pytest
+from django.test import Client
 
 from audit.models import AuditEvent
+from tests.conftest import verify_second_factor
 
 
 @pytest.fixture
@@ -22,8 +24,9 @@ def upload(client, url, content: bytes, **data):
 
 
 def data_link(html: str) -> bytes:
-    href = re.search(r'href="data:[^;]+;base64,([^"]+)"', html).group(1)
-    return base64.b64decode(href)
+    match = re.search(r'href="data:[^;]+;base64,([^"]+)"', html)
+    assert match is not None, "the page has a data: download link"
+    return base64.b64decode(match.group(1))
 
 
 def test_bulk_check_screen_answers_and_hands_back_a_csv(web, counter, other_counter, register):
@@ -70,11 +73,8 @@ def test_screens_need_login_and_a_linkage_department(client, web, url, nonlinkag
 
 
 def test_screen_post_requires_csrf(counter, other_counter):
-    from django.test import Client
-
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(other_counter)
-    from tests.conftest import verify_second_factor
     verify_second_factor(strict, other_counter)
     resp = upload(strict, "/flags/bulk/check/", b"610000000000001\n", direction="inquiry")
     assert resp.status_code == 403

@@ -1,4 +1,5 @@
 import os
+import time
 
 import pytest
 
@@ -6,6 +7,9 @@ import pytest
 # database access from it (the live server itself runs in its own thread).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+from django.conf import settings
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.conftest import PASSWORD  # noqa: E402
@@ -65,21 +69,14 @@ def sign_in(page, live_server):
 
 
 def _confirmed_totp_device(staff):
-    from django.conf import settings
-
     if "django_otp.plugins.otp_totp" not in settings.INSTALLED_APPS:
         return None
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     return TOTPDevice.objects.filter(user=staff, confirmed=True).first() or \
         TOTPDevice.objects.create(user=staff, name="e2e", confirmed=True)
 
 
 def _current_token(device) -> str:
-    import time
-
-    from django_otp.oath import TOTP
-
     device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     if device.last_t is not None and totp.t() <= device.last_t:

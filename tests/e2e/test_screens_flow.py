@@ -1,10 +1,15 @@
 """End to end in a real browser: register a ②-I person, approve with another person,
 check at inquiry time from another department, see the desired flags."""
 import re
+import tempfile
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from victims.models import Target
+
+# Screenshots are left in the temp directory for a person to look at after the run.
+SHOTS = Path(tempfile.gettempdir())
 
 ATENA = "123456789012345"
 
@@ -33,7 +38,7 @@ def test_register_approve_check_and_see_flags(live_db, live_server, page, sign_i
     expect(measures.locator("tr", has_text="不開示該当フラグ")).to_contain_text("設定する")
     expect(measures.locator("tr", has_text="自動応答不可フラグ")).to_contain_text("設定する")
     expect(measures.locator("tr", has_text="本人に関する情報照会時")).to_contain_text("必要")
-    page.screenshot(path="/tmp/intake.png", full_page=True)
+    page.screenshot(path=SHOTS / "intake.png", full_page=True)
     assert not Target.objects.exists()  # confirming saves nothing
     page.get_by_role("button", name="この内容で登録する").click()
     expect(page.get_by_role("status")).to_contain_text("設定対象者を登録しました")
@@ -43,7 +48,7 @@ def test_register_approve_check_and_see_flags(live_db, live_server, page, sign_i
     expect(page.locator(".tile", has_text="承認待ち")).to_contain_text("1件")
     page.get_by_role("navigation").get_by_role("link", name="承認待ち").click()
     expect(page.locator("section.request")).to_contain_text("counter1")
-    page.screenshot(path="/tmp/queue.png", full_page=True)
+    page.screenshot(path=SHOTS / "queue.png", full_page=True)
     page.get_by_role("button", name="承認する").click()
     expect(page.get_by_role("status")).to_contain_text("承認しました")
 
@@ -55,7 +60,7 @@ def test_register_approve_check_and_see_flags(live_db, live_server, page, sign_i
     for kind in ("NONDISCLOSURE", "NO_AUTO_RESPONSE"):
         expect(page.locator(f'tr[data-flag="{kind}"] td.desired')).to_contain_text("ON")
     expect(page.get_by_role("heading", level=1)).to_contain_text("設定中")
-    page.screenshot(path="/tmp/detail.png", full_page=True)
+    page.screenshot(path=SHOTS / "detail.png", full_page=True)
 
     sign_in(other_counter)  # 税務課
     page.get_by_role("navigation").get_by_role("link", name="照会時確認").click()
@@ -63,7 +68,7 @@ def test_register_approve_check_and_see_flags(live_db, live_server, page, sign_i
     page.get_by_label("情報照会（この人について照会する）").check()
     page.get_by_role("button", name="確認する").click()
     expect(page.locator(".answer-yes")).to_have_text("不開示コードの設定が必要です")
-    page.screenshot(path="/tmp/check.png", full_page=True)
+    page.screenshot(path=SHOTS / "check.png", full_page=True)
 
 
 def test_bad_intake_shows_the_japanese_error_next_to_the_field(live_db, live_server, page, sign_in, counter):
@@ -73,7 +78,7 @@ def test_bad_intake_shows_the_japanese_error_next_to_the_field(live_db, live_ser
     expect(field.locator(".field-error")).to_have_text("団体内統合宛名番号は15桁の数字で入力してください。")
     expect(page.get_by_label("団体内統合宛名番号")).to_have_value("12345678901234")
     expect(page.locator(".error-summary")).to_be_visible()
-    page.screenshot(path="/tmp/intake_error.png", full_page=True)
+    page.screenshot(path=SHOTS / "intake_error.png", full_page=True)
     assert not Target.objects.exists()
 
 

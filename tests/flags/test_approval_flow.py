@@ -1,12 +1,12 @@
 import pytest
 
-from core.errors import Conflict, DomainError, Forbidden, NotFound
 from checks import protection, selectors
-from victims import services
+from core.errors import Conflict, DomainError, Forbidden, NotFound
 from flags.models import ChangeStatus
-from intermediary.models import FlagState
-from intermediary.models import Operation
-from victims.models import TargetStatus
+from intermediary.models import FlagState, Operation
+from victims import services
+from victims.models import Target, TargetStatus
+from victims.services import case_confirm_procedure
 
 
 def ops_for(target):
@@ -75,8 +75,6 @@ def test_second_approval_conflicts(counter, approver, approver2, register):
 
 
 def test_release_after_2_I_procedures_complete(counter, approver, register, today):
-    from victims.services import case_confirm_procedure
-
     target, cr = register(counter, cases=[{"type": "2-I", "card_left": True, "agent_set": True}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     case = target.cases.get()
@@ -113,7 +111,8 @@ def test_withdrawn_registration_sends_nothing(counter, register):
 
 def test_partial_release_keeps_the_remaining_case(counter, approver, register, other_counter):
     abuser = "200000000000002"
-    target, cr = register(counter, cases=[{"type": "2-I", "card_left": True}, {"type": "1-I", "abuser_atena_no": abuser}])
+    target, cr = register(counter, cases=[{"type": "2-I", "card_left": True},
+                                          {"type": "1-I", "abuser_atena_no": abuser}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     case_2_i = target.cases.get(case_type="2-I")
     rr = services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=[case_2_i.pk])
@@ -138,8 +137,6 @@ def test_full_release_tells_every_linkage_department(counter, approver, register
 
 
 def test_release_is_rechecked_against_the_live_record_at_approval(counter, approver, register):
-    from victims.models import Target
-
     target, cr = register(counter)
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     rr = services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
@@ -167,8 +164,6 @@ def test_only_one_pending_request_at_a_time(counter, approver, register):
 
 
 def test_approval_is_audited_with_its_operations_in_the_same_transaction(counter, approver, register):
-    from audit.models import AuditEvent
-
     target, cr = register(counter)
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     event = AuditEvent.objects.get(action="change_request.approve_set")
@@ -184,7 +179,8 @@ def test_stricter_policy_sets_both_flags_for_a_2_II_victim(counter, approver, re
 
 
 def test_provision_check_for_a_2_II_victim(counter, approver, register, other_counter):
-    target, cr = register(counter, birth_date="2015-01-01", cases=[{"type": "2-II", "legal_representative": "guardian"}])
+    target, cr = register(counter, birth_date="2015-01-01",
+                          cases=[{"type": "2-II", "legal_representative": "guardian"}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     assert selectors.inquiry_check(actor=other_counter, atena_no=target.atena_no, direction="provision") is True
     assert selectors.inquiry_check(actor=other_counter, atena_no="999999999999999", direction="provision") is False

@@ -2,12 +2,13 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from core.errors import Conflict
-from victims import services
 from flags.models import ChangeRequest, ChangeStatus
 from intermediary.models import Operation
+from victims import services
 
 
 @pytest.mark.parametrize("rounds", [5])
@@ -17,7 +18,7 @@ def test_simultaneous_approvals_give_one_approval(live_db, counter, approver, ap
         _, cr = register(counter)
         barrier = threading.Barrier(2)
 
-        def approve(actor):
+        def approve(actor, barrier=barrier, cr=cr):  # bound now: each round has its own
             try:
                 barrier.wait()
                 services.change_request_approve(actor=actor, change_request_id=cr.pk)
@@ -46,19 +47,14 @@ def test_simultaneous_approvals_give_one_approval(live_db, counter, approver, ap
 
 
 def test_database_refuses_self_approval_even_without_the_service(counter, register):
-    from django.db import IntegrityError, transaction
-    from django.utils import timezone
-
     _, cr = register(counter)
-    cr.status, cr.decided_by, cr.decided_department, cr.decided_at = "approved", counter, counter.department, timezone.now()
+    cr.status, cr.decided_by, cr.decided_department = "approved", counter, counter.department
+    cr.decided_at = timezone.now()
     with pytest.raises(IntegrityError), transaction.atomic():
         cr.save()
 
 
 def test_database_refuses_approval_by_another_department(counter, other_approver, register):
-    from django.db import IntegrityError, transaction
-    from django.utils import timezone
-
     _, cr = register(counter)
     cr.status, cr.decided_by, cr.decided_department, cr.decided_at = (
         "approved", other_approver, other_approver.department, timezone.now())

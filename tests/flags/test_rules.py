@@ -48,7 +48,8 @@ def test_cases_combine_as_a_union():
 
 
 def test_stricter_policies_add_measures():
-    m = rules.required_measures([C("1-I", ABUSER)], {"both_flags_for_every_victim": True, "code_on_victim_for_case_1_1": True})
+    m = rules.required_measures([C("1-I", ABUSER)],
+                                {"both_flags_for_every_victim": True, "code_on_victim_for_case_1_1": True})
     assert m.victim_flags == {ND, NAR} and m.code_on_victim
 
 

@@ -1,13 +1,13 @@
 import pytest
 
+from config.celery import app
+
 from .harness import REDIS_URL, Env, flush_test_redis
 
 
 @pytest.fixture
 def celery_test_broker():
     """Point this process's Celery producer at the test Redis db (5), before first use."""
-    from config.celery import app
-
     old = app.conf.broker_url
     _reset_producer(app)
     app.conf.broker_url = REDIS_URL

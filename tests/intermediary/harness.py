@@ -11,8 +11,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import redis
 from django.db import connection
 
+from config.celery import app
 from intermediary.clock import set_now
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,15 +80,13 @@ class Env:
         }
 
     def apply_to(self, settings) -> None:
-        from pathlib import Path as P
-
         e = self.settings_env()
         settings.INTERMEDIARY_CHANNEL = self.channel
         settings.INTERMEDIARY_WS_URL = e["INTERMEDIARY_WS_URL"]
         settings.INTERMEDIARY_WS_TIMEOUT = 1.0
-        settings.INTERMEDIARY_OUTBOUND_DIR = P(e["INTERMEDIARY_OUTBOUND_DIR"])
-        settings.INTERMEDIARY_INBOUND_DIR = P(e["INTERMEDIARY_INBOUND_DIR"])
-        settings.INTERMEDIARY_QUARANTINE_DIR = P(e["INTERMEDIARY_QUARANTINE_DIR"])
+        settings.INTERMEDIARY_OUTBOUND_DIR = Path(e["INTERMEDIARY_OUTBOUND_DIR"])
+        settings.INTERMEDIARY_INBOUND_DIR = Path(e["INTERMEDIARY_INBOUND_DIR"])
+        settings.INTERMEDIARY_QUARANTINE_DIR = Path(e["INTERMEDIARY_QUARANTINE_DIR"])
         settings.INTERMEDIARY_CLOCK_FILE = e["INTERMEDIARY_CLOCK_FILE"]
         settings.INTERMEDIARY_EMULATOR_DB = e["INTERMEDIARY_EMULATOR_DB"]
         settings.INTERMEDIARY_BACKOFF_BASE_SECONDS = 0.3
@@ -124,7 +124,8 @@ class Env:
         log = self.tmp / f"{name}.log"
         start = log.stat().st_size if log.exists() else 0
         self._spawn(name, [PY, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "-c", "2", "-P", "prefork",
-                           "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}-{os.getpid()}@%h"],
+                           "--without-gossip", "--without-mingle", "--without-heartbeat",
+                           "-n", f"{name}-{os.getpid()}@%h"],
                     extra_env)
         wait_until(lambda: b"ready." in log.read_bytes()[start:], timeout=40, what=f"{name} ready")
 
@@ -154,7 +155,7 @@ class Env:
     def post(self, path: str, body: dict) -> dict:
         req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(req, timeout=5) as r:
+        with urllib.request.urlopen(req, timeout=5) as r:  # noqa: S310 — the emulator on loopback, http
             return json.loads(r.read())
 
     def state(self, atena_no: str) -> dict:
@@ -165,17 +166,14 @@ class Env:
 
     def emulator_state_cli(self, atena_no: str) -> dict:
         out = subprocess.run([PY, "manage.py", "emulator_state", "--atena-no", atena_no, "--db", str(self.emulator_db)],
-                             cwd=ROOT, env={**os.environ, **self.settings_env()}, capture_output=True, check=True, timeout=60)
+                             cwd=ROOT, env={**os.environ, **self.settings_env()}, capture_output=True, check=True,
+                             timeout=60)
         return json.loads(out.stdout)
 
 
 def send_task(name: str, *args) -> None:
-    from config.celery import app
-
     app.send_task(name, args=list(args))
 
 
 def flush_test_redis() -> None:
-    import redis
-
     redis.Redis.from_url(REDIS_URL).flushdb()

@@ -25,7 +25,8 @@ def test_valid_batch_is_published_with_header_and_checksum(tmp_path):
     assert count == 2 and sha == batch_xml.file_sha256(path)
     text = path.read_text(encoding="utf-8")
     for tag in ("<MSGID>", "<MSGTypeID>TBF001<", "<MSGMode>1<", "<SourceSystemID>LG131041<",
-                "<DestinationSystemID>CHUKAN01<", "<ReceptionNumber>000001<", "<MSGResult", "<InfoCode>TM00000000000003<",
+                "<DestinationSystemID>CHUKAN01<", "<ReceptionNumber>000001<", "<MSGResult",
+                "<InfoCode>TM00000000000003<",
                 "<RecordCount>2<"):
         assert tag in text
     assert [r.record_no for r in batch_xml.iter_batch_records(path)] == [1, 2]
@@ -34,7 +35,8 @@ def test_valid_batch_is_published_with_header_and_checksum(tmp_path):
 
 @pytest.mark.parametrize("bad", [rec(1, "12345"), rec(1, "TM123", "info_code"),
                                  Record(1, "not-a-uuid", "atena", "100000000000001", "NO_AUTO_RESPONSE", "set"),
-                                 Record(1, str(uuid.uuid4()), "atena", "100000000000001", "NO_AUTO_RESPONSE", "toggle")])
+                                 Record(1, str(uuid.uuid4()), "atena", "100000000000001", "NO_AUTO_RESPONSE",
+                                        "toggle")])
 def test_invalid_batch_is_never_published(tmp_path, bad):
     path = tmp_path / "out" / "FLAG_NO_AUTO_RESPONSE_131041_202611241005_1.xml"
     with pytest.raises(InvalidBatch):
@@ -61,7 +63,8 @@ XXE = """<?xml version="1.0"?>
 <!DOCTYPE FlagBatchResult [<!ENTITY x SYSTEM "file:///etc/passwd">]>
 <FlagBatchResult><MessageHeader><MSGID>&x;</MSGID></MessageHeader></FlagBatchResult>"""
 LAUGHS = """<?xml version="1.0"?>
-<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>
+<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>
 <FlagBatchResult>&c;</FlagBatchResult>"""
 
 

@@ -30,7 +30,7 @@ UNITS = ["100000000000001", "100000000000002", "100000000000003"]
 @given(st.lists(st.tuples(st.sampled_from(UNITS), st.sampled_from(["NO_AUTO_RESPONSE", "NONDISCLOSURE"]),
                           st.sampled_from(["set", "release"])), max_size=30))
 def test_coalesced_batch_ends_in_the_same_state_as_applying_every_approval_in_order(approvals):
-    base = datetime.datetime(2026, 11, 24, tzinfo=datetime.timezone.utc)
+    base = datetime.datetime(2026, 11, 24, tzinfo=datetime.UTC)
     ops = [rules.PendingOp(i, "atena", unit, kind, action, base + datetime.timedelta(seconds=i))
            for i, (unit, kind, action) in enumerate(approvals)]
     sequential = {}

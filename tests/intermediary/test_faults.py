@@ -1,6 +1,7 @@
 """Fault tests: each prints approved / reflected / lost / duplicated and requires lost = 0
 and duplicated = 0. Real worker, real Redis (db 5), real PostgreSQL, the emulator."""
 import datetime
+import sqlite3
 import subprocess
 import threading
 import time
@@ -10,11 +11,10 @@ import pytest
 import redis
 from django.db import connection
 
+from intermediary.models import Batch, FlagState, Operation, OperationStatus
 from victims import services as flag_services
-from intermediary.models import FlagState
-from intermediary.models import Batch, Operation, OperationStatus
 
-from .harness import REDIS_URL, send_task, wait_until
+from .harness import REDIS_URL, Env, send_task, wait_until
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
 REDIS_RESTART = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
@@ -44,7 +44,6 @@ def counts(env, targets, *, flag_kinds=("NO_AUTO_RESPONSE", "NONDISCLOSURE")) ->
         for s in FlagState.objects.filter(unit_key=t.atena_no, flag_kind__in=flag_kinds):
             mismatched += server[s.flag_kind] != s.desired
     stats = env.get("/control/stats")
-    import sqlite3
 
     db = sqlite3.connect(str(env.emulator_db))
     applied = {r[0] for r in db.execute("SELECT record_id FROM applied")}
@@ -61,7 +60,8 @@ def counts(env, targets, *, flag_kinds=("NO_AUTO_RESPONSE", "NONDISCLOSURE")) ->
 def report(capsys, name, c):
     with capsys.disabled():
         print(f"\n[fault:{name}] approved={c['approved']} reflected={c['reflected']} lost={c['lost']} "
-              f"duplicated={c['duplicated']} (re-sends absorbed by UUID: {c['redeliveries_absorbed_by_idempotency_key']})")
+              f"duplicated={c['duplicated']} "
+              f"(re-sends absorbed by UUID: {c['redeliveries_absorbed_by_idempotency_key']})")
 
 
 def sweep_until_all_reflected(env, targets, timeout=60, flag_kinds=("NO_AUTO_RESPONSE", "NONDISCLOSURE")):
@@ -129,8 +129,6 @@ def test_redis_down_at_approval_then_restarted(ws_env, counter, approver, regist
 
 def test_database_connection_dropped_mid_run(live_db, tmp_path, settings, celery_test_broker, counter, approver,
                                              register, capsys):
-    from .harness import Env
-
     env = Env(tmp_path, "web_service")
     env.apply_to(settings)
     try:
@@ -174,8 +172,6 @@ def test_database_connection_dropped_mid_run(live_db, tmp_path, settings, celery
 
 def test_worker_sigkilled_mid_batch(live_db, tmp_path, settings, celery_test_broker, counter, approver, register,
                                     capsys):
-    from .harness import Env
-
     env = Env(tmp_path, "xml_batch")
     env.apply_to(settings)
     try:

@@ -5,11 +5,12 @@ log (this process, the worker, the emulator) may contain the name or the birth d
 import base64
 import json
 import logging
+from typing import Any
 
 import redis
 
-from victims import services as flag_services
 from intermediary.models import Operation, OperationStatus
+from victims import services as flag_services
 
 from .harness import REDIS_URL, Env, wait_until
 
@@ -25,7 +26,9 @@ def broker_dump(client: redis.Redis) -> str:
     each kombu message its headers and its base64 body decoded."""
     parts = []
     for key in client.scan_iter():
-        kind = client.type(key).decode()
+        kind = client.type(key)
+        kind = kind.decode() if isinstance(kind, bytes) else kind
+        values: list[Any]  # redis-py's return types vary with the call; every item is unwrapped as text
         if kind == "list":
             values = client.lrange(key, 0, -1)
         elif kind == "hash":
@@ -42,8 +45,8 @@ def broker_dump(client: redis.Redis) -> str:
     return "\n".join(parts)
 
 
-def _unwrap(raw: bytes) -> list[str]:
-    text = raw.decode(errors="replace")
+def _unwrap(raw: object) -> list[str]:
+    text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
     out = [text]
     try:
         message = json.loads(text)
@@ -99,7 +102,8 @@ def test_no_name_or_birth_date_in_broker_payloads_or_logs(live_db, tmp_path, set
     finally:
         env.stop_all()
     found = {"broker while queued": leaks(waiting), "broker after delivery": leaks(after),
-             "worker log": leaks(worker_log), "emulator log": leaks(emulator_log), "test process log": leaks(caplog.text)}
+             "worker log": leaks(worker_log), "emulator log": leaks(emulator_log),
+             "test process log": leaks(caplog.text)}
     with capsys.disabled():
         print(f"\n[canary] {len(targets)} targets approved, {queued} task messages scanned while queued, "
               f"{len(waiting) + len(after)} broker chars, {len(worker_log)} worker log chars, "

@@ -7,10 +7,11 @@ from django.test import Client
 from audit.models import AuditEvent
 from audit.selectors import who_has_seen
 from core.errors import DomainError, Forbidden, NotFound
-from victims import services as flag_services
 from intermediary.corrections import correction_complete, corrections_open
-from victims.services import correction_request
 from intermediary.models import CorrectionStatus, RecordCorrection
+from tests.conftest import VerifiedClient
+from victims import services as flag_services
+from victims.services import correction_request
 
 NAME = "追記　テスト子"
 
@@ -109,8 +110,6 @@ def test_screens_from_request_to_done(target, counter, sysadmin, login):
 
 @pytest.fixture
 def login():
-    from tests.conftest import VerifiedClient
-
     def do(staff) -> Client:
         client = VerifiedClient()
         client.force_login(staff)

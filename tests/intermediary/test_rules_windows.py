@@ -36,7 +36,7 @@ def test_nondisclosure_once_a_day(now, expected):
 
 
 def test_windows_are_computed_in_japan_time_from_utc_input():
-    utc = datetime.datetime(2026, 11, 24, 1, 2, tzinfo=datetime.timezone.utc)  # 10:02 JST
+    utc = datetime.datetime(2026, 11, 24, 1, 2, tzinfo=datetime.UTC)  # 10:02 JST
     assert windows.next_window("NO_AUTO_RESPONSE", utc, CFG) == t(24, 10, 5)
 
 

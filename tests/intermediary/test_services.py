@@ -7,14 +7,13 @@ import pytest
 
 from audit.models import AuditEvent
 from core.errors import Conflict, Forbidden
-from victims import services as flag_services
-from intermediary.models import FlagState
 from intermediary import batch_xml, channels, services, tasks
 from intermediary.clock import set_now
 from intermediary.emulator.server import Emulator
 from intermediary.emulator.store import Store
-from intermediary.models import Alert, Batch, InfoCodeChangeRequest, Operation, OperationStatus
+from intermediary.models import Alert, Batch, FlagState, InfoCodeChangeRequest, Operation, OperationStatus
 from intermediary.windows import JST, WindowConfig
+from victims import services as flag_services
 
 
 def at(day, hh, mm, ss=0):
@@ -189,7 +188,8 @@ def test_web_service_body_failure_backoff_and_dead(env, approved, settings, monk
 def test_web_service_serialises_per_unit_and_covers_older(env, approved, counter, approver, settings, monkeypatch):
     settings.INTERMEDIARY_CHANNEL = "web_service"
     sent = []
-    monkeypatch.setattr(channels, "web_service_send", lambda **kw: sent.append(kw["record_id"]) or channels.SendResult(True))
+    monkeypatch.setattr(channels, "web_service_send",
+                        lambda **kw: sent.append(kw["record_id"]) or channels.SendResult(True))
     target = approved()
     release = flag_services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
     flag_services.change_request_approve(actor=approver, change_request_id=release.pk)
@@ -220,7 +220,8 @@ def test_stuck_claim_is_redriven_by_the_sweeper(env, approved, settings):
 def test_reconciliation_alert_and_one_click_resend(env, approved, sysadmin, settings):
     target = approved()
     Operation.objects.update(status="reflected")
-    alerts = services.reconcile(listing={("atena", target.atena_no, "NO_AUTO_RESPONSE"): True}, now=services.clock.now())
+    alerts = services.reconcile(listing={("atena", target.atena_no, "NO_AUTO_RESPONSE"): True},
+                                now=services.clock.now())
     assert [(a.unit_key, a.flag_kind, a.detail) for a in alerts] == [
         (target.atena_no, "NONDISCLOSURE", {"desired": True, "server": False})]
     # Next run: NO_AUTO_RESPONSE is now missing too; the open NONDISCLOSURE alert is not repeated.

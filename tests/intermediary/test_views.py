@@ -4,10 +4,10 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from victims import services as flag_services
 from intermediary import services
 from intermediary.models import Alert, Batch, InfoCodeChangeRequest, Operation
 from intermediary.urls import urlpatterns
+from victims import services as flag_services
 
 ARGS = {"pk": "1"}
 
@@ -15,7 +15,8 @@ ARGS = {"pk": "1"}
 def all_urls():
     out = []
     for p in urlpatterns:
-        kwargs = {"pk": str(uuid.uuid4()) if p.name in ("batch", "operation_retry") else "1"} if "<" in str(p.pattern) else {}
+        pk = str(uuid.uuid4()) if p.name in ("batch", "operation_retry") else "1"
+        kwargs = {"pk": pk} if "<" in str(p.pattern) else {}
         out.append(reverse(f"intermediary:{p.name}", kwargs=kwargs))
     return out
 
@@ -81,7 +82,8 @@ def test_info_code_four_eyes_on_the_screen(client, sysadmin, make_staff):
     other = make_staff("sysadmin2", "johosys", "sysadmin")
     client.force_login(sysadmin)
     client.post(reverse("intermediary:info_code_request_create"),
-                {"info_code": "TM00000000000003", "flag_kind": "NONDISCLOSURE", "action": "set", "reason": "誤った副本"})
+                {"info_code": "TM00000000000003", "flag_kind": "NONDISCLOSURE", "action": "set",
+                 "reason": "誤った副本"})
     req = InfoCodeChangeRequest.objects.get()
     client.post(reverse("intermediary:info_code_request_approve", kwargs={"pk": req.pk}))
     assert InfoCodeChangeRequest.objects.get().status == "pending"  # own request: refused

@@ -1,12 +1,11 @@
 """Web-service channel through a real worker, real Redis, real PostgreSQL and the emulator."""
 import datetime
+import uuid
 
-
+from intermediary.models import FlagState, Operation, OperationStatus
 from victims import services as flag_services
-from intermediary.models import FlagState
-from intermediary.models import Operation, OperationStatus
 
-from .harness import wait_until
+from .harness import send_task, wait_until
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
 
@@ -41,17 +40,11 @@ def test_approval_reaches_emulator_within_seconds_then_release_turns_flags_off(w
 
 def test_daily_reconciliation_finds_drift_and_one_click_resend_repairs_it(ws_env, counter, approver, register,
                                                                           sysadmin):
-    import uuid
-
-    from intermediary import services
-    from intermediary.models import Alert
-
     target = approve(counter, approver, register)
     wait_until(lambda: not Operation.objects.exclude(status=OperationStatus.REFLECTED).exists(), what="reflected")
     # Someone changes the flag at the server behind our back (e.g. by hand at a 接続端末).
     ws_env.post("/ws/flags", {"record_id": str(uuid.uuid4()), "unit_type": "atena", "unit_key": target.atena_no,
                               "flag_kind": "NONDISCLOSURE", "action": "release"})
-    from .harness import send_task
 
     send_task("intermediary.reconcile")
     alert = wait_until(lambda: Alert.objects.filter(kind="mismatch", unit_key=target.atena_no).first(),

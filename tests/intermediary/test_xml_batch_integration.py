@@ -2,9 +2,8 @@
 NONDISCLOSURE only at the daily window; the clock is driven, never slept through."""
 import datetime
 
+from intermediary.models import Batch, FlagState, Operation, OperationStatus
 from victims import services as flag_services
-from intermediary.models import FlagState
-from intermediary.models import Batch, Operation, OperationStatus
 
 from .harness import send_task, wait_until
 

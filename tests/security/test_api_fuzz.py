@@ -40,10 +40,9 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.transport.serialization import Binary
 
 from accounts.services import api_token_issue
-from victims.services import change_request_approve
-from victims.models import ReviewTask
 from tests.conftest import system_client_key
-from victims.models import CaseAssessment, Target
+from victims.models import CaseAssessment, ReviewTask, Target
+from victims.services import change_request_approve
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]
@@ -260,8 +259,6 @@ def test_nested_validation_errors_are_flattened_into_the_one_error_shape(counter
 
 
 def test_intake_of_the_wrong_json_types_is_a_400_not_a_500(counter_api):
-    from tests.conftest import intake_payload
-
     payload = intake_payload(harm_types=1.5, jumin_support=[1], explanations="yes", name={"a": 1},
                              cases=[{"type": "1-I", "abuser_atena_no": "200000000000009", "abuser_name": ["x"]}])
     errors = _assert_error_shape(counter_api.post("/api/v1/targets/", payload, format="json"), 400)["errors"]
@@ -270,8 +267,6 @@ def test_intake_of_the_wrong_json_types_is_a_400_not_a_500(counter_api):
 
 
 def test_an_id_beyond_the_database_range_is_a_404_and_still_audited(counter_api):
-    from audit.models import AuditEvent
-
     for path in ("/api/v1/targets/99999999999999999999999/", "/api/v1/targets/99999999999999999999999/flags/"):
         _assert_error_shape(counter_api.get(path), 404)
     resp = counter_api.post("/api/v1/targets/99999999999999999999999/release-requests/", {"reason": "wish"},

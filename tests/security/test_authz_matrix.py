@@ -22,20 +22,27 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, Resolver404, get_resolver, resolve, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.services import api_token_issue
 from flags.models import ChangeRequest
-from intermediary.models import FlagKind, FlagState
-from victims.services import change_request_approve, release_request_create
-from victims.models import ReviewTask, ReviewTaskKind
 from intermediary import services as intermediary_services
-from intermediary.models import Alert, AlertKind, Batch, InfoCodeChangeRequest, Operation, RecordCorrection
+from intermediary.models import (
+    Alert,
+    AlertKind,
+    Batch,
+    FlagKind,
+    FlagState,
+    InfoCodeChangeRequest,
+    Operation,
+    RecordCorrection,
+)
 from tests.conftest import VerifiedClient, system_client_key
-from victims.models import CaseAssessment, Target
+from victims.models import CaseAssessment, ReviewTask, ReviewTaskKind, Target
+from victims.services import change_request_approve, release_request_create
 
 MATRIX = Path(settings.BASE_DIR) / "docs" / "security" / "authz_matrix.csv"
 
@@ -148,7 +155,7 @@ def expected_keys(route: str) -> list[tuple[str, str, str]]:
 
 def coverage_problems(rows: list[Row], routes: dict[str, str]) -> list[str]:
     problems = []
-    have = {}
+    have: dict[tuple[str, str, str, str], Row] = {}
     for row in rows:
         key = (row.route, row.method, row.dept, row.state)
         if key in have:
@@ -158,11 +165,11 @@ def coverage_problems(rows: list[Row], routes: dict[str, str]) -> list[str]:
         if "<" in path and route not in OBJECT_PARAMS and route not in SYSTEM_OBJECT_PARAMS:
             problems.append(f"{route} ({path}) takes an object: say in OBJECT_PARAMS which one")
         for method, dept, state in expected_keys(route):
-            row = have.get((route, method, dept, state))
-            if row is None:
+            found = have.get((route, method, dept, state))
+            if found is None:
                 problems.append(f"missing row: {route} {method} dept={dept} state={state} ({path})")
-            elif row.path != path:
-                problems.append(f"{route}: table says path {row.path}, URLconf says {path}")
+            elif found.path != path:
+                problems.append(f"{route}: table says path {found.path}, URLconf says {path}")
     for route, method, dept, state in have:
         if route not in routes:
             problems.append(f"table names a route that no longer exists: {route} {method}")
@@ -211,6 +218,7 @@ def _system_objects(sysadmin2, approved_target_id: int) -> dict:
     now = timezone.now()
     target = Target.objects.get(pk=approved_target_id)
     operation = Operation.objects.filter(unit_key=target.atena_no).first()
+    assert operation is not None, "the approved target has operations"
     Operation.objects.filter(pk=operation.pk).update(status="dead", attempts=8, last_error_code="E503")
     batch = Batch.objects.create(flag_kind=FlagKind.NO_AUTO_RESPONSE, window_at=now, name="authz-matrix.xml",
                                  reception_number="1", created_at=now)

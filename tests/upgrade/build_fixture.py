@@ -36,6 +36,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+
 def _find_repo() -> Path:
     """The release checkout: the nearest directory with manage.py above this file (the copy in
     fixtures/<commit>/ sits deeper than tests/upgrade/), else the current directory's."""
@@ -47,7 +48,7 @@ def _find_repo() -> Path:
 
 
 REPO = _find_repo()
-START = datetime.datetime(2025, 6, 2, 1, 0, tzinfo=datetime.timezone.utc)  # 10:00 JST, a Monday
+START = datetime.datetime(2025, 6, 2, 1, 0, tzinfo=datetime.UTC)  # 10:00 JST, a Monday
 PASSWORD = "upgrade-fixture-pass-1"  # fixture data only
 API_USERNAME = "zeimu1"  # a counter of a linkage department that is not the owner of most targets
 
@@ -104,7 +105,7 @@ def _fill(clock) -> dict:  # noqa: C901 — one story, told in order
     from intermediary import channels
     from intermediary import services as inter
     from intermediary.corrections import correction_complete, correction_request, corrections_open
-    from intermediary.models import Operation, OperationStatus
+    from intermediary.models import Operation
     from victims.intake import parse_intake
     from victims.selectors import target_get_for_user, target_search_by_atena, target_shared_list
     from victims.services import case_confirm_procedure, target_grant_department, target_register
@@ -374,7 +375,7 @@ def _inquiry_expectations(people) -> list[dict]:
     from django.db import connection
 
     from flags.protection import victim_requires_code
-    from victims.models import CaseAssessment, CaseType, PROTECTING_STATUSES, Target
+    from victims.models import PROTECTING_STATUSES, CaseAssessment, CaseType, Target
 
     abusers = set(CaseAssessment.objects.filter(case_type=CaseType.C1_I, active=True,
                                                 target__status__in=PROTECTING_STATUSES)

@@ -5,9 +5,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import DomainError, ValidationFailed
+from core.normalize import normalize_atena_no, normalize_kana, normalize_name
 from tests.conftest import intake_payload
 from victims.intake import parse_intake
-from core.normalize import normalize_atena_no, normalize_kana, normalize_name
 
 TODAY = datetime.date(2026, 11, 23)
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -2,8 +2,8 @@
 import pytest
 
 from audit.models import AuditEvent
-from core.errors import Forbidden, NotFound
 from checks import selectors
+from core.errors import Forbidden, NotFound
 from victims import selectors as vs
 from victims.services import target_grant_department
 
@@ -21,7 +21,8 @@ def test_everyone_else_gets_not_found_and_a_denied_event(counter, register, requ
     target, _ = register(counter)
     with pytest.raises(NotFound):
         vs.target_get_for_user(actor=actor, target_id=target.pk)
-    assert AuditEvent.objects.filter(action="target.read", actor_id=actor.pk, outcome="denied", target_id=target.pk).exists()
+    assert AuditEvent.objects.filter(action="target.read", actor_id=actor.pk, outcome="denied",
+                                     target_id=target.pk).exists()
 
 
 def test_absent_and_hidden_look_the_same(counter, other_counter, register):

@@ -1,6 +1,9 @@
+import re
+
 import pytest
 from django.test import Client
 
+from tests.conftest import new_atena
 
 
 @pytest.fixture
@@ -17,8 +20,6 @@ def login(client):
 
 def form_data(**overrides) -> dict:
     """A complete, valid intake form for a ②-I person (card left behind)."""
-    from tests.conftest import new_atena
-
     data = {
         "atena_no": new_atena(), "name": "山田　花子", "name_kana": "やまだ　はなこ", "birth_date": "1990-04-01",
         "harm_types": ["dv"], "fled": "on", "basis": "request",
@@ -31,8 +32,6 @@ def form_data(**overrides) -> dict:
 
 def field_error(response, name: str) -> str:
     """The error text shown next to field `name` (empty when none)."""
-    import re
-
     html = response.content.decode()
     found = re.findall(rf'<p class="field-error" id="error-{re.escape(name)}" role="alert">(.*?)</p>', html)
     return " ".join(found)

@@ -1,4 +1,6 @@
 """Approval queue: four eyes through the screen, reject needs a reason."""
+import re
+
 import pytest
 
 from flags.models import ChangeStatus
@@ -9,8 +11,6 @@ pytestmark = pytest.mark.django_db
 
 
 def error_of(response) -> str:
-    import re
-
     return " ".join(re.findall(r'<p class="field-error" role="alert">(.*?)</p>', response.content.decode()))
 
 
@@ -30,8 +30,8 @@ def test_approve_through_the_screen_sets_desired_flags(login, counter, approver2
     assert "承認しました" in response.content.decode()
     target.refresh_from_db()
     assert target.status == TargetStatus.ACTIVE
-    assert set(FlagState.objects.filter(unit_key=target.atena_no, desired=True).values_list("flag_kind", flat=True)) == {
-        "NONDISCLOSURE", "NO_AUTO_RESPONSE"}
+    desired = FlagState.objects.filter(unit_key=target.atena_no, desired=True).values_list("flag_kind", flat=True)
+    assert set(desired) == {"NONDISCLOSURE", "NO_AUTO_RESPONSE"}
     assert "承認待ちの申請はありません" in response.content.decode()
 
 

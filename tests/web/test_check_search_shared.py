@@ -64,7 +64,8 @@ def test_search_finds_own_target_and_hides_others(login, counter, other_counter,
 
 
 def test_shared_list_shows_only_name_atena_and_target(login, counter, other_counter, register):
-    target, _ = register(counter, cases=[{"type": "1-I", "abuser_atena_no": "200000000000010", "abuser_name": "加害　太郎"}],
+    target, _ = register(counter,
+                         cases=[{"type": "1-I", "abuser_atena_no": "200000000000010", "abuser_name": "加害　太郎"}],
                          notes="秘密のメモ")
     html = login(other_counter).get("/targets/shared/").content.decode()
     assert "山田　花子" in html and target.atena_no in html and "該当" in html
@@ -79,4 +80,5 @@ def test_release_notice_appears_on_linkage_home(login, counter, approver, approv
     services.change_request_approve(actor=approver2, change_request_id=release.pk)
     html = login(other_counter).get("/").content.decode()
     assert target.atena_no in html and "設定対象者から外れました" in html
-    assert Target.objects.get(pk=target.pk).atena_no not in login(other_counter).get("/targets/shared/").content.decode()
+    other_sees = login(other_counter).get("/targets/shared/").content.decode()
+    assert Target.objects.get(pk=target.pk).atena_no not in other_sees

@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from victims import services
 from flags.models import ChangeAction, ChangeRequest, ChangeStatus
+from victims import services
 from victims.models import TargetStatus
 
 from .conftest import field_error
@@ -99,7 +99,8 @@ def test_release_errors_are_shown_next_to_the_fields_and_nothing_saved(login, co
 def test_release_is_refused_while_jumin_support_is_active(login, counter, approver, register):
     target, cr = register(counter, jumin_support={"active": True, "start": "2026-01-05"})
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
-    response = login(counter).post(f"/targets/{target.pk}/release/", {"reason": "wish", "cases": [target.cases.get().pk]})
+    response = login(counter).post(f"/targets/{target.pk}/release/",
+                                   {"reason": "wish", "cases": [target.cases.get().pk]})
     assert "住基DV等支援措置の対象者は解除できません" in field_error(response, "reason")
     assert not ChangeRequest.objects.filter(action=ChangeAction.RELEASE).exists()
 

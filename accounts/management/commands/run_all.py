@@ -53,7 +53,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         try:
             for name, cmd in children.items():
-                procs[name] = subprocess.Popen(cmd, cwd=base, env=env, start_new_session=True)
+                # Our own fixed command lines (this interpreter running manage.py / celery), no input in them.
+                procs[name] = subprocess.Popen(cmd, cwd=base, env=env, start_new_session=True)  # noqa: S603
                 self.stdout.write(f"started {name} (pid {procs[name].pid})")
             self.stdout.write(f"http://127.0.0.1:{port}/  — Ctrl-C で全て停止します")
             while not stopping:
@@ -63,11 +64,11 @@ class Command(BaseCommand):
                         stopping = failed = True
                 time.sleep(0.5)
         finally:
-            for name, p in procs.items():
+            for p in procs.values():
                 if p.poll() is None:
                     os.killpg(p.pid, signal.SIGTERM)
             deadline = time.monotonic() + 10
-            for name, p in procs.items():
+            for p in procs.values():
                 try:
                     p.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:

@@ -4,7 +4,7 @@ from django.db import transaction
 from accounts.services import department_create, staff_create
 from core.policy import Role
 
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 — the demo's published login, never a real account
 
 DEPARTMENTS = [
     ("kodomo", "子ども家庭支援課", True),
@@ -35,7 +35,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for code, name, linkage in DEPARTMENTS:
             department_create(actor=None, code=code, name=name, does_linkage=linkage)
-        self.stdout.write("デモ用ログイン（パスワードはすべて %s）:" % DEMO_PASSWORD)
+        self.stdout.write(f"デモ用ログイン（パスワードはすべて {DEMO_PASSWORD}）:")
         for username, dept, role in STAFF:
             staff_create(actor=None, username=username, department_code=dept, role=role, password=DEMO_PASSWORD)
             self.stdout.write(f"  {username:12s} {dept:8s} {Role(role).label}")

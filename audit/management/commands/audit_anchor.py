@@ -11,5 +11,6 @@ class Command(BaseCommand):
         if anchor is None:
             self.stdout.write("監査ログが空です。")
             return
-        self.stdout.write(f"anchor #{anchor.pk} at {anchor.created_at.isoformat()} head_event_id={anchor.head_event_id} "
+        self.stdout.write(f"anchor #{anchor.pk} at {anchor.created_at.isoformat()} "
+                          f"head_event_id={anchor.head_event_id} "
                           f"count={anchor.event_count} head_hash={anchor.head_hash}")

@@ -6,7 +6,8 @@ from audit.services import verification_run
 
 
 class Command(BaseCommand):
-    help = "監査ログのハッシュチェーンとアンカーを検証する（正常なら終了コード0、異常なら最初の不正イベントを表示して1）"
+    help = ("監査ログのハッシュチェーンとアンカーを検証する"
+            "（正常なら終了コード0、異常なら最初の不正イベントを表示して1）")
 
     def handle(self, *args, **options):
         run = verification_run()

@@ -19,5 +19,5 @@ class Command(BaseCommand):
             client, secret = system_client_create(actor=None, code=code, name=name, department_code=department,
                                                   scopes=scope)
         except DomainError as exc:
-            raise CommandError(exc.message)
+            raise CommandError(exc.message) from exc
         self.stdout.write(f"System client {client.code} ({', '.join(client.scopes)}): {secret}")

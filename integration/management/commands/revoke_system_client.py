@@ -14,5 +14,5 @@ class Command(BaseCommand):
         try:
             system_client_revoke(actor=None, code=code)
         except NotFound:
-            raise CommandError(f"システム {code} が見つかりません。")
+            raise CommandError(f"システム {code} が見つかりません。") from None
         self.stdout.write(f"System client {code} revoked.")

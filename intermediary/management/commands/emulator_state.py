@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from intermediary import rules
-from intermediary.flag_kinds import FLAG_KINDS
 from intermediary.emulator.store import Store
+from intermediary.flag_kinds import FLAG_KINDS
 
 
 class Command(BaseCommand):
