@@ -59,13 +59,13 @@ def _filtered(f: EventFilter) -> QuerySet[AuditEvent]:
     return qs.order_by("-id")
 
 
-def event_search(*, actor, flt: EventFilter) -> QuerySet[AuditEvent]:
+def event_search(*, actor: Actor, flt: EventFilter) -> QuerySet[AuditEvent]:
     policy.require(actor, Capability.AUDIT)
     audit_record(actor=actor, action=AuditAction.AUDIT_SEARCH, detail=flt.as_detail())
     return _filtered(flt)
 
 
-def event_export(*, actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent], int]:
+def event_export(*, actor: Actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent], int]:
     policy.require(actor, Capability.AUDIT)
     qs = _filtered(flt)
     count = qs.count()
@@ -99,22 +99,38 @@ class Anomalies:
 def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anomalies:
     """Patterns an auditor should look at; thresholds are settings (AUDIT_ANOMALY)."""
     policy.require(actor, Capability.AUDIT)
-    audit_record(actor=actor, action=AuditAction.AUDIT_ANOMALIES, detail={"start": start.isoformat(), "end": end.isoformat()})
+    audit_record(
+        actor=actor, action=AuditAction.AUDIT_ANOMALIES, detail={"start": start.isoformat(), "end": end.isoformat()}
+    )
     cfg = settings.AUDIT_ANOMALY
     staff_events = _period(AuditEvent.objects.exclude(actor_id=None), start, end)
     night_start, night_end = cfg["night_start_hour"], cfg["night_end_hour"]
     holidays = [d for d, _ in jpholiday.between(start, end)]
     off_hours = staff_events.filter(
-        Q(occurred_at__hour__gte=night_start) | Q(occurred_at__hour__lt=night_end)
-        | Q(occurred_at__week_day__in=[1, 7]) | Q(occurred_at__date__in=holidays)
+        Q(occurred_at__hour__gte=night_start)
+        | Q(occurred_at__hour__lt=night_end)
+        | Q(occurred_at__week_day__in=[1, 7])
+        | Q(occurred_at__date__in=holidays)
     ).order_by("-id")[:500]
-    per_day = staff_events.filter(action=AuditAction.TARGET_READ, outcome=Outcome.ALLOWED).values(
-        "actor_username", "department_code", "occurred_at__date").annotate(n=Count("target_id", distinct=True))
+    per_day = (
+        staff_events.filter(action=AuditAction.TARGET_READ, outcome=Outcome.ALLOWED)
+        .values("actor_username", "department_code", "occurred_at__date")
+        .annotate(n=Count("target_id", distinct=True))
+    )
     heavy = [r for r in per_day if r["n"] > cfg["max_targets_per_user_day"]]
-    denied = _period(AuditEvent.objects.filter(outcome=Outcome.DENIED).exclude(action=AuditAction.AUTH_LOGIN_FAILED), start, end).order_by("-id")[:500]
-    failed = _period(AuditEvent.objects.filter(action=AuditAction.AUTH_LOGIN_FAILED), start, end).values(
-        "actor_username", "ip").annotate(n=Count("id")).order_by("-n")
-    searched = staff_events.filter(action__in=number_lookup_actions()).values(
-        "actor_username", "department_code", "occurred_at__date").annotate(n=Count("detail__atena_no", distinct=True))
+    denied = _period(
+        AuditEvent.objects.filter(outcome=Outcome.DENIED).exclude(action=AuditAction.AUTH_LOGIN_FAILED), start, end
+    ).order_by("-id")[:500]
+    failed = (
+        _period(AuditEvent.objects.filter(action=AuditAction.AUTH_LOGIN_FAILED), start, end)
+        .values("actor_username", "ip")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    searched = (
+        staff_events.filter(action__in=number_lookup_actions())
+        .values("actor_username", "department_code", "occurred_at__date")
+        .annotate(n=Count("detail__atena_no", distinct=True))
+    )
     wide = [r for r in searched if r["n"] > cfg["max_atena_per_user_day"]]
     return Anomalies(list(off_hours), heavy, list(denied), list(failed), wide)

@@ -4,13 +4,14 @@ import contextvars
 import functools
 from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core import policy
 from core.errors import Forbidden
+from core.policy import Actor
 
 from . import chain, context
 from .actions import AuditAction
@@ -65,8 +66,9 @@ RETURNING last_id
 """  # noqa: S608
 
 
-def audit_record(*, actor, action: AuditAction, target_id: int | None = None, outcome: str = Outcome.ALLOWED,
-                 detail: dict | None = None, username: str = "") -> AuditEvent:
+def audit_record(*, actor: Actor | None, action: AuditAction, target_id: int | None = None,
+                 outcome: str = Outcome.ALLOWED,
+                 detail: dict[str, Any] | None = None, username: str = "") -> AuditEvent:
     """Append one event. `detail` must hold ids and counts only, never names or birth dates.
     Inside a transaction it commits with it, so a change and its event commit together;
     outside one the single statement commits itself."""
@@ -131,7 +133,8 @@ def _execute(sql: str, params: list[Any] | tuple[()] = ()) -> tuple[Any, ...] | 
         return row
 
 
-def audit_denied(*, actor, action: AuditAction, target_id: int | None = None, detail: dict | None = None) -> AuditEvent:
+def audit_denied(*, actor: Actor | None, action: AuditAction, target_id: int | None = None,
+                 detail: dict[str, Any] | None = None) -> AuditEvent:
     return audit_record(actor=actor, action=action, target_id=target_id, outcome=Outcome.DENIED, detail=detail)
 
 
@@ -142,11 +145,12 @@ _pending_refusals: contextvars.ContextVar[list[dict[str, Any]] | None] = context
     "pending_refusals", default=None)
 
 
-def audit_refusal(*, actor, action: AuditAction, target_id: int | None = None, detail: dict | None = None) -> None:
+def audit_refusal(*, actor: Actor | None, action: AuditAction, target_id: int | None = None,
+                  detail: dict[str, Any] | None = None) -> None:
     """Record a refused attempt so that it survives the rollback of the transaction that
     refused it: held until the outermost `audited_atomic` service returns or raises, or
     appended at once outside any service."""
-    entry = {"actor": actor, "action": AuditAction(action), "target_id": target_id, "detail": detail}
+    entry: dict[str, Any] = {"actor": actor, "action": AuditAction(action), "target_id": target_id, "detail": detail}
     pending = _pending_refusals.get()
     if pending is None:
         audit_denied(**entry)
@@ -154,8 +158,8 @@ def audit_refusal(*, actor, action: AuditAction, target_id: int | None = None, d
         pending.append(entry)
 
 
-def require_capability(actor, capability: policy.Capability, *, action: AuditAction,
-                       detail: dict | None = None) -> None:
+def require_capability(actor: Actor | None, capability: policy.Capability, *, action: AuditAction,
+                       detail: dict[str, Any] | None = None) -> None:
     """core.policy.require, with the refusal audited (the one deny-then-audit for a gate
     that stands before any object, e.g. the inquiry checks)."""
     try:
@@ -193,18 +197,28 @@ def anchor_create() -> AuditAnchor | None:
         return None
     anchor = AuditAnchor.objects.create(created_at=timezone.now(), head_event_id=head["id"], head_hash=head["hash"],
                                         event_count=head["id"])
-    audit_record(actor=None, action=AuditAction.AUDIT_ANCHOR, detail={"anchor_id": anchor.pk, "head_event_id": head["id"]})
+    audit_record(actor=None, action=AuditAction.AUDIT_ANCHOR,
+                 detail={"anchor_id": anchor.pk, "head_event_id": head["id"]})
     return anchor
 
 
-def verification_run(*, actor=None) -> VerificationRun:
+def verification_run(*, actor: Actor | None = None) -> VerificationRun:
     """Verify the chain and keep the result for the auditors' screen."""
     started = timezone.now()
     result = verify_chain()
     run = VerificationRun.objects.create(
-        started_at=started, finished_at=timezone.now(), ok=result.ok, checked=result.checked,
-        anchors_checked=result.anchors_checked, first_bad_id=result.first_bad_id, reason=result.reason[:200],
+        started_at=started,
+        finished_at=timezone.now(),
+        ok=result.ok,
+        checked=result.checked,
+        anchors_checked=result.anchors_checked,
+        first_bad_id=result.first_bad_id,
+        reason=result.reason[:200],
     )
-    audit_record(actor=actor, action=AuditAction.AUDIT_VERIFY, outcome=Outcome.ALLOWED if result.ok else Outcome.DENIED,
-                 detail={"run_id": run.pk, "ok": result.ok, "checked": result.checked})
+    audit_record(
+        actor=actor,
+        action=AuditAction.AUDIT_VERIFY,
+        outcome=Outcome.ALLOWED if result.ok else Outcome.DENIED,
+        detail={"run_id": run.pk, "ok": result.ok, "checked": result.checked},
+    )
     return run

@@ -68,7 +68,9 @@ class _UploadView(APIView):
 
 def _direction(value) -> str:
     if value not in DIRECTIONS:
-        raise ValidationFailed({"direction": "direction は inquiry（照会）または provision（一時入力による提供）です。"})
+        raise ValidationFailed(
+            {"direction": "direction は inquiry（照会）または provision（一時入力による提供）です。"}
+        )
     return value
 
 
@@ -92,24 +94,52 @@ class BulkInquiryCheckApi(_UploadView):
             "`duplicates` に位置（results の0始まりの添字）を示します。`Accept: text/csv` で CSV を返します。"
             "アップロードの上限を超えるものは本文を読む前に413で拒否します。監査記録は件数のみの1件です。"
         ),
-        request={"application/json": BulkCheckJsonRequestSerializer,
-                 "multipart/form-data": BulkCheckUploadRequestSerializer},
-        responses={(200, "application/json"): BulkCheckResultSerializer,
-                   (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR,
-                                                      description="atena_no,nondisclosure_code_required（1/0）の CSV"),
-                   **UPLOAD_ERROR_RESPONSES},
-        parameters=[OpenApiParameter("Accept", str, OpenApiParameter.HEADER, required=False,
-                                     enum=["application/json", "text/csv"])],
+        request={
+            "application/json": BulkCheckJsonRequestSerializer,
+            "multipart/form-data": BulkCheckUploadRequestSerializer,
+        },
+        responses={
+            (200, "application/json"): BulkCheckResultSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                response=OpenApiTypes.STR, description="atena_no,nondisclosure_code_required（1/0）の CSV"
+            ),
+            **UPLOAD_ERROR_RESPONSES,
+        },
+        parameters=[
+            OpenApiParameter(
+                "Accept", str, OpenApiParameter.HEADER, required=False, enum=["application/json", "text/csv"]
+            )
+        ],
         examples=[
-            OpenApiExample("JSON", request_only=True, media_type="application/json", value={
-                "atena_nos": ["123456789012345", "１２３４５６７８９０１２３４６"], "direction": "inquiry"}),
-            OpenApiExample("結果", response_only=True, value={
-                "direction": "inquiry", "count": 2, "required_count": 1, "duplicates": {"count": 0, "indexes": []},
-                "results": [{"atena_no": "123456789012345", "nondisclosure_code_required": True},
-                            {"atena_no": "123456789012346", "nondisclosure_code_required": False}]}),
-            OpenApiExample("形式誤り", response_only=True, status_codes=["400"], value={
-                "detail": "入力内容に誤りがあります。",
-                "errors": {"atena_nos[1]": ["団体内統合宛名番号は15桁の数字で入力してください。"]}}),
+            OpenApiExample(
+                "JSON",
+                request_only=True,
+                media_type="application/json",
+                value={"atena_nos": ["123456789012345", "１２３４５６７８９０１２３４６"], "direction": "inquiry"},
+            ),
+            OpenApiExample(
+                "結果",
+                response_only=True,
+                value={
+                    "direction": "inquiry",
+                    "count": 2,
+                    "required_count": 1,
+                    "duplicates": {"count": 0, "indexes": []},
+                    "results": [
+                        {"atena_no": "123456789012345", "nondisclosure_code_required": True},
+                        {"atena_no": "123456789012346", "nondisclosure_code_required": False},
+                    ],
+                },
+            ),
+            OpenApiExample(
+                "形式誤り",
+                response_only=True,
+                status_codes=["400"],
+                value={
+                    "detail": "入力内容に誤りがあります。",
+                    "errors": {"atena_nos[1]": ["団体内統合宛名番号は15桁の数字で入力してください。"]},
+                },
+            ),
         ],
     )
     def post(self, request):
@@ -146,26 +176,54 @@ class RecipientFilterApi(_UploadView):
         ),
         request={"multipart/form-data": RecipientFilterRequestSerializer},
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(response=OpenApiTypes.BINARY,
-                                                                 description="除外後のファイル（元と同じ形式）"),
+            (200, "application/octet-stream"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="除外後のファイル（元と同じ形式）"
+            ),
             (200, "application/json"): RecipientFilterReportSerializer,
             **UPLOAD_ERROR_RESPONSES,
         },
-        parameters=[OpenApiParameter("Accept", str, OpenApiParameter.HEADER, required=False,
-                                     enum=["application/octet-stream", "application/json"])],
-        examples=[OpenApiExample("JSON形式", response_only=True, media_type="application/json", value={
-            "encoding": "cp932", "line_count": 4, "record_count": 3, "kept_count": 2, "removed_count": 1,
-            "malformed_count": 1, "malformed": [{"line": 4, "message": "団体内統合宛名番号は15桁の数字で入力してください。"}],
-            "duplicate_count": 0, "duplicate_lines": [], "content": "宛名番号,区分\r\n123456789012345,1\r\n"})],
+        parameters=[
+            OpenApiParameter(
+                "Accept",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                enum=["application/octet-stream", "application/json"],
+            )
+        ],
+        examples=[
+            OpenApiExample(
+                "JSON形式",
+                response_only=True,
+                media_type="application/json",
+                value={
+                    "encoding": "cp932",
+                    "line_count": 4,
+                    "record_count": 3,
+                    "kept_count": 2,
+                    "removed_count": 1,
+                    "malformed_count": 1,
+                    "malformed": [{"line": 4, "message": "団体内統合宛名番号は15桁の数字で入力してください。"}],
+                    "duplicate_count": 0,
+                    "duplicate_lines": [],
+                    "content": "宛名番号,区分\r\n123456789012345,1\r\n",
+                },
+            )
+        ],
     )
     def post(self, request):
         result = recipient_filter(actor=request.user, fileobj=uploaded_file(request))
         report = result.report
         summary = {
-            "encoding": result.encoding, "line_count": result.line_count, "record_count": result.record_count,
-            "kept_count": result.kept_count, "removed_count": result.removed_count,
-            "malformed_count": report.malformed_count, "malformed": report.malformed,
-            "duplicate_count": report.duplicate_count, "duplicate_lines": report.duplicates,
+            "encoding": result.encoding,
+            "line_count": result.line_count,
+            "record_count": result.record_count,
+            "kept_count": result.kept_count,
+            "removed_count": result.removed_count,
+            "malformed_count": report.malformed_count,
+            "malformed": report.malformed,
+            "duplicate_count": report.duplicate_count,
+            "duplicate_lines": report.duplicates,
         }
         if _accepts(request, "application/json"):
             text = b"".join(result.content).decode(result.encoding)
@@ -173,9 +231,14 @@ class RecipientFilterApi(_UploadView):
         response = HttpResponse(b"".join(result.content), content_type="application/octet-stream")
         response["Content-Disposition"] = 'attachment; filename="recipients-filtered.csv"'
         response["X-Encoding"] = result.encoding
-        for header, key in (("X-Line-Count", "line_count"), ("X-Record-Count", "record_count"),
-                            ("X-Kept-Count", "kept_count"), ("X-Removed-Count", "removed_count"),
-                            ("X-Malformed-Count", "malformed_count"), ("X-Duplicate-Count", "duplicate_count")):
+        for header, key in (
+            ("X-Line-Count", "line_count"),
+            ("X-Record-Count", "record_count"),
+            ("X-Kept-Count", "kept_count"),
+            ("X-Removed-Count", "removed_count"),
+            ("X-Malformed-Count", "malformed_count"),
+            ("X-Duplicate-Count", "duplicate_count"),
+        ):
             response[header] = str(summary[key])
         response["X-Malformed-Lines"] = ",".join(str(m["line"]) for m in report.malformed)
         response["X-Duplicate-Lines"] = ",".join(str(n) for n in report.duplicates)

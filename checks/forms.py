@@ -7,5 +7,10 @@ DIRECTIONS = [(INQUIRY, "情報照会（この人について照会する）"), 
 
 
 class InquiryCheckForm(AtenaForm):
-    direction = forms.ChoiceField(label="確認する場面", choices=DIRECTIONS, widget=forms.RadioSelect, initial=INQUIRY,
-                                  error_messages={"required": "確認する場面（照会／手入力での提供）を選択してください。"})
+    direction = forms.ChoiceField(
+        label="確認する場面",
+        choices=DIRECTIONS,
+        widget=forms.RadioSelect,
+        initial=INQUIRY,
+        error_messages={"required": "確認する場面（照会／手入力での提供）を選択してください。"},
+    )

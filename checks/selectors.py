@@ -1,6 +1,6 @@
 """The inquiry-time check: yes or no, never why. Scoped and audited here."""
-from typing import Any
 
+from accounts.models import Staff
 from audit.actions import AuditAction
 from audit.services import audit_record, require_capability
 from core.policy import Capability
@@ -8,7 +8,7 @@ from core.policy import Capability
 from . import protection
 
 
-def inquiry_check(*, actor: Any, atena_no: str, direction: str) -> bool:
+def inquiry_check(*, actor: Staff, atena_no: str, direction: str) -> bool:
     """Does an inquiry about (or a manual provision for) `atena_no` need 不開示コード?
     Linkage departments only; every call is audited.
 

@@ -10,7 +10,9 @@ DIRECTIONS = (INQUIRY, PROVISION)
 
 class InquiryCheckRequestSerializer(serializers.Serializer):
     atena_no = serializers.CharField(help_text="団体内統合宛名番号（全角数字・空白は正規化）")
-    direction = serializers.ChoiceField(choices=DIRECTIONS, help_text="inquiry: 情報照会 / provision: 一時入力による情報提供")
+    direction = serializers.ChoiceField(
+        choices=DIRECTIONS, help_text="inquiry: 情報照会 / provision: 一時入力による情報提供"
+    )
 
 
 class InquiryCheckResultSerializer(serializers.Serializer):
@@ -18,8 +20,12 @@ class InquiryCheckResultSerializer(serializers.Serializer):
 
 
 class BulkCheckJsonRequestSerializer(serializers.Serializer):
-    atena_nos = serializers.ListField(child=serializers.CharField(), min_length=1, max_length=1_000_000,
-                                      help_text="団体内統合宛名番号（文字列、全角可）。最大1,000,000件")
+    atena_nos = serializers.ListField(
+        child=serializers.CharField(),
+        min_length=1,
+        max_length=1_000_000,
+        help_text="団体内統合宛名番号（文字列、全角可）。最大1,000,000件",
+    )
     direction = serializers.ChoiceField(choices=DIRECTIONS)
 
 
@@ -41,7 +47,9 @@ class BulkCheckItemSerializer(serializers.Serializer):
 
 class DuplicatesSerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    indexes = serializers.ListField(child=serializers.IntegerField(), help_text="results の添字（0始まり、先頭1,000件まで）")
+    indexes = serializers.ListField(
+        child=serializers.IntegerField(), help_text="results の添字（0始まり、先頭1,000件まで）"
+    )
 
 
 class BulkCheckResultSerializer(serializers.Serializer):

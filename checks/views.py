@@ -21,17 +21,26 @@ from .selectors import inquiry_check
 
 
 class BulkCheckForm(forms.Form):
-    file = forms.FileField(label="宛名番号のファイル（CSV/TXT）",
-                           help_text="1列目が団体内統合宛名番号。見出し行は任意。UTF-8（BOM有無）または Shift_JIS。最大100万件。",
-                           error_messages={"required": "ファイルを選択してください。"})
-    direction = forms.ChoiceField(label="確認する場面", choices=DIRECTIONS, widget=forms.RadioSelect, initial=INQUIRY,
-                                  error_messages={"required": "確認する場面（照会／手入力での提供）を選択してください。"})
+    file = forms.FileField(
+        label="宛名番号のファイル（CSV/TXT）",
+        help_text="1列目が団体内統合宛名番号。見出し行は任意。UTF-8（BOM有無）または Shift_JIS。最大100万件。",
+        error_messages={"required": "ファイルを選択してください。"},
+    )
+    direction = forms.ChoiceField(
+        label="確認する場面",
+        choices=DIRECTIONS,
+        widget=forms.RadioSelect,
+        initial=INQUIRY,
+        error_messages={"required": "確認する場面（照会／手入力での提供）を選択してください。"},
+    )
 
 
 class RecipientFileForm(forms.Form):
-    file = forms.FileField(label="お知らせ宛先ファイル",
-                           help_text="1列目が団体内統合宛名番号。同じ形式・文字コード・順序で、除外後のファイルを返します。",
-                           error_messages={"required": "ファイルを選択してください。"})
+    file = forms.FileField(
+        label="お知らせ宛先ファイル",
+        help_text="1列目が団体内統合宛名番号。同じ形式・文字コード・順序で、除外後のファイルを返します。",
+        error_messages={"required": "ファイルを選択してください。"},
+    )
 
 
 def _data_link(content: bytes, media_type: str) -> str:
@@ -59,6 +68,7 @@ def _upload_screen(inner, template: str, form_class):
             except DomainError as exc:
                 return render(request, template, {"form": form_class(), "page_error": exc.message}, status=413)
         return protected(request, *args, **kwargs)
+
     return view
 
 
@@ -69,11 +79,19 @@ def check(request):
     form = InquiryCheckForm(request.POST or None)
     answer = None
     if request.method == "POST" and form.is_valid():
-        answer = inquiry_check(actor=request.user, atena_no=form.cleaned_data["atena_no"],
-                               direction=form.cleaned_data["direction"])
-    return render(request, "checks/check.html", {
-        "form": form, "answer": answer, "direction_label": dict(DIRECTIONS).get(form.data.get("direction")),
-    }, status=400 if form.errors else 200)
+        answer = inquiry_check(
+            actor=request.user, atena_no=form.cleaned_data["atena_no"], direction=form.cleaned_data["direction"]
+        )
+    return render(
+        request,
+        "checks/check.html",
+        {
+            "form": form,
+            "answer": answer,
+            "direction_label": dict(DIRECTIONS).get(form.data.get("direction")),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _bulk_check(request):
@@ -86,9 +104,12 @@ def _bulk_check(request):
         except DomainError as exc:
             _field_errors(form, exc)
         else:
-            context.update(result=result, duplicates=bulk.report,
-                           download=_data_link(render_csv(result), "text/csv"),
-                           direction_label=dict(DIRECTIONS)[result.direction])
+            context.update(
+                result=result,
+                duplicates=bulk.report,
+                download=_data_link(render_csv(result), "text/csv"),
+                direction_label=dict(DIRECTIONS)[result.direction],
+            )
     return render(request, "checks/bulk_check.html", context, status=400 if form.errors else 200)
 
 
@@ -102,10 +123,16 @@ def _recipient_filter(request):
         except DomainError as exc:
             _field_errors(form, exc)
         else:
-            context.update(result=result, report=result.report, filename=f"filtered-{upload.name}",
-                           download=_data_link(b"".join(result.content), "application/octet-stream"))
+            context.update(
+                result=result,
+                report=result.report,
+                filename=f"filtered-{upload.name}",
+                download=_data_link(b"".join(result.content), "application/octet-stream"),
+            )
     return render(request, "checks/recipient_filter.html", context, status=400 if form.errors else 200)
 
+
 bulk_check = _upload_screen(screen(Capability.CHECK)(_bulk_check), "checks/bulk_check.html", BulkCheckForm)
-recipient_file = _upload_screen(screen(Capability.CHECK)(_recipient_filter), "checks/recipient_filter.html",
-                                RecipientFileForm)
+recipient_file = _upload_screen(
+    screen(Capability.CHECK)(_recipient_filter), "checks/recipient_filter.html", RecipientFileForm
+)

@@ -1,8 +1,10 @@
 """The per-role home page: it gathers lists from victims, so it sits in the top layer."""
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accounts.models import Staff
 from core import policy
 from core.policy import Capability
 from core.screens import screen
@@ -14,9 +16,11 @@ from victims.selectors import notices_for
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if not isinstance(user, Staff):  # `screen` let only signed-in staff through
+        raise PermissionDenied
     context: dict[str, object] = {"role": getattr(user, "role", "")}
-    if policy.allows(user, Capability.HANDLE_VICTIMS):  # type: ignore[arg-type]
+    if policy.allows(user, Capability.HANDLE_VICTIMS):
         context["notices"] = list(notices_for(actor=user))
-        if policy.allows(user, Capability.DECIDE):  # type: ignore[arg-type]
+        if policy.allows(user, Capability.DECIDE):
             context["queue_count"] = approval_queue(actor=user).count()
     return render(request, "accounts/home.html", context)

@@ -6,4 +6,4 @@ from . import policy
 
 def capabilities(request: HttpRequest) -> dict[str, dict[str, bool]]:
     user = getattr(request, "user", None)
-    return {"may": {c.value: policy.allows(user, c) for c in policy.Capability}}  # type: ignore[arg-type]
+    return {"may": {c.value: policy.allows(user, c) for c in policy.Capability}}

@@ -13,7 +13,7 @@ ATENA_PATTERN = r"^[0-9]{15}$"
 _DIGITS_15 = re.compile(ATENA_PATTERN)
 
 
-def normalize_atena_no(value, field: str = "atena_no") -> str:
+def normalize_atena_no(value: object, field: str = "atena_no") -> str:
     """Full-width digits and spaces (also ideographic) are accepted; the result is 15 ASCII digits."""
     if value is None:
         raise DomainError("団体内統合宛名番号を入力してください。", field)
@@ -25,7 +25,7 @@ def normalize_atena_no(value, field: str = "atena_no") -> str:
     return text
 
 
-def normalize_kana(value: str, field: str = "name_kana") -> str:
+def normalize_kana(value: object, field: str = "name_kana") -> str:
     """Hiragana and half-width katakana become full-width katakana; spaces fold to one full-width space."""
     text = jaconv.hira2kata(jaconv.h2z(str(value or "").strip(), kana=True, ascii=False, digit=False))
     text = _SPACES.sub("\u3000", text).strip("\u3000")
@@ -36,9 +36,11 @@ def normalize_kana(value: str, field: str = "name_kana") -> str:
     return text
 
 
-def normalize_name(value: str, field: str = "name") -> str:
+def normalize_name(value: object, field: str = "name") -> str:
     # No NFKC here: it would rewrite compatibility ideographs that are part of a legal name.
-    text = _SPACES.sub("\u3000", jaconv.h2z(str(value or "").strip(), kana=True, ascii=False, digit=False)).strip("\u3000")
+    text = _SPACES.sub("\u3000", jaconv.h2z(str(value or "").strip(), kana=True, ascii=False, digit=False)).strip(
+        "\u3000"
+    )
     if not text:
         raise DomainError("氏名を入力してください。", field)
     if len(text) > 100:
@@ -46,8 +48,9 @@ def normalize_name(value: str, field: str = "name") -> str:
     return text
 
 
-def parse_date(value: object, field: str, errors: dict[str, str], label: str = "日付",
-               required: bool = True) -> datetime.date | None:
+def parse_date(
+    value: object, field: str, errors: dict[str, str], label: str = "日付", required: bool = True
+) -> datetime.date | None:
     """A date typed or sent as YYYY-MM-DD (or YYYY/MM/DD). Errors are collected into
     `errors[field]` so that every field at fault is reported at once."""
     if field in errors:  # already refused (e.g. wrong type)

@@ -35,21 +35,31 @@ VICTIM_ROLES: tuple[str, ...] = (Role.COUNTER, Role.APPROVER)
 
 
 class _Department(Protocol):
-    does_linkage: bool
-    group_id: int
+    @property
+    def code(self) -> str: ...
+    @property
+    def does_linkage(self) -> bool: ...
+    @property
+    def group_id(self) -> int: ...
 
 
 class Actor(Protocol):
-    """What policy reads of a staff member (accounts.Staff, or an anonymous user)."""
-
-    pk: object
-    is_authenticated: bool
-    is_active: bool
-    role: str
-    department_id: int | None
+    """What policy (and the audit log) read of a staff member: accounts.Staff. Anything else
+    (an anonymous user, None) is refused by `allows`, which reads attributes defensively."""
 
     @property
+    def pk(self) -> object: ...
+    @property
+    def is_authenticated(self) -> bool: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def department_id(self) -> int | None: ...
+    @property
     def department(self) -> _Department | None: ...
+    def get_username(self) -> str: ...
 
 
 class Capability(enum.Enum):
@@ -71,29 +81,30 @@ _REFUSALS: dict[Capability, str] = {
 }
 
 
-def _role(actor: Actor | None) -> str:
+def _role(actor: object) -> str:
     if actor is None or not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", False):
         return ""
     return str(getattr(actor, "role", "") or "")
 
 
-def allows(actor: Actor | None, capability: Capability) -> bool:
+def allows(actor: object, capability: Capability) -> bool:
+    """May `actor` (a Staff; anything else is refused) do what `capability` names?"""
     role = _role(actor)
-    if not role or actor is None:
+    if not role:
         return False
     if capability is Capability.OPERATE_SYNC:
         return role == Role.SYSADMIN
     if capability is Capability.AUDIT:
         return role == Role.AUDITOR
     # Victim work needs a department: a counter without one owns nothing.
-    if role not in VICTIM_ROLES or actor.department_id is None:
+    if role not in VICTIM_ROLES or getattr(actor, "department_id", None) is None:
         return False
     if capability is Capability.HANDLE_VICTIMS:
         return True
     if capability is Capability.DECIDE:
         return role == Role.APPROVER
     if capability is Capability.CHECK:
-        department = actor.department
+        department = getattr(actor, "department", None)
         return department is not None and bool(department.does_linkage)
     return False  # a capability added without a rule is refused
 
@@ -102,7 +113,7 @@ def refusal_message(capability: Capability) -> str:
     return _REFUSALS[capability]
 
 
-def require(actor: Actor | None, capability: Capability, message: str | None = None) -> None:
+def require(actor: object, capability: Capability, message: str | None = None) -> None:
     if not allows(actor, capability):
         raise Forbidden(message or _REFUSALS[capability])
 
@@ -123,14 +134,15 @@ def roles_allowed(capability: Capability) -> tuple[str, ...]:
 VIEW_TARGET = "view_target"
 
 
-def target_scope(actor: Actor | None) -> Q:
+def target_scope(actor: object) -> Q:
     """The Target rows whose full record `actor` may see: those on which the actor's
     department group holds the view permission (owner or granted). Nothing for anyone who
     may not handle victims. Applied in one query, whether the row exists or not."""
-    if actor is None or not allows(actor, Capability.HANDLE_VICTIMS) or actor.department is None:
+    department = getattr(actor, "department", None)
+    if not allows(actor, Capability.HANDLE_VICTIMS) or department is None:
         return Q(pk__in=[])
     return Q(
-        targetgroupobjectpermission__group_id=actor.department.group_id,
+        targetgroupobjectpermission__group_id=department.group_id,
         targetgroupobjectpermission__permission__codename=VIEW_TARGET,
     )
 

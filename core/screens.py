@@ -13,10 +13,13 @@ from . import policy
 from .errors import DomainError, Forbidden, NotFound
 
 
-def screen(capability: policy.Capability | None) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def screen(
+    capability: policy.Capability | None,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Login, then the capability from core.policy (deny by default; None: any staff role),
     then domain errors mapped to HTTP. NotFound stays a 404 so a hidden target looks exactly
     like an absent one."""
+
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @login_required
         @wraps(view)
@@ -25,17 +28,20 @@ def screen(capability: policy.Capability | None) -> Callable[[Callable[..., Http
             if capability is None:
                 allowed = bool(getattr(user, "role", "")) and user.is_active
             else:
-                allowed = policy.allows(user, capability)  # type: ignore[arg-type]
+                allowed = policy.allows(user, capability)
             if not allowed:
-                raise PermissionDenied("この画面を利用する権限がありません。" if capability is None
-                                       else policy.refusal_message(capability))
+                raise PermissionDenied(
+                    "この画面を利用する権限がありません。" if capability is None else policy.refusal_message(capability)
+                )
             try:
                 return view(request, *args, **kwargs)
             except NotFound:
                 raise Http404 from None
             except Forbidden as exc:
                 raise PermissionDenied(exc.message) from exc
+
         return wrapped
+
     return decorator
 
 

@@ -29,8 +29,12 @@ class ChangeRequest(models.Model):
     release_reason = models.CharField(max_length=20, blank=True)
     release_cases = models.ManyToManyField("victims.CaseAssessment", blank=True, related_name="+")
     comment = models.TextField(blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    decided_department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
 
@@ -52,6 +56,11 @@ class ChangeRequest(models.Model):
             ),
             # At most one open request of each kind per target.
             models.UniqueConstraint(
-                fields=["target", "action"], condition=Q(status="pending"), name="changerequest_one_pending_per_action",
+                fields=["target", "action"],
+                condition=Q(status="pending"),
+                name="changerequest_one_pending_per_action",
             ),
         ]
+
+    def __str__(self) -> str:  # ids only: never a name in a log line
+        return f"ChangeRequest#{self.pk}({self.action}, {self.status})"

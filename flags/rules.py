@@ -3,9 +3,10 @@
 The policy switches can only add measures: there is no input that makes the result
 weaker than the national minimum.
 """
+import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from intermediary.flag_kinds import NO_AUTO_RESPONSE, NONDISCLOSURE
 
@@ -18,18 +19,32 @@ INQUIRY = "inquiry"
 PROVISION = "provision"
 
 
-class CaseLike(Protocol):
-    case_type: str
-    abuser_atena_no: str
+class TypedCase(Protocol):
+    """Any record of one case (a CaseAssessment, or a row read for a bulk rule)."""
+
+    @property
+    def case_type(self) -> str: ...
+
+
+class CaseLike(TypedCase, Protocol):
+    @property
+    def abuser_atena_no(self) -> str: ...
+
+
+class ReleasableCase(TypedCase, Protocol):
+    @property
+    def active(self) -> bool: ...
+    @property
+    def representation_ended_on(self) -> datetime.date | None: ...
 
 
 @dataclass(frozen=True)
 class Measures:
-    victim_flags: frozenset = field(default_factory=frozenset)  # flags on the victim's atena_no
+    victim_flags: frozenset[str] = field(default_factory=frozenset)  # flags on the victim's atena_no
     code_on_victim: bool = False  # 不開示コード on every inquiry about the victim
-    code_on_abusers: frozenset = field(default_factory=frozenset)  # abuser atena_nos needing the code
+    code_on_abusers: frozenset[str] = field(default_factory=frozenset)  # abuser atena_nos needing the code
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {
             "victim_flags": sorted(self.victim_flags),
             "nondisclosure_code_on_victim": self.code_on_victim,
@@ -98,18 +113,18 @@ PROCEDURES: dict[str, Procedure] = {p.key: p for p in (
 )}
 
 
-def procedures_for(case: Any) -> list[Procedure]:
+def procedures_for(case: TypedCase) -> list[Procedure]:
     """The procedures that apply to this case (none for ①-I)."""
     return [p for p in PROCEDURES.values()
             if p.case_type == case.case_type and (p.applies_if is None or getattr(case, p.applies_if))]
 
 
-def procedures_complete(case: Any) -> bool:
+def procedures_complete(case: TypedCase) -> bool:
     """Every procedure that applies to the case is confirmed (a ①-I case has none)."""
     return all(getattr(case, p.date_field) for p in procedures_for(case))
 
 
-def suspension_complete(case: Any) -> bool:
+def suspension_complete(case: TypedCase) -> bool:
     """②-I ends only when every procedure that applies is confirmed complete."""
     return procedures_complete(case)
 
@@ -124,7 +139,7 @@ RELEASE_REASONS = {
 }
 
 
-def release_refusal(*, reason: str, cases: Iterable, jumin_support_active: bool) -> str | None:
+def release_refusal(*, reason: str, cases: Iterable[ReleasableCase], jumin_support_active: bool) -> str | None:
     """Why a release of `cases` for `reason` may not proceed now, or None.
 
     Evaluated at request time and again, against the live record, at approval."""

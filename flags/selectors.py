@@ -1,15 +1,15 @@
 """Reads of change requests, scoped by the acting user (or by a target already authorised)."""
-from typing import Any
 
 from django.db.models import QuerySet
 
+from accounts.models import Staff
 from core import policy
 from core.policy import Capability
 
 from .models import ChangeRequest, ChangeStatus
 
 
-def approval_queue(*, actor: Any) -> QuerySet[ChangeRequest]:
+def approval_queue(*, actor: Staff) -> QuerySet[ChangeRequest]:
     """Pending requests of the approver's own department, oldest first. The queue shows ids
     and kinds; opening one goes through victims' target_get_for_user and is audited there."""
     policy.require(actor, Capability.DECIDE)

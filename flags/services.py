@@ -5,10 +5,10 @@ Handed a target that victims.services has already found through policy and row-l
 reads, scopes or locks targets itself. Only a pending request moves, and only once."""
 import datetime
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from accounts.models import Staff
 from core.errors import Conflict, DomainError
 
 from .models import ChangeAction, ChangeRequest, ChangeStatus
@@ -16,28 +16,31 @@ from .models import ChangeAction, ChangeRequest, ChangeStatus
 _ONE_OPEN = "この対象者には処理中の申請があります。先に承認・却下してください。"
 
 
-def change_request_open(*, target: Any, action: ChangeAction, requested_by: Any, now: datetime.datetime,
-                        comment: str = "", release_reason: str = "", release_cases: Iterable[Any] = ()) -> ChangeRequest:
-    """A new pending request on a locked target. One open request per target at a time, so
-    an approver always decides against the record as it stands."""
-    if ChangeRequest.objects.filter(target=target, status=ChangeStatus.PENDING).exists():
+def change_request_open(*, target_id: int, department_id: int, action: ChangeAction, requested_by: Staff,
+                        now: datetime.datetime, comment: str = "", release_reason: str = "",
+                        release_case_ids: Iterable[int] = ()) -> ChangeRequest:
+    """A new pending request on a target the caller has locked (by ids: flags never imports
+    victims). One open request per target at a time, so an approver always decides against
+    the record as it stands."""
+    if ChangeRequest.objects.filter(target_id=target_id, status=ChangeStatus.PENDING).exists():
         raise Conflict(_ONE_OPEN)
     try:
         with transaction.atomic():
             change_request = ChangeRequest.objects.create(
-                target=target, action=action, department_id=target.owning_department_id, requested_by=requested_by,
+                target_id=target_id, action=action, department_id=department_id, requested_by=requested_by,
                 requested_at=now, release_reason=release_reason, comment=comment,
             )
     except IntegrityError:  # the partial unique constraint: a concurrent request won
         raise Conflict(_ONE_OPEN) from None
-    cases = list(release_cases)
-    if cases:
-        change_request.release_cases.set(cases)
+    case_ids = list(release_case_ids)
+    if case_ids:
+        change_request.release_cases.set(case_ids)
     return change_request
 
 
-def change_request_pending_set(*, target: Any) -> ChangeRequest | None:
-    return ChangeRequest.objects.filter(target=target, action=ChangeAction.SET, status=ChangeStatus.PENDING).first()
+def change_request_pending_set(*, target_id: int) -> ChangeRequest | None:
+    return (ChangeRequest.objects.filter(target_id=target_id, action=ChangeAction.SET, status=ChangeStatus.PENDING)
+            .first())
 
 
 def change_request_lock(*, change_request_id: int) -> ChangeRequest:
@@ -50,7 +53,7 @@ def change_request_ensure_pending(change_request: ChangeRequest) -> None:
         raise Conflict(f"この申請は既に「{change_request.get_status_display()}」です。")
 
 
-def change_request_close(*, change_request: ChangeRequest, status: ChangeStatus, decider: Any,
+def change_request_close(*, change_request: ChangeRequest, status: ChangeStatus, decider: Staff | None,
                          reason: str, now: datetime.datetime) -> ChangeRequest:
     """Move a pending request to approved, rejected or withdrawn. `decider` is the four-eyes
     decider (approve, reject); a withdrawal has none — who withdrew is in its audit event."""

@@ -34,6 +34,9 @@ class FlagState(models.Model):
             models.UniqueConstraint(fields=["unit_type", "unit_key", "flag_kind"], name="flagstate_unique_unit_flag"),
         ]
 
+    def __str__(self) -> str:
+        return f"FlagState({self.unit_type}:{self.unit_key} {self.flag_kind})"
+
     @property
     def in_sync(self) -> bool:
         return self.reflected is not None and self.reflected == self.desired

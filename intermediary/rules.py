@@ -1,11 +1,13 @@
 """Pure delivery rules: backoff, coalescing, file naming, identifier formats."""
 import datetime
 import re
+import uuid
 from dataclasses import dataclass
 
 from core.normalize import ATENA_PATTERN
 
 from .flag_kinds import FLAG_KINDS
+from .windows import JST
 
 ATENA_RE = re.compile(ATENA_PATTERN)
 INFO_CODE_RE = re.compile(r"^TM[0-9]{14}$")
@@ -22,7 +24,7 @@ def is_dead(attempts: int, max_attempts: int) -> bool:
 
 @dataclass(frozen=True)
 class PendingOp:
-    id: object
+    id: uuid.UUID
     unit_type: str
     unit_key: str
     flag_kind: str
@@ -30,7 +32,7 @@ class PendingOp:
     created_at: datetime.datetime
 
 
-def coalesce(ops: list[PendingOp]) -> tuple[list[PendingOp], dict[object, object]]:
+def coalesce(ops: list[PendingOp]) -> tuple[list[PendingOp], dict[uuid.UUID, uuid.UUID]]:
     """Collapse operations on the same (unit, flag) to the latest approved one: the net state.
 
     Returns (operations to send, in first-seen order of their unit; {covered id: covering id}).

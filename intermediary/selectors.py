@@ -1,9 +1,12 @@
 """Reads for the sync monitor, for system admins only (deny by default). Identifiers only:
 atena_no / info_code and ids, never names; each screen read is audited."""
 import datetime
+import uuid
+from typing import Any
 
 from django.db.models import Count, Min, Q
 
+from accounts.models import Staff
 from audit.actions import AuditAction
 from audit.services import audit_record
 from core import policy
@@ -25,7 +28,7 @@ from .models import (
 from .services import window_config
 
 
-def oldest_pending_age(now) -> datetime.timedelta | None:
+def oldest_pending_age(now: datetime.datetime) -> datetime.timedelta | None:
     oldest = Operation.objects.filter(status__in=[OperationStatus.PENDING, OperationStatus.FAILED,
                                                   OperationStatus.CLAIMED]).aggregate(m=Min("created_at"))["m"]
     return (now - oldest) if oldest else None
@@ -36,7 +39,7 @@ def next_windows(now: datetime.datetime) -> dict[str, datetime.datetime]:
     return {kind: windows.next_window(kind, now, cfg) for kind in flag_kinds.FLAG_KINDS}
 
 
-def monitor_overview(*, actor) -> dict:
+def monitor_overview(*, actor: Staff) -> dict[str, Any]:
     policy.require(actor, Capability.OPERATE_SYNC)
     now = clock.now()
     by_status = dict(Operation.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
@@ -63,7 +66,7 @@ def monitor_overview(*, actor) -> dict:
     }
 
 
-def batch_detail(*, actor, batch_id) -> tuple[Batch, list[Operation]]:
+def batch_detail(*, actor: Staff, batch_id: uuid.UUID | str) -> tuple[Batch, list[Operation]]:
     policy.require(actor, Capability.OPERATE_SYNC)
     batch = Batch.objects.filter(pk=batch_id).first()
     if batch is None:

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Coalesce
 
+from accounts.models import Staff
 from audit.actions import AuditAction
 from audit.services import audit_record
 from core import policy
@@ -49,7 +50,7 @@ WORKER = "intermediary-worker"
 OPEN = (OperationStatus.PENDING, OperationStatus.CLAIMED, OperationStatus.SENT, OperationStatus.FAILED)
 
 
-def _audit(action: AuditAction, *, actor: Any = None, **detail: object) -> None:
+def _audit(action: AuditAction, *, actor: Staff | None = None, **detail: object) -> None:
     audit_record(actor=actor, username="" if actor else WORKER, action=action, detail=detail)
 
 
@@ -120,7 +121,7 @@ def _not_overtaken(ops: list[Operation], ids: list[Any]) -> list[Operation]:
     """The operations whose result may set FlagState's reflected side: not those for which a
     newer operation on the same unit and flag is already reflected. The server applies in
     window order, so a result read late (files read out of order) is an older state."""
-    newest: dict[tuple, datetime.datetime] = {}
+    newest: dict[tuple[str, str, str], datetime.datetime] = {}
     rows = (Operation.objects.filter(status=OperationStatus.REFLECTED, unit_key__in={o.unit_key for o in ops})
             .exclude(pk__in=ids).values("unit_type", "unit_key", "flag_kind").annotate(latest=Max("created_at")))
     for row in rows:
@@ -140,11 +141,14 @@ def _mark_failed(op: Operation, *, code: str, message: str, now: datetime.dateti
                                                    "attempts": op.attempts}, created_at=now)
     else:
         op.status = OperationStatus.FAILED
-        op.next_attempt_at = now + datetime.timedelta(seconds=rules.backoff_seconds(
-            op.attempts, base=settings.INTERMEDIARY_BACKOFF_BASE_SECONDS, cap=settings.INTERMEDIARY_BACKOFF_MAX_SECONDS))
+        wait = rules.backoff_seconds(op.attempts, base=settings.INTERMEDIARY_BACKOFF_BASE_SECONDS,
+                                     cap=settings.INTERMEDIARY_BACKOFF_MAX_SECONDS)
+        op.next_attempt_at = now + datetime.timedelta(seconds=wait)
     op.save(update_fields=["status", "next_attempt_at", "last_error_code", "last_error_message"])
     Operation.objects.filter(covered_by=op).update(status=op.status)
-    _audit(_OPERATION_OUTCOME_ACTIONS[op.status], operation_ids=[str(op.pk)], code=op.last_error_code, attempts=op.attempts)
+    _audit(
+        _OPERATION_OUTCOME_ACTIONS[op.status], operation_ids=[str(op.pk)], code=op.last_error_code, attempts=op.attempts
+    )
     return op
 
 
@@ -155,21 +159,30 @@ def _due_q(now: datetime.datetime) -> Q:
 def _superseded(op: Operation) -> bool:
     """A later approval on the same (unit, flag) decides the net state: an older operation is
     then covered by it and never sent alone (a late retry must not overwrite newer state)."""
-    newest = (Operation.objects.filter(_unit_q(op), created_at__gt=op.created_at, covered_by__isnull=True)
-              .order_by("-created_at").first())
+    newest = (
+        Operation.objects.filter(_unit_q(op), created_at__gt=op.created_at, covered_by__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
     if newest is None:
         return False
     Operation.objects.filter(Q(pk=op.pk) | Q(covered_by=op)).update(
-        covered_by=newest, batch=None, record_no=None,
-        status=newest.status if newest.status in (OperationStatus.REFLECTED, OperationStatus.DEAD) else OperationStatus.SENT)
+        covered_by=newest,
+        batch=None,
+        record_no=None,
+        status=newest.status
+        if newest.status in (OperationStatus.REFLECTED, OperationStatus.DEAD)
+        else OperationStatus.SENT,
+    )
     _audit(AuditAction.INTERMEDIARY_OPERATION_COVERED, operation_ids=[str(op.pk)], covered_by=str(newest.pk))
     return True
 
 
 # ---- web service channel ---------------------------------------------------------------
 
+
 @transaction.atomic
-def operation_claim_for_web_service(*, operation_id: object, now: datetime.datetime) -> Operation | None:
+def operation_claim_for_web_service(*, operation_id: uuid.UUID | str, now: datetime.datetime) -> Operation | None:
     """Claim one operation for a single-record call, or None when there is nothing to do now."""
     op = Operation.objects.select_for_update(skip_locked=True).filter(pk=operation_id).first()
     if op is None or not Operation.objects.filter(pk=op.pk).filter(_due_q(now)).exists():
@@ -192,8 +205,9 @@ def operation_claim_for_web_service(*, operation_id: object, now: datetime.datet
 
 
 @transaction.atomic
-def operation_record_web_service_result(*, operation_id: object, result: channels.SendResult,
-                                        now: datetime.datetime) -> Operation:
+def operation_record_web_service_result(
+    *, operation_id: uuid.UUID | str, result: channels.SendResult, now: datetime.datetime
+) -> Operation:
     op = Operation.objects.select_for_update().get(pk=operation_id)
     if op.status == OperationStatus.REFLECTED:
         return op
@@ -209,24 +223,30 @@ def operation_record_web_service_result(*, operation_id: object, result: channel
     return _mark_failed(op, code=result.code, message=result.message, now=now)
 
 
-def operation_deliver_web_service(*, operation_id: object) -> Operation | None:
+def operation_deliver_web_service(*, operation_id: uuid.UUID | str) -> Operation | None:
     """Claim (commit) → call (no transaction open, no lock held) → record the result.
     Returns the operation as it ended, or None when there was nothing to do."""
     op = operation_claim_for_web_service(operation_id=operation_id, now=clock.now())
     if op is None:
         return None
-    result = channels.web_service_send(record_id=str(op.pk), unit_type=op.unit_type, unit_key=op.unit_key,
-                                       flag_kind=op.flag_kind, action=op.action)
+    result = channels.web_service_send(
+        record_id=str(op.pk), unit_type=op.unit_type, unit_key=op.unit_key, flag_kind=op.flag_kind, action=op.action
+    )
     return operation_record_web_service_result(operation_id=op.pk, result=result, now=clock.now())
 
 
 def next_in_line(*, operation: Operation) -> list[str]:
     """Operations on the same (unit, flag) that waited while this one was in flight."""
-    return [str(i) for i in Operation.objects.filter(
-        _unit_q(operation), covered_by__isnull=True, status=OperationStatus.PENDING).values_list("pk", flat=True)]
+    return [
+        str(i)
+        for i in Operation.objects.filter(
+            _unit_q(operation), covered_by__isnull=True, status=OperationStatus.PENDING
+        ).values_list("pk", flat=True)
+    ]
 
 
 # ---- XML batch channel -----------------------------------------------------------------
+
 
 def _next_reception_number(now: datetime.datetime) -> str:
     # Unique per file and readable by operators: window-independent time + short random tail.
@@ -243,28 +263,45 @@ def batch_open(*, flag_kind: str, window_at: datetime.datetime, now: datetime.da
         # Written, or being written by a live worker right now: never a second file. A build
         # abandoned by a dead worker is resumed by the sweeper once its claim is stale.
         return None
-    rows = list(Operation.objects.select_for_update(skip_locked=True).filter(_due_q(now), flag_kind=flag_kind,
-                                                                             covered_by__isnull=True)
-                .order_by("created_at").only("id", "unit_type", "unit_key", "flag_kind", "action", "created_at",
-                                             "attempts"))
+    rows = list(
+        Operation.objects.select_for_update(skip_locked=True)
+        .filter(_due_q(now), flag_kind=flag_kind, covered_by__isnull=True)
+        .order_by("created_at")
+        .only("id", "unit_type", "unit_key", "flag_kind", "action", "created_at", "attempts")
+    )
     # Retries are rare: check each against newer approvals already sent in an earlier file.
     rows = [o for o in rows if o.attempts == 0 or not _superseded(o)]
     if not rows:
         return None
     # An operation already in flight for the same unit (an earlier, unresulted file) stays
     # ahead: newer operations still go now, because files are applied in window order.
-    to_send, covered = rules.coalesce([rules.PendingOp(o.id, o.unit_type, o.unit_key, o.flag_kind, o.action,
-                                                       o.created_at) for o in rows])
+    to_send, covered = rules.coalesce(
+        [rules.PendingOp(o.id, o.unit_type, o.unit_key, o.flag_kind, o.action, o.created_at) for o in rows]
+    )
     reception = _next_reception_number(now)
     batch = Batch.objects.create(
-        flag_kind=flag_kind, window_at=window_at, reception_number=reception, created_at=now,
-        name=rules.batch_file_name(flag_kind=flag_kind, municipality_code=settings.MUNICIPALITY_CODE,
-                                   window_at=window_at, reception_number=reception))
+        flag_kind=flag_kind,
+        window_at=window_at,
+        reception_number=reception,
+        created_at=now,
+        name=rules.batch_file_name(
+            flag_kind=flag_kind,
+            municipality_code=settings.MUNICIPALITY_CODE,
+            window_at=window_at,
+            reception_number=reception,
+        ),
+    )
     by_id = {o.id: o for o in rows}
     updates = []
     for no, p in enumerate(to_send, start=1):
         o = by_id[p.id]
-        o.status, o.batch, o.record_no, o.claimed_at, o.channel = OperationStatus.CLAIMED, batch, no, now, Channel.XML_BATCH
+        o.status, o.batch, o.record_no, o.claimed_at, o.channel = (
+            OperationStatus.CLAIMED,
+            batch,
+            no,
+            now,
+            Channel.XML_BATCH,
+        )
         o.attempts += 1
         o.next_attempt_at = None
         updates.append(o)
@@ -273,28 +310,44 @@ def batch_open(*, flag_kind: str, window_at: datetime.datetime, now: datetime.da
         o.status, o.batch, o.record_no, o.covered_by_id, o.claimed_at = OperationStatus.CLAIMED, batch, None, by, now
         o.channel = Channel.XML_BATCH
         updates.append(o)
-    Operation.objects.bulk_update(updates, ["status", "batch", "record_no", "claimed_at", "channel", "attempts",
-                                            "next_attempt_at", "covered_by"], batch_size=2000)
+    Operation.objects.bulk_update(
+        updates,
+        ["status", "batch", "record_no", "claimed_at", "channel", "attempts", "next_attempt_at", "covered_by"],
+        batch_size=2000,
+    )
     batch.record_count = len(to_send)
     batch.save(update_fields=["record_count"])
-    _audit(AuditAction.INTERMEDIARY_BATCH_OPENED, batch_id=str(batch.pk), flag_kind=flag_kind, records=len(to_send), covered=len(covered),
-           operation_ids=[str(p.id) for p in to_send], covered_ids={str(k): str(v) for k, v in covered.items()})
+    _audit(
+        AuditAction.INTERMEDIARY_BATCH_OPENED,
+        batch_id=str(batch.pk),
+        flag_kind=flag_kind,
+        records=len(to_send),
+        covered=len(covered),
+        operation_ids=[str(p.id) for p in to_send],
+        covered_ids={str(k): str(v) for k, v in covered.items()},
+    )
     return batch
 
 
 def _batch_records(batch: Batch) -> Iterator[batch_xml.Record]:
-    qs = (Operation.objects.filter(batch=batch, covered_by__isnull=True, record_no__isnull=False)
-          .order_by("record_no").values_list("record_no", "id", "unit_type", "unit_key", "flag_kind", "action"))
+    qs = (
+        Operation.objects.filter(batch=batch, covered_by__isnull=True, record_no__isnull=False)
+        .order_by("record_no")
+        .values_list("record_no", "id", "unit_type", "unit_key", "flag_kind", "action")
+    )
     for no, op_id, unit_type, unit_key, kind, action in qs.iterator(chunk_size=5000):
-        yield batch_xml.Record(no, str(op_id), unit_type, unit_key, kind, action)
+        yield batch_xml.Record(no or 0, str(op_id), unit_type, unit_key, kind, action)  # record_no filtered non-null
 
 
 def batch_header(batch: Batch) -> batch_xml.Header:
-    return batch_xml.Header(msg_id=batch.pk.hex, msg_type_id=settings.INTERMEDIARY_MSG_TYPE_IDS[batch.flag_kind],
-                            msg_mode=settings.INTERMEDIARY_MSG_MODE,
-                            source_system_id=settings.INTERMEDIARY_SOURCE_SYSTEM_ID,
-                            destination_system_id=settings.INTERMEDIARY_DESTINATION_SYSTEM_ID,
-                            reception_number=batch.reception_number)
+    return batch_xml.Header(
+        msg_id=batch.pk.hex,
+        msg_type_id=settings.INTERMEDIARY_MSG_TYPE_IDS[batch.flag_kind],
+        msg_mode=settings.INTERMEDIARY_MSG_MODE,
+        source_system_id=settings.INTERMEDIARY_SOURCE_SYSTEM_ID,
+        destination_system_id=settings.INTERMEDIARY_DESTINATION_SYSTEM_ID,
+        reception_number=batch.reception_number,
+    )
 
 
 def batch_write_file(*, batch: Batch) -> tuple[int, str]:
@@ -303,21 +356,31 @@ def batch_write_file(*, batch: Batch) -> tuple[int, str]:
     final = Path(settings.INTERMEDIARY_OUTBOUND_DIR) / batch.name
     if final.exists():
         return batch.record_count, batch_xml.file_sha256(final)
-    return batch_xml.publish_batch(final, lambda f: batch_xml.write_batch(
-        f, header=batch_header(batch), flag_kind=batch.flag_kind, municipality_code=settings.MUNICIPALITY_CODE,
-        window_at=batch.window_at.astimezone(JST).isoformat(), records=_batch_records(batch)),
-        pause_before_publish=settings.INTERMEDIARY_FAULT_PAUSE_BEFORE_PUBLISH)
+    return batch_xml.publish_batch(
+        final,
+        lambda f: batch_xml.write_batch(
+            f,
+            header=batch_header(batch),
+            flag_kind=batch.flag_kind,
+            municipality_code=settings.MUNICIPALITY_CODE,
+            window_at=batch.window_at.astimezone(JST).isoformat(),
+            records=_batch_records(batch),
+        ),
+        pause_before_publish=settings.INTERMEDIARY_FAULT_PAUSE_BEFORE_PUBLISH,
+    )
 
 
 @transaction.atomic
-def batch_mark_published(*, batch_id: object, count: int, sha256: str, now: datetime.datetime) -> Batch:
+def batch_mark_published(*, batch_id: uuid.UUID | str, count: int, sha256: str, now: datetime.datetime) -> Batch:
     """Phase 3: the file is out; its operations are sent."""
     batch = Batch.objects.select_for_update().get(pk=batch_id)
     if batch.status != BatchStatus.BUILDING:
         return batch
     batch.status, batch.sha256, batch.record_count, batch.published_at = BatchStatus.PUBLISHED, sha256, count, now
     batch.save(update_fields=["status", "sha256", "record_count", "published_at"])
-    n = Operation.objects.filter(batch=batch, status=OperationStatus.CLAIMED).update(status=OperationStatus.SENT, sent_at=now)
+    n = Operation.objects.filter(batch=batch, status=OperationStatus.CLAIMED).update(
+        status=OperationStatus.SENT, sent_at=now
+    )
     _audit(AuditAction.INTERMEDIARY_BATCH_PUBLISHED, batch_id=str(batch.pk), records=count, operations=n, sha256=sha256)
     return batch
 
@@ -332,7 +395,7 @@ def batch_build(*, flag_kind: str, window_at: datetime.datetime) -> Batch | None
     return batch_publish(batch_id=batch.pk)
 
 
-def batch_publish(*, batch_id: object) -> Batch:
+def batch_publish(*, batch_id: uuid.UUID | str) -> Batch:
     batch = Batch.objects.get(pk=batch_id)
     if batch.status != BatchStatus.BUILDING:
         return batch
@@ -342,13 +405,16 @@ def batch_publish(*, batch_id: object) -> Batch:
 
 # ---- results ----------------------------------------------------------------------------
 
+
 def _quarantine(path: Path, reason: str, now: datetime.datetime) -> None:
     qdir = Path(settings.INTERMEDIARY_QUARANTINE_DIR)
     qdir.mkdir(parents=True, exist_ok=True)
     dest = qdir / f"{now:%Y%m%dT%H%M%S}_{path.name}"
     shutil.move(str(path), dest)
     with transaction.atomic():
-        Alert.objects.create(kind=AlertKind.QUARANTINE, detail={"file": dest.name, "reason": reason[:200]}, created_at=now)
+        Alert.objects.create(
+            kind=AlertKind.QUARANTINE, detail={"file": dest.name, "reason": reason[:200]}, created_at=now
+        )
         _audit(AuditAction.INTERMEDIARY_RESULT_QUARANTINED, file=dest.name)
     log.warning("result file quarantined: %s", dest.name)
 
@@ -374,11 +440,16 @@ def result_file_ingest(*, path: Path) -> str:
 
 
 @transaction.atomic
-def _apply_results(*, batch_id: object, parsed: batch_xml.ResultFile, result_name: str,
-                   now: datetime.datetime) -> None:
+def _apply_results(
+    *, batch_id: uuid.UUID | str, parsed: batch_xml.ResultFile, result_name: str, now: datetime.datetime
+) -> None:
     batch = Batch.objects.select_for_update().get(pk=batch_id)
-    ops = {str(o.pk): o for o in Operation.objects.select_for_update().filter(
-        batch=batch, covered_by__isnull=True, status__in=[OperationStatus.SENT, OperationStatus.CLAIMED])}
+    ops = {
+        str(o.pk): o
+        for o in Operation.objects.select_for_update().filter(
+            batch=batch, covered_by__isnull=True, status__in=[OperationStatus.SENT, OperationStatus.CLAIMED]
+        )
+    }
     ok, failed, unmatched = [], [], 0
     for r in parsed.results:
         op = ops.pop(r.record_id, None)
@@ -396,8 +467,14 @@ def _apply_results(*, batch_id: object, parsed: batch_xml.ResultFile, result_nam
     if batch.status != BatchStatus.RESULTED:
         batch.status, batch.result_at, batch.result_name = BatchStatus.RESULTED, now, result_name
         batch.save(update_fields=["status", "result_at", "result_name"])
-    _audit(AuditAction.INTERMEDIARY_BATCH_RESULTED, batch_id=str(batch.pk), reflected_ids=_ids(ok), failed_ids=[str(o.pk) for o, _ in failed],
-           unmatched=unmatched, msg_result=parsed.header.msg_result[:20])
+    _audit(
+        AuditAction.INTERMEDIARY_BATCH_RESULTED,
+        batch_id=str(batch.pk),
+        reflected_ids=_ids(ok),
+        failed_ids=[str(o.pk) for o, _ in failed],
+        unmatched=unmatched,
+        msg_result=parsed.header.msg_result[:20],
+    )
 
 
 def results_ingest() -> dict[str, int]:
@@ -405,7 +482,9 @@ def results_ingest() -> dict[str, int]:
     counts: dict[str, int] = {}
     if not inbound.is_dir():
         return counts
-    for path in sorted(p for p in inbound.iterdir() if p.is_file() and p.suffix == ".xml" and not p.name.startswith(".")):
+    for path in sorted(
+        p for p in inbound.iterdir() if p.is_file() and p.suffix == ".xml" and not p.name.startswith(".")
+    ):
         outcome = result_file_ingest(path=path)
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
@@ -413,32 +492,48 @@ def results_ingest() -> dict[str, int]:
 
 # ---- sweeper ----------------------------------------------------------------------------
 
+
 @transaction.atomic
 def sweep(*, now: datetime.datetime) -> dict[str, list[str]]:
     """Re-drive what a lost message, a dead worker or a silent server left behind. Returns
     ids for the task layer to enqueue; the rows, not the messages, decide what happens."""
     stale = now - datetime.timedelta(seconds=settings.INTERMEDIARY_CLAIM_TIMEOUT_SECONDS)
-    stuck = list(Operation.objects.select_for_update(skip_locked=True).filter(
-        status=OperationStatus.CLAIMED, channel=Channel.WEB_SERVICE, claimed_at__lt=stale))
+    stuck = list(
+        Operation.objects.select_for_update(skip_locked=True).filter(
+            status=OperationStatus.CLAIMED, channel=Channel.WEB_SERVICE, claimed_at__lt=stale
+        )
+    )
     for op in stuck:
         # The call may have reached the server: the same UUID is re-sent, which it ignores.
         _mark_failed(op, code="STUCK", message="処理中のまま停止（再送）", now=now)
     result_deadline = now - datetime.timedelta(seconds=settings.INTERMEDIARY_RESULT_TIMEOUT_SECONDS)
-    silent = list(Operation.objects.select_for_update(skip_locked=True).filter(
-        status=OperationStatus.SENT, channel=Channel.XML_BATCH, covered_by__isnull=True, sent_at__lt=result_deadline))
+    silent = list(
+        Operation.objects.select_for_update(skip_locked=True).filter(
+            status=OperationStatus.SENT, channel=Channel.XML_BATCH, covered_by__isnull=True, sent_at__lt=result_deadline
+        )
+    )
     for op in silent:
         _mark_failed(op, code="NORESULT", message="結果ファイル未着（再送）", now=now)
     resume = list(Batch.objects.filter(status=BatchStatus.BUILDING, created_at__lt=stale).values_list("pk", flat=True))
     redrive = []
     if settings.INTERMEDIARY_CHANNEL == Channel.WEB_SERVICE:
-        redrive = list(Operation.objects.filter(_due_q(now), covered_by__isnull=True)
-                       .order_by("created_at").values_list("pk", flat=True)[:1000])
+        redrive = list(
+            Operation.objects.filter(_due_q(now), covered_by__isnull=True)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:1000]
+        )
     if stuck or silent or resume:
-        _audit(AuditAction.INTERMEDIARY_SWEEP, stuck_ids=_ids(stuck), silent_ids=_ids(silent), resumed_batch_ids=_ids(resume))
+        _audit(
+            AuditAction.INTERMEDIARY_SWEEP,
+            stuck_ids=_ids(stuck),
+            silent_ids=_ids(silent),
+            resumed_batch_ids=_ids(resume),
+        )
     return {"redrive": [str(i) for i in redrive], "resume_batches": [str(i) for i in resume]}
 
 
 # ---- reconciliation ---------------------------------------------------------------------
+
 
 @transaction.atomic
 def reconcile(*, listing: dict[tuple[str, str, str], bool], now: datetime.datetime) -> list[Alert]:
@@ -448,23 +543,37 @@ def reconcile(*, listing: dict[tuple[str, str, str], bool], now: datetime.dateti
     desired = {(s.unit_type, s.unit_key, s.flag_kind): s for s in FlagState.objects.filter(desired_at__isnull=False)}
     keys = set(desired) | {k for k, v in listing.items() if v}
     in_flight = set(Operation.objects.filter(status__in=OPEN).values_list("unit_type", "unit_key", "flag_kind"))
-    open_alerts = set(Alert.objects.filter(kind=AlertKind.MISMATCH, resolved_at__isnull=True)
-                      .values_list("unit_type", "unit_key", "flag_kind"))
+    open_alerts = set(
+        Alert.objects.filter(kind=AlertKind.MISMATCH, resolved_at__isnull=True).values_list(
+            "unit_type", "unit_key", "flag_kind"
+        )
+    )
     for key in sorted(keys):
         want = desired[key].desired if key in desired else False
         have = listing.get(key, False)
         if want == have or key in in_flight or key in open_alerts:
             continue
-        alerts.append(Alert.objects.create(kind=AlertKind.MISMATCH, unit_type=key[0], unit_key=key[1], flag_kind=key[2],
-                                           detail={"desired": want, "server": have}, created_at=now))
-    _audit(AuditAction.INTERMEDIARY_RECONCILED, units=len(keys), mismatches=len(alerts), alert_ids=[a.pk for a in alerts])
+        alerts.append(
+            Alert.objects.create(
+                kind=AlertKind.MISMATCH,
+                unit_type=key[0],
+                unit_key=key[1],
+                flag_kind=key[2],
+                detail={"desired": want, "server": have},
+                created_at=now,
+            )
+        )
+    _audit(
+        AuditAction.INTERMEDIARY_RECONCILED, units=len(keys), mismatches=len(alerts), alert_ids=[a.pk for a in alerts]
+    )
     return alerts
 
 
 # ---- human actions (system admins) ------------------------------------------------------
 
+
 @transaction.atomic
-def operation_retry(*, actor: Any, operation_id: object) -> Operation:
+def operation_retry(*, actor: Staff, operation_id: uuid.UUID | str) -> Operation:
     """Give a dead or failed operation a fresh set of attempts (same UUID, so never doubled)."""
     policy.require(actor, Capability.OPERATE_SYNC)
     op = Operation.objects.select_for_update().filter(pk=operation_id).first()
@@ -487,7 +596,7 @@ def operation_retry(*, actor: Any, operation_id: object) -> Operation:
 
 
 @transaction.atomic
-def alert_resend(*, actor: Any, alert_id: object) -> Operation:
+def alert_resend(*, actor: Staff, alert_id: int | str) -> Operation:
     """One-click re-send of a reconciliation mismatch: a new operation carrying the desired state."""
     policy.require(actor, Capability.OPERATE_SYNC)
     alert = Alert.objects.select_for_update().filter(pk=alert_id, kind=AlertKind.MISMATCH).first()
@@ -495,11 +604,18 @@ def alert_resend(*, actor: Any, alert_id: object) -> Operation:
         raise NotFound()
     if alert.resolved_at is not None:
         raise Conflict("この不一致は対応済みです。")
-    state = FlagState.objects.select_for_update().filter(unit_type=alert.unit_type, unit_key=alert.unit_key,
-                                                         flag_kind=alert.flag_kind).first()
+    state = (
+        FlagState.objects.select_for_update()
+        .filter(unit_type=alert.unit_type, unit_key=alert.unit_key, flag_kind=alert.flag_kind)
+        .first()
+    )
     want = bool(state and state.desired)
-    op = Operation.objects.create(unit_type=alert.unit_type, unit_key=alert.unit_key, flag_kind=alert.flag_kind,
-                                  action=OperationAction.SET if want else OperationAction.RELEASE)
+    op = Operation.objects.create(
+        unit_type=alert.unit_type,
+        unit_key=alert.unit_key,
+        flag_kind=alert.flag_kind,
+        action=OperationAction.SET if want else OperationAction.RELEASE,
+    )
     alert.resolved_at, alert.resolved_by = clock.now(), actor
     alert.detail = {**alert.detail, "resend_operation_id": str(op.pk)}
     alert.save(update_fields=["resolved_at", "resolved_by", "detail"])
@@ -509,7 +625,7 @@ def alert_resend(*, actor: Any, alert_id: object) -> Operation:
 
 
 @transaction.atomic
-def alert_resolve(*, actor: Any, alert_id: object) -> Alert:
+def alert_resolve(*, actor: Staff, alert_id: int | str) -> Alert:
     policy.require(actor, Capability.OPERATE_SYNC)
     alert = Alert.objects.select_for_update().filter(pk=alert_id).first()
     if alert is None:
@@ -522,8 +638,9 @@ def alert_resolve(*, actor: Any, alert_id: object) -> Alert:
 
 
 @transaction.atomic
-def info_code_request_create(*, actor: Any, info_code: str, flag_kind: str, action: str,
-                             reason: str) -> InfoCodeChangeRequest:
+def info_code_request_create(
+    *, actor: Staff, info_code: str, flag_kind: str, action: str, reason: str
+) -> InfoCodeChangeRequest:
     policy.require(actor, Capability.OPERATE_SYNC)
     info_code, reason = (info_code or "").strip().upper(), (reason or "").strip()
     if not rules.INFO_CODE_RE.match(info_code):
@@ -534,17 +651,30 @@ def info_code_request_create(*, actor: Any, info_code: str, flag_kind: str, acti
         raise DomainError("設定・解除の指定が正しくありません。", "action")
     if not reason:
         raise DomainError("理由を入力してください。", "reason")
-    if InfoCodeChangeRequest.objects.filter(info_code=info_code, flag_kind=flag_kind,
-                                            status=InfoCodeChangeStatus.PENDING).exists():
+    if InfoCodeChangeRequest.objects.filter(
+        info_code=info_code, flag_kind=flag_kind, status=InfoCodeChangeStatus.PENDING
+    ).exists():
         raise Conflict("このコードとフラグには承認待ちの申請があります。")
-    req = InfoCodeChangeRequest.objects.create(info_code=info_code, flag_kind=flag_kind, action=action, reason=reason,
-                                               requested_by=actor, requested_at=clock.now())
-    _audit(AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_CREATE, actor=actor, request_id=req.pk, info_code=info_code, flag_kind=flag_kind,
-           change=action)
+    req = InfoCodeChangeRequest.objects.create(
+        info_code=info_code,
+        flag_kind=flag_kind,
+        action=action,
+        reason=reason,
+        requested_by=actor,
+        requested_at=clock.now(),
+    )
+    _audit(
+        AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_CREATE,
+        actor=actor,
+        request_id=req.pk,
+        info_code=info_code,
+        flag_kind=flag_kind,
+        change=action,
+    )
     return req
 
 
-def _lock_pending_info_code_request(actor: Any, request_id: object) -> InfoCodeChangeRequest:
+def _lock_pending_info_code_request(actor: Staff, request_id: int | str) -> InfoCodeChangeRequest:
     policy.require(actor, Capability.OPERATE_SYNC)
     req = InfoCodeChangeRequest.objects.select_for_update().filter(pk=request_id).first()
     if req is None:
@@ -557,30 +687,43 @@ def _lock_pending_info_code_request(actor: Any, request_id: object) -> InfoCodeC
 
 
 @transaction.atomic
-def info_code_request_approve(*, actor: Any, request_id: object) -> InfoCodeChangeRequest:
+def info_code_request_approve(*, actor: Staff, request_id: int | str) -> InfoCodeChangeRequest:
     """Same four eyes as a target's change request: desired state and outbox row together."""
     req = _lock_pending_info_code_request(actor, request_id)
     now = clock.now()
     state, _ = FlagState.objects.select_for_update().get_or_create(
-        unit_type=UnitType.INFO_CODE, unit_key=req.info_code, flag_kind=req.flag_kind)
+        unit_type=UnitType.INFO_CODE, unit_key=req.info_code, flag_kind=req.flag_kind
+    )
     state.desired, state.desired_at = req.action == OperationAction.SET, now
     state.save(update_fields=["desired", "desired_at"])
-    op = Operation.objects.create(info_code_request=req, unit_type=UnitType.INFO_CODE, unit_key=req.info_code,
-                                  flag_kind=req.flag_kind, action=req.action)
+    op = Operation.objects.create(
+        info_code_request=req,
+        unit_type=UnitType.INFO_CODE,
+        unit_key=req.info_code,
+        flag_kind=req.flag_kind,
+        action=req.action,
+    )
     req.status, req.decided_by, req.decided_at = InfoCodeChangeStatus.APPROVED, actor, now
     req.save(update_fields=["status", "decided_by", "decided_at"])
-    _audit(AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_APPROVE, actor=actor, request_id=req.pk, operation_ids=[str(op.pk)])
+    _audit(
+        AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_APPROVE, actor=actor, request_id=req.pk, operation_ids=[str(op.pk)]
+    )
     _nudge_after_commit([op.pk])
     return req
 
 
 @transaction.atomic
-def info_code_request_reject(*, actor: Any, request_id: object, reason: str) -> InfoCodeChangeRequest:
+def info_code_request_reject(*, actor: Staff, request_id: int | str, reason: str) -> InfoCodeChangeRequest:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("却下の理由を入力してください。", "reason")
     req = _lock_pending_info_code_request(actor, request_id)
-    req.status, req.decided_by, req.decided_at, req.decision_reason = InfoCodeChangeStatus.REJECTED, actor, clock.now(), reason
+    req.status, req.decided_by, req.decided_at, req.decision_reason = (
+        InfoCodeChangeStatus.REJECTED,
+        actor,
+        clock.now(),
+        reason,
+    )
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     _audit(AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_REJECT, actor=actor, request_id=req.pk)
     return req

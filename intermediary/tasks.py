@@ -44,10 +44,10 @@ def deliver_operation(operation_id: str) -> str:
         # countdowns are left to the sweeper: an ETA beyond Redis's visibility timeout
         # would be redelivered early anyway.
         delay = min(600.0, max(0.0, (op.next_attempt_at - clock.now()).total_seconds()))
-        deliver_operation.apply_async(args=[operation_id], countdown=delay)
+        deliver_operation.apply_async(args=(operation_id,), countdown=delay)
     elif op.status == OperationStatus.REFLECTED:
         for waiting in services.next_in_line(operation=op):
-            deliver_operation.apply_async(args=[waiting])
+            deliver_operation.apply_async(args=(waiting,))
     return op.status
 
 

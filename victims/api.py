@@ -197,17 +197,32 @@ class ReleaseRequestCreateApi(APIView):
         request=ReleaseRequestCreateSerializer,
         responses={201: ChangeRequestSerializer, **ERROR_RESPONSES},
         examples=[
-            OpenApiExample("②-I 手続完了による解除", request_only=True, value={"reason": "2-I_complete", "cases": [88]}),
-            OpenApiExample("支援措置中", response_only=True, status_codes=["400"], value={
-                "detail": "住基DV等支援措置の対象者は解除できません（支援措置の対象者は必ず設定対象者とします）。",
-                "errors": {"reason": ["住基DV等支援措置の対象者は解除できません（支援措置の対象者は必ず設定対象者とします）。"]}}),
+            OpenApiExample(
+                "②-I 手続完了による解除", request_only=True, value={"reason": "2-I_complete", "cases": [88]}
+            ),
+            OpenApiExample(
+                "支援措置中",
+                response_only=True,
+                status_codes=["400"],
+                value={
+                    "detail": "住基DV等支援措置の対象者は解除できません（支援措置の対象者は必ず設定対象者とします）。",
+                    "errors": {
+                        "reason": [
+                            "住基DV等支援措置の対象者は解除できません（支援措置の対象者は必ず設定対象者とします）。"
+                        ]
+                    },
+                },
+            ),
         ],
     )
     def post(self, request, target_id: int):
         form = ReleaseRequestCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         change_request = release_request_create(
-            actor=request.user, target_id=target_id, reason=form.validated_data["reason"],
-            case_ids=form.validated_data.get("cases") or None, comment=form.validated_data.get("comment", ""),
+            actor=request.user,
+            target_id=target_id,
+            reason=form.validated_data["reason"],
+            case_ids=form.validated_data.get("cases") or None,
+            comment=form.validated_data.get("comment", ""),
         )
         return Response(_change_request_body(change_request), status=status.HTTP_201_CREATED)

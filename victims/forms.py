@@ -63,7 +63,9 @@ class IntakeForm(forms.Form):
 
     explained_mynaportal = _check("マイナポータルの利用制限を説明した", EXPLANATION_TEXT["mynaportal"])
     explained_jumin = _check("住民票の異動・住基DV等支援措置を説明した", EXPLANATION_TEXT["jumin"])
-    explained_card_suspension = _check("カード・電子証明書の利用停止等の手続を説明した", EXPLANATION_TEXT["card_suspension"])
+    explained_card_suspension = _check(
+        "カード・電子証明書の利用停止等の手続を説明した", EXPLANATION_TEXT["card_suspension"]
+    )
     explained_agent_release = _check("代理人設定の解除を説明した", EXPLANATION_TEXT["agent_release"])
 
     notes = _text("備考", 4000, widget=forms.Textarea(attrs={"rows": 3}))
@@ -87,7 +89,9 @@ class IntakeForm(forms.Form):
         # Sub-facts typed without ticking 「該当する」 are ambiguous; make the clerk decide.
         abusers_typed = any(data.get(f"abuser_atena_no_{s}") or data.get(f"abuser_name_{s}") for s in ABUSER_SLOTS)
         if abusers_typed and not data.get("case_1_1"):
-            self.add_error("case_1_1", "加害者の情報が入力されています。①-I に該当する場合は「該当する」を選択してください。")
+            self.add_error(
+                "case_1_1", "加害者の情報が入力されています。①-I に該当する場合は「該当する」を選択してください。"
+            )
         if any(data.get(k) for k in ("card_left", "smartphone_left", "agent_set")) and not data.get("case_2_1"):
             self.add_error("case_2_1", "②-I の事実が選択されています。該当する場合は「該当する」を選択してください。")
         if (data.get("legal_representative") or data.get("end_condition")) and not data.get("case_2_2"):
@@ -102,16 +106,32 @@ class IntakeForm(forms.Form):
         if d.get("case_1_1"):
             slots = [s for s in ABUSER_SLOTS if d.get(f"abuser_atena_no_{s}") or d.get(f"abuser_name_{s}")] or [1]
             for s in slots:
-                cases.append({"type": "1-I", "abuser_atena_no": d.get(f"abuser_atena_no_{s}", ""),
-                              "abuser_name": d.get(f"abuser_name_{s}", "")})
+                cases.append(
+                    {
+                        "type": "1-I",
+                        "abuser_atena_no": d.get(f"abuser_atena_no_{s}", ""),
+                        "abuser_name": d.get(f"abuser_name_{s}", ""),
+                    }
+                )
                 field_map.append({"abuser_atena_no": f"abuser_atena_no_{s}", "type": "case_1_1"})
         if d.get("case_2_1"):
-            cases.append({"type": "2-I", "card_left": d.get("card_left", False),
-                          "smartphone_left": d.get("smartphone_left", False), "agent_set": d.get("agent_set", False)})
+            cases.append(
+                {
+                    "type": "2-I",
+                    "card_left": d.get("card_left", False),
+                    "smartphone_left": d.get("smartphone_left", False),
+                    "agent_set": d.get("agent_set", False),
+                }
+            )
             field_map.append({"card_left": "card_left", "type": "case_2_1"})
         if d.get("case_2_2"):
-            cases.append({"type": "2-II", "legal_representative": d.get("legal_representative", ""),
-                          "end_condition": d.get("end_condition", "")})
+            cases.append(
+                {
+                    "type": "2-II",
+                    "legal_representative": d.get("legal_representative", ""),
+                    "end_condition": d.get("end_condition", ""),
+                }
+            )
             field_map.append({"legal_representative": "legal_representative", "type": "case_2_2"})
         payload = {
             "atena_no": d.get("atena_no", ""),
@@ -121,8 +141,11 @@ class IntakeForm(forms.Form):
             "harm_types": d.get("harm_types") or [],
             "fled": d.get("fled", False),
             "basis": d.get("basis", ""),
-            "jumin_support": {"active": d.get("jumin_support_active", False),
-                              "start": d.get("jumin_support_start", ""), "end": d.get("jumin_support_end", "")},
+            "jumin_support": {
+                "active": d.get("jumin_support_active", False),
+                "start": d.get("jumin_support_start", ""),
+                "end": d.get("jumin_support_end", ""),
+            },
             "cases": cases,
             "explanations": {k: d.get(f"explained_{k}", False) for k in EXPLANATION_TEXT},
             "notes": d.get("notes", ""),
@@ -147,7 +170,7 @@ class IntakeForm(forms.Form):
         if key in simple:
             return simple[key]
         if key.startswith("cases["):
-            index, _, sub = key[len("cases["):].partition("].")
+            index, _, sub = key[len("cases[") :].partition("].")
             try:
                 mapping = field_map[int(index.rstrip("]"))]
             except (ValueError, IndexError):
@@ -165,14 +188,22 @@ class AtenaForm(forms.Form):
         try:
             return normalize_atena_no(self.cleaned_data.get("atena_no"))
         except DomainError as exc:
-            raise forms.ValidationError(exc.message)
+            raise forms.ValidationError(exc.message) from exc
 
 
 class ReleaseForm(forms.Form):
-    reason = forms.ChoiceField(label="解除理由", choices=list(RELEASE_REASONS.items()), widget=forms.RadioSelect,
-                               error_messages={"required": "解除理由を選択してください。"})
-    cases = forms.TypedMultipleChoiceField(label="解除する類型", coerce=int, widget=forms.CheckboxSelectMultiple,
-                                           error_messages={"required": "解除する類型を選択してください。"})
+    reason = forms.ChoiceField(
+        label="解除理由",
+        choices=list(RELEASE_REASONS.items()),
+        widget=forms.RadioSelect,
+        error_messages={"required": "解除理由を選択してください。"},
+    )
+    cases = forms.TypedMultipleChoiceField(
+        label="解除する類型",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "解除する類型を選択してください。"},
+    )
     comment = _text("補足（任意）", 1000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, active_cases=(), **kwargs):
@@ -188,6 +219,11 @@ def case_label(case) -> str:
 
 class ProcedureConfirmForm(forms.Form):
     procedure = forms.ChoiceField(choices=[(k, k) for k in rules.PROCEDURES])
-    confirmed_on = forms.DateField(label="完了確認日", widget=forms.DateInput(attrs={"type": "date"}),
-                                   error_messages={"required": "完了を確認した日を入力してください。",
-                                                   "invalid": "確認日は YYYY-MM-DD の形式で入力してください。"})
+    confirmed_on = forms.DateField(
+        label="完了確認日",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "完了を確認した日を入力してください。",
+            "invalid": "確認日は YYYY-MM-DD の形式で入力してください。",
+        },
+    )

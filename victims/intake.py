@@ -119,7 +119,7 @@ def parse_intake(payload: dict, *, today: datetime.date) -> IntakeData:
     notes = str(_scalar(payload, "notes", errors) or "")
     if len(notes) > 2000:
         errors["notes"] = "備考は2000文字以内で入力してください。"
-    if errors:
+    if errors or birth is None:  # birth is None only with an error recorded for it
         raise ValidationFailed(errors)
     return IntakeData(
         atena_no=atena_no, name=name, name_kana=kana, birth_date=birth, harm_types=sorted(set(harm_types)),
@@ -160,11 +160,14 @@ def _parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
             case.smartphone_left = _bool(item.get("smartphone_left"))
             case.agent_set = _bool(item.get("agent_set"))
             if not (case.card_left or case.smartphone_left or case.agent_set):
-                errors[f"{prefix}.card_left"] = "②-I はカード残置・証明書搭載スマホ残置・代理人設定のいずれかに該当する場合です。"
+                errors[f"{prefix}.card_left"] = (
+                    "②-I はカード残置・証明書搭載スマホ残置・代理人設定のいずれかに該当する場合です。")
         else:
             rep = item.get("legal_representative")
             if rep not in LegalRepresentative.values:
-                errors[f"{prefix}.legal_representative"] = "②-II は法定代理人の種類（親権者／成年後見人／その他）を選択してください。"
+                errors[f"{prefix}.legal_representative"] = (
+                    "②-II は法定代理人の種類（親権者／成年後見人／その他）を選択してください。"
+                )
             elif rep == LegalRepresentative.PARENT and birth and _age_on(birth, today) >= 18:
                 errors[f"{prefix}.legal_representative"] = "本人が18歳以上のため、親権者は法定代理人ではありません。"
             case.legal_representative = rep or ""

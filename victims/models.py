@@ -104,19 +104,29 @@ class CaseAssessment(models.Model):
     # ②-I: what was left behind / set, and the confirmation that its suspension is complete.
     card_left = models.BooleanField("マイナンバーカードを加害者の元に残置", default=False)
     card_suspension_confirmed_on = models.DateField("カード利用停止等 完了確認日", null=True, blank=True)
-    card_suspension_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    card_suspension_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     smartphone_left = models.BooleanField("証明書搭載スマホを残置", default=False)
     smartphone_suspension_confirmed_on = models.DateField("スマホ用証明書失効等 完了確認日", null=True, blank=True)
-    smartphone_suspension_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    smartphone_suspension_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     agent_set = models.BooleanField("加害者がマイナポータルの代理人", default=False)
     agent_release_confirmed_on = models.DateField("代理人解除 完了確認日", null=True, blank=True)
-    agent_release_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    agent_release_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     # ②-II
-    legal_representative = models.CharField("法定代理人の種類", max_length=10, choices=LegalRepresentative.choices, blank=True)
+    legal_representative = models.CharField(
+        "法定代理人の種類", max_length=10, choices=LegalRepresentative.choices, blank=True
+    )
     end_condition = models.CharField("終了条件", max_length=200, blank=True)
     representation_ended_on = models.DateField("法定代理権の終了確認日", null=True, blank=True)
-    representation_ended_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    representation_ended_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -145,6 +155,9 @@ class Notice(models.Model):
         db_table = "flags_notice"  # moved from flags without copying data (ADR 0010)
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"Notice#{self.pk}"
+
 
 class ReviewTaskKind(models.TextChoices):
     INTAKE_REQUIRED = "intake_required", "住基支援措置の対象者：類型の確認・登録内容の補完が必要"
@@ -168,13 +181,18 @@ class ReviewTask(models.Model):
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.TextField(blank=True)
 
     class Meta:
         db_table = "integration_reviewtask"  # moved from integration without copying data (ADR 0010)
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["department", "status"])]
+
+    def __str__(self) -> str:
+        return f"ReviewTask#{self.pk}({self.kind}, {self.status})"
 
 
 # guardian direct-FK tables: object permissions join on a real foreign key, not a

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from accounts.models import Staff
 from audit.actions import AuditAction
 from audit.services import audit_record, audit_refusal
 from core import policy
@@ -29,12 +30,12 @@ def object_id(value: object) -> int | None:
     return number if -_BIGINT <= number < _BIGINT else None
 
 
-def visible_targets(actor: Any) -> QuerySet[Target]:
+def visible_targets(actor: Staff) -> QuerySet[Target]:
     """Targets whose full record the actor's department owns or was granted."""
     return Target.objects.filter(policy.target_scope(actor))
 
 
-def refuse(*, actor: Any, action: AuditAction, target_id: object = None,
+def refuse(*, actor: Staff, action: AuditAction, target_id: object = None,
            detail: dict[str, Any] | None = None) -> NotFound:
     """The one deny-then-audit: record the refused attempt (surviving a rollback) and give
     the NotFound to raise. Absent and hidden objects both come through here, with the id
@@ -43,7 +44,7 @@ def refuse(*, actor: Any, action: AuditAction, target_id: object = None,
     return NotFound()
 
 
-def _visible(actor: Any, target_id: object, action: AuditAction, queryset: QuerySet[Target]) -> Target:
+def _visible(actor: Staff, target_id: object, action: AuditAction, queryset: QuerySet[Target]) -> Target:
     pk = object_id(target_id)
     target = queryset.filter(policy.target_scope(actor), pk=pk).first() if pk is not None else None
     if target is None:
@@ -51,7 +52,7 @@ def _visible(actor: Any, target_id: object, action: AuditAction, queryset: Query
     return target
 
 
-def target_get_for_user(*, actor: Any, target_id: object, via: str = "screen") -> Target:
+def target_get_for_user(*, actor: Staff, target_id: object, via: str = "screen") -> Target:
     """The full record (facts, cases, notes). Records the read."""
     qs = Target.objects.select_related("owning_department").prefetch_related("cases")
     target = _visible(actor, target_id, AuditAction.TARGET_READ, qs)
@@ -59,12 +60,12 @@ def target_get_for_user(*, actor: Any, target_id: object, via: str = "screen") -
     return target
 
 
-def target_lock_for_user(*, actor: Any, target_id: object) -> Target:
+def target_lock_for_user(*, actor: Staff, target_id: object) -> Target:
     """Row-locked target for a service that changes it; the service audits its change."""
     return _visible(actor, target_id, AuditAction.TARGET_LOCK, Target.objects.select_for_update())
 
 
-def target_id_of_change_request(*, actor: Any, change_request_id: object, action: AuditAction) -> int:
+def target_id_of_change_request(*, actor: Staff, change_request_id: object, action: AuditAction) -> int:
     """The target of a change request the actor may see, in one query whether the request
     is absent or belongs to a target of another department (then refused alike)."""
     pk = object_id(change_request_id)
@@ -75,7 +76,7 @@ def target_id_of_change_request(*, actor: Any, change_request_id: object, action
     return target_id
 
 
-def target_id_of_case(*, actor: Any, case_id: object, action: AuditAction) -> int:
+def target_id_of_case(*, actor: Staff, case_id: object, action: AuditAction) -> int:
     """The target of a case the actor may see; absent and hidden refused alike, one query."""
     pk = object_id(case_id)
     target_id = (CaseAssessment.objects.filter(pk=pk, target__in=visible_targets(actor))
@@ -85,7 +86,7 @@ def target_id_of_case(*, actor: Any, case_id: object, action: AuditAction) -> in
     return target_id
 
 
-def target_search_by_atena(*, actor: Any, atena_no: str) -> Target | None:
+def target_search_by_atena(*, actor: Staff, atena_no: str) -> Target | None:
     """Exact search among the targets the actor may see; absent and hidden look alike."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
     target = visible_targets(actor).filter(atena_no=atena_no).first()
@@ -94,7 +95,7 @@ def target_search_by_atena(*, actor: Any, atena_no: str) -> Target | None:
     return target
 
 
-def target_shared_list(*, actor: Any) -> list[dict[str, Any]]:
+def target_shared_list(*, actor: Staff) -> list[dict[str, Any]]:
     """The minimal list every linkage department may hold: 氏名, atena_no, "is a target"."""
     policy.require(actor, Capability.CHECK)
     rows = list(
@@ -105,20 +106,20 @@ def target_shared_list(*, actor: Any) -> list[dict[str, Any]]:
     return [{"atena_no": r["atena_no"], "name": r["name"], "is_target": True} for r in rows]
 
 
-def target_id_for_auditor(*, actor: Any, atena_no: str) -> int | None:
+def target_id_for_auditor(*, actor: Staff, atena_no: str) -> int | None:
     """Auditors look a person up by atena_no to see who read them; they get an id, never the record."""
     policy.require(actor, Capability.AUDIT)
     return Target.objects.filter(atena_no=atena_no).values_list("id", flat=True).first()
 
 
-def notices_for(*, actor: Any) -> QuerySet[Notice]:
+def notices_for(*, actor: Staff) -> QuerySet[Notice]:
     """The 解除 notices of the actor's linkage department (newest first)."""
     if not policy.allows(actor, Capability.CHECK):
         return Notice.objects.none()
     return Notice.objects.filter(department=actor.department_id)[:50]
 
 
-def review_tasks_for(*, actor: Any, include_done: bool = False) -> QuerySet[ReviewTask]:
+def review_tasks_for(*, actor: Staff, include_done: bool = False) -> QuerySet[ReviewTask]:
     """The actor's department's review tasks (ids and kinds only; opening the target is audited there)."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
     qs = ReviewTask.objects.filter(department=actor.department_id)

@@ -13,14 +13,13 @@ import datetime
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from accounts.models import Department
+from accounts.models import Department, Staff
 from audit.actions import AuditAction
 from audit.services import audit_record, audit_refusal, audited_atomic
 from core import policy
@@ -75,13 +74,16 @@ class Identity:
     notes: str = ""
 
 
-def _target_create(*, actor: Any, identity: Identity, now: datetime.datetime) -> Target:
+def _target_create(*, actor: Staff, identity: Identity, now: datetime.datetime) -> Target:
     """The target row and its owning department's access. Raises IntegrityError when the
     person was registered concurrently (the caller decides what that means)."""
+    department = actor.department
+    if department is None:  # policy already refused such an actor; this keeps the type honest
+        raise Forbidden(policy.refusal_message(Capability.HANDLE_VICTIMS))
     with transaction.atomic():
         target = Target.objects.create(
             atena_no=identity.atena_no, name=identity.name, name_kana=identity.name_kana,
-            birth_date=identity.birth_date, harm_types=identity.harm_types, owning_department=actor.department,
+            birth_date=identity.birth_date, harm_types=identity.harm_types, owning_department=department,
             is_victim=True, is_victim_confirmed_by=actor, is_victim_confirmed_at=now,
             fled=identity.fled, fled_confirmed_by=actor, fled_confirmed_at=now,
             basis=identity.basis, basis_confirmed_by=actor, basis_confirmed_at=now,
@@ -94,12 +96,12 @@ def _target_create(*, actor: Any, identity: Identity, now: datetime.datetime) ->
             notes=identity.notes, created_by=actor,
         )
     for perm in TARGET_PERMS:
-        assign_perm(perm, actor.department.group, target)
+        assign_perm(perm, department.group, target)
     return target
 
 
 @audited_atomic
-def target_register(*, actor: Any, data: IntakeData) -> tuple[Target, ChangeRequest]:
+def target_register(*, actor: Staff, data: IntakeData) -> tuple[Target, ChangeRequest]:
     """Intake: the target, its cases and a pending set request, in one transaction.
 
     Protection at inquiry time starts now; nothing reaches the intermediate server
@@ -126,15 +128,16 @@ def target_register(*, actor: Any, data: IntakeData) -> tuple[Target, ChangeRequ
         )
         for c in data.cases
     ])
-    change_request = change_requests.change_request_open(target=target, action=ChangeAction.SET,
-                                                         requested_by=actor, now=now)
+    change_request = change_requests.change_request_open(
+        target_id=target.pk, department_id=target.owning_department_id, action=ChangeAction.SET,
+        requested_by=actor, now=now)
     audit_record(actor=actor, action=AuditAction.TARGET_REGISTER, target_id=target.pk,
                  detail={"change_request_id": change_request.pk, "cases": [c.case_type for c in data.cases]})
     return target, change_request
 
 
 @audited_atomic
-def target_grant_department(*, actor: Any, target_id: int, department_code: str) -> None:
+def target_grant_department(*, actor: Staff, target_id: int, department_code: str) -> None:
     """The owning department's head may share the full record with another department."""
     policy.require(actor, Capability.DECIDE)
     target = target_lock_for_user(actor=actor, target_id=target_id)
@@ -150,7 +153,8 @@ def target_grant_department(*, actor: Any, target_id: int, department_code: str)
 
 
 @audited_atomic
-def case_confirm_procedure(*, actor: Any, case_id: int, procedure: str, confirmed_on: datetime.date) -> CaseAssessment:
+def case_confirm_procedure(*, actor: Staff, case_id: int, procedure: str,
+                           confirmed_on: datetime.date) -> CaseAssessment:
     """Record that a ②-I suspension procedure, or the end of ②-II representation, is confirmed."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
     target_id = target_id_of_case(actor=actor, case_id=case_id, action=AuditAction.CASE_CONFIRM_PROCEDURE)
@@ -168,8 +172,12 @@ def case_confirm_procedure(*, actor: Any, case_id: int, procedure: str, confirme
     setattr(case, step.date_field, confirmed_on)
     setattr(case, step.by_field, actor)
     case.save(update_fields=[step.date_field, step.by_field])
-    audit_record(actor=actor, action=AuditAction.CASE_CONFIRM_PROCEDURE, target_id=case.target_id,
-                 detail={"case_id": case.pk, "procedure": procedure})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CASE_CONFIRM_PROCEDURE,
+        target_id=case.target_id,
+        detail={"case_id": case.pk, "procedure": procedure},
+    )
     return case
 
 
@@ -187,23 +195,28 @@ _DECIDED = {
 _CLOSED_REGISTRATION = {ChangeStatus.REJECTED: TargetStatus.REJECTED, ChangeStatus.WITHDRAWN: TargetStatus.WITHDRAWN}
 
 
-def _lock_request(actor: Any, change_request_id: object, action: AuditAction) -> tuple[Target, ChangeRequest]:
+def _lock_request(actor: Staff, change_request_id: object, action: AuditAction) -> tuple[Target, ChangeRequest]:
     target_id = target_id_of_change_request(actor=actor, change_request_id=change_request_id, action=action)
     target = target_lock_for_user(actor=actor, target_id=target_id)
     return target, change_requests.change_request_lock(change_request_id=object_id(change_request_id) or 0)
 
 
-def _ensure_decider(actor: Any, target: Target, change_request: ChangeRequest) -> None:
-    refusal = policy.decision_refusal(actor, owning_department_id=target.owning_department_id,
-                                      requested_by_id=change_request.requested_by_id)
+def _ensure_decider(actor: Staff, target: Target, change_request: ChangeRequest) -> None:
+    refusal = policy.decision_refusal(
+        actor, owning_department_id=target.owning_department_id, requested_by_id=change_request.requested_by_id
+    )
     if refusal:
-        audit_refusal(actor=actor, action=AuditAction.CHANGE_REQUEST_DECIDE, target_id=target.pk,
-                      detail={"change_request_id": change_request.pk})
+        audit_refusal(
+            actor=actor,
+            action=AuditAction.CHANGE_REQUEST_DECIDE,
+            target_id=target.pk,
+            detail={"change_request_id": change_request.pk},
+        )
         raise Forbidden(refusal)
 
 
 @audited_atomic
-def change_request_approve(*, actor: Any, change_request_id: int, comment: str = "") -> ChangeRequest:
+def change_request_approve(*, actor: Staff, change_request_id: int, comment: str = "") -> ChangeRequest:
     # The object first (absent and hidden alike: 404), then who may decide (403), both audited.
     target, change_request = _lock_request(actor, change_request_id, AuditAction.CHANGE_REQUEST_DECIDE)
     _ensure_decider(actor, target, change_request)
@@ -214,24 +227,33 @@ def change_request_approve(*, actor: Any, change_request_id: int, comment: str =
     else:
         target.status = TargetStatus.ACTIVE
     target.save(update_fields=["status", "updated_at"])
-    operations = desired_flags_apply(atena_no=target.atena_no, wanted=measures_for(target).victim_flags,
-                                     change_request_id=change_request.pk, now=now)
-    change_requests.change_request_close(change_request=change_request, status=ChangeStatus.APPROVED,
-                                         decider=actor, reason=comment, now=now)
+    operations = desired_flags_apply(
+        atena_no=target.atena_no, wanted=measures_for(target).victim_flags, change_request_id=change_request.pk, now=now
+    )
+    change_requests.change_request_close(
+        change_request=change_request, status=ChangeStatus.APPROVED, decider=actor, reason=comment, now=now
+    )
     if target.status == TargetStatus.RELEASED:
         _notify_linkage_departments(target, change_request, now)
-    audit_record(actor=actor, action=_DECIDED[(ChangeStatus.APPROVED, ChangeAction(change_request.action))],
-                 target_id=target.pk,
-                 detail={"change_request_id": change_request.pk, "operation_ids": [str(o.id) for o in operations]})
+    audit_record(
+        actor=actor,
+        action=_DECIDED[(ChangeStatus.APPROVED, ChangeAction(change_request.action))],
+        target_id=target.pk,
+        detail={"change_request_id": change_request.pk, "operation_ids": [str(o.id) for o in operations]},
+    )
     return change_request
 
 
 def _release_cases(target: Target, change_request: ChangeRequest, now: datetime.datetime) -> None:
     """Re-check the release against the live record (never an old list), then end the cases."""
-    cases = list(CaseAssessment.objects.select_for_update().filter(
-        pk__in=change_request.release_cases.values("pk"), target=target))
-    refusal = rules.release_refusal(reason=change_request.release_reason, cases=cases,
-                                    jumin_support_active=target.jumin_support_active)
+    cases = list(
+        CaseAssessment.objects.select_for_update().filter(
+            pk__in=change_request.release_cases.values("pk"), target=target
+        )
+    )
+    refusal = rules.release_refusal(
+        reason=change_request.release_reason, cases=cases, jumin_support_active=target.jumin_support_active
+    )
     if refusal:
         raise DomainError(f"現在の登録内容では解除できません：{refusal}")
     CaseAssessment.objects.filter(pk__in=[c.pk for c in cases]).update(active=False, ended_at=now)
@@ -239,44 +261,53 @@ def _release_cases(target: Target, change_request: ChangeRequest, now: datetime.
         target.status = TargetStatus.RELEASED
 
 
-def _close(*, actor: Any, change_request_id: int, status: ChangeStatus, reason: str,
-           decider: Any) -> ChangeRequest:
+def _close(
+    *, actor: Staff, change_request_id: int, status: ChangeStatus, reason: str, decider: Staff | None
+) -> ChangeRequest:
     """Reject (a four-eyes decision) or withdraw (the requesting side) a pending request."""
     target, change_request = _lock_request(
-        actor, change_request_id,
-        AuditAction.CHANGE_REQUEST_DECIDE if decider is not None else AuditAction.TARGET_LOCK)
+        actor, change_request_id, AuditAction.CHANGE_REQUEST_DECIDE if decider is not None else AuditAction.TARGET_LOCK
+    )
     if decider is not None:
         _ensure_decider(actor, target, change_request)
-    change_requests.change_request_close(change_request=change_request, status=status, decider=decider,
-                                         reason=reason, now=timezone.now())
+    change_requests.change_request_close(
+        change_request=change_request, status=status, decider=decider, reason=reason, now=timezone.now()
+    )
     if change_request.action == ChangeAction.SET and target.status == TargetStatus.PENDING:
         target.status = _CLOSED_REGISTRATION[status]
         target.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action=_DECIDED[(status, ChangeAction(change_request.action))], target_id=target.pk,
-                 detail={"change_request_id": change_request.pk})
+    audit_record(
+        actor=actor,
+        action=_DECIDED[(status, ChangeAction(change_request.action))],
+        target_id=target.pk,
+        detail={"change_request_id": change_request.pk},
+    )
     return change_request
 
 
 @audited_atomic
-def change_request_reject(*, actor: Any, change_request_id: int, reason: str) -> ChangeRequest:
+def change_request_reject(*, actor: Staff, change_request_id: int, reason: str) -> ChangeRequest:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("却下の理由を入力してください。", "reason")
-    return _close(actor=actor, change_request_id=change_request_id, status=ChangeStatus.REJECTED, reason=reason,
-                  decider=actor)
+    return _close(
+        actor=actor, change_request_id=change_request_id, status=ChangeStatus.REJECTED, reason=reason, decider=actor
+    )
 
 
 @audited_atomic
-def change_request_withdraw(*, actor: Any, change_request_id: int, reason: str = "") -> ChangeRequest:
+def change_request_withdraw(*, actor: Staff, change_request_id: int, reason: str = "") -> ChangeRequest:
     # Who withdrew is in the audit event; decided_by stays empty (it means a four-eyes decision).
     policy.require(actor, Capability.HANDLE_VICTIMS)
-    return _close(actor=actor, change_request_id=change_request_id, status=ChangeStatus.WITHDRAWN, reason=reason,
-                  decider=None)
+    return _close(
+        actor=actor, change_request_id=change_request_id, status=ChangeStatus.WITHDRAWN, reason=reason, decider=None
+    )
 
 
 @audited_atomic
-def release_request_create(*, actor: Any, target_id: int, reason: str, case_ids: list[int] | None,
-                           comment: str = "") -> ChangeRequest:
+def release_request_create(
+    *, actor: Staff, target_id: int, reason: str, case_ids: list[int] | None, comment: str = ""
+) -> ChangeRequest:
     """Request release of some (or, when case_ids is empty, all) active cases."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
     target = target_lock_for_user(actor=actor, target_id=target_id)
@@ -290,39 +321,59 @@ def release_request_create(*, actor: Any, target_id: int, reason: str, case_ids:
     if refusal:
         raise DomainError(refusal, "reason")
     change_request = change_requests.change_request_open(
-        target=target, action=ChangeAction.RELEASE, requested_by=actor, now=timezone.now(),
-        release_reason=reason, comment=comment, release_cases=cases,
+        target_id=target.pk,
+        department_id=target.owning_department_id,
+        action=ChangeAction.RELEASE,
+        requested_by=actor,
+        now=timezone.now(),
+        release_reason=reason,
+        comment=comment,
+        release_case_ids=[c.pk for c in cases],
     )
-    audit_record(actor=actor, action=AuditAction.CHANGE_REQUEST_REQUEST_RELEASE, target_id=target.pk,
-                 detail={"change_request_id": change_request.pk, "case_ids": [c.pk for c in cases], "reason": reason})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE_REQUEST_REQUEST_RELEASE,
+        target_id=target.pk,
+        detail={"change_request_id": change_request.pk, "case_ids": [c.pk for c in cases], "reason": reason},
+    )
     return change_request
 
 
 def _notify_linkage_departments(target: Target, change_request: ChangeRequest, now: datetime.datetime) -> None:
     """Every department holding the shared list is told that the protection changed."""
-    Notice.objects.bulk_create([
-        Notice(department=d, atena_no=target.atena_no, change_request=change_request, created_at=now)
-        for d in Department.objects.filter(does_linkage=True)
-    ])
+    Notice.objects.bulk_create(
+        [
+            Notice(department=d, atena_no=target.atena_no, change_request=change_request, created_at=now)
+            for d in Department.objects.filter(does_linkage=True)
+        ]
+    )
 
 
 # --- review tasks and 追記 requests -----------------------------------------------------
 
+
 @audited_atomic
-def review_task_close(*, actor: Any, task_id: int, note: str = "") -> ReviewTask:
+def review_task_close(*, actor: Staff, task_id: int, note: str = "") -> ReviewTask:
     """The owning department records that it reviewed the event (e.g. decided to keep or release)."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
     pk = object_id(task_id)
-    task = (ReviewTask.objects.select_for_update().filter(pk=pk, department=actor.department_id).first()
-            if pk is not None else None)
+    task = (
+        ReviewTask.objects.select_for_update().filter(pk=pk, department=actor.department_id).first()
+        if pk is not None
+        else None
+    )
     if task is None:
         raise refuse(actor=actor, action=AuditAction.REVIEW_TASK_CLOSE, detail={"review_task_id": object_id(task_id)})
     if task.status != ReviewTaskStatus.OPEN:
         raise DomainError("この確認事項は既に対応済みです。")
     task.status, task.closed_at, task.closed_by, task.note = ReviewTaskStatus.DONE, timezone.now(), actor, note
     task.save(update_fields=["status", "closed_at", "closed_by", "note"])
-    audit_record(actor=actor, action=AuditAction.REVIEW_TASK_CLOSE, target_id=task.target_id,
-                 detail={"review_task_id": task.pk, "kind": task.kind})
+    audit_record(
+        actor=actor,
+        action=AuditAction.REVIEW_TASK_CLOSE,
+        target_id=task.target_id,
+        detail={"review_task_id": task.pk, "kind": task.kind},
+    )
     return task
 
 
@@ -340,23 +391,26 @@ def correction_refusal(target: Target, corrections: Iterable[RecordCorrection]) 
 
 
 @audited_atomic
-def correction_request(*, actor: Any, target_id: int) -> RecordCorrection:
+def correction_request(*, actor: Staff, target_id: int) -> RecordCorrection:
     target = target_lock_for_user(actor=actor, target_id=target_id)  # 404 unless the actor may see it
     refusal = correction_refusal(target, RecordCorrection.objects.filter(target=target))
     if refusal:
         raise DomainError(refusal)
     try:
         with transaction.atomic():
-            correction = RecordCorrection.objects.create(target=target, atena_no=target.atena_no, requested_by=actor,
-                                                         requested_at=timezone.now())
+            correction = RecordCorrection.objects.create(
+                target=target, atena_no=target.atena_no, requested_by=actor, requested_at=timezone.now()
+            )
     except IntegrityError:  # a second request racing the first: the constraint keeps one open
         raise DomainError(_CORRECTION_OPEN) from None
-    audit_record(actor=actor, action=AuditAction.CORRECTION_REQUEST, target_id=target.pk,
-                 detail={"correction_id": correction.pk})
+    audit_record(
+        actor=actor, action=AuditAction.CORRECTION_REQUEST, target_id=target.pk, detail={"correction_id": correction.pk}
+    )
     return correction
 
 
 # --- the 住民記録 push (住基DV等支援措置) ---------------------------------------------------
+
 
 @dataclass(frozen=True)
 class JuminSupport:
@@ -380,7 +434,7 @@ _JUMIN_EVENT_ACTIONS = {
 
 
 @audited_atomic
-def jumin_support_apply(*, actor: Any, items: list[JuminSupport]) -> list[dict[str, str]]:
+def jumin_support_apply(*, actor: Staff, items: list[JuminSupport]) -> list[dict[str, str]]:
     """DOMAIN.md §2: every 支援措置 person must be a target.
 
     - start / extend: the person becomes, or stays, a target. A new person is registered as
@@ -394,49 +448,73 @@ def jumin_support_apply(*, actor: Any, items: list[JuminSupport]) -> list[dict[s
     order, so two pushes cannot deadlock."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
     now = timezone.now()
-    by_atena = {t.atena_no: t for t in Target.objects.select_for_update()
-                .filter(atena_no__in=[i.atena_no for i in items]).order_by("atena_no")}
+    by_atena = {
+        t.atena_no: t
+        for t in Target.objects.select_for_update()
+        .filter(atena_no__in=[i.atena_no for i in items])
+        .order_by("atena_no")
+    }
     missing_identity = [
-        i for i, item in enumerate(items)
+        i
+        for i, item in enumerate(items)
         if item.event != "end" and item.atena_no not in by_atena and not (item.name and item.birth_date)
     ]
     if missing_identity:
-        raise ValidationFailed({f"measures[{i}].name": "未登録の方のため、氏名・氏名カナ・生年月日が必要です。"
-                                for i in missing_identity})
+        raise ValidationFailed(
+            {f"measures[{i}].name": "未登録の方のため、氏名・氏名カナ・生年月日が必要です。" for i in missing_identity}
+        )
     results = []
     for item in items:
         target = by_atena.get(item.atena_no)
-        if item.event == "end" and target is None:
-            results.append({"atena_no": item.atena_no, "event": "end", "result": "no_target"})
+        if target is None:
+            results.append(
+                {"atena_no": item.atena_no, "event": "end", "result": "no_target"}
+                if item.event == "end"
+                else _jumin_create(actor, item, now)
+            )
         elif item.event == "end":
             results.append(_jumin_end(actor, item, target, now))
-        elif target is None:
-            results.append(_jumin_create(actor, item, now))
         else:
             results.append(_jumin_start_or_extend(actor, item, target, now))
     # One event for the push as a whole (counts only); each changed target has its own event above.
-    audit_record(actor=actor, action=AuditAction.JUMIN_PUSH,
-                 detail={"items": len(items), "results": dict(Counter(r["result"] for r in results))})
+    audit_record(
+        actor=actor,
+        action=AuditAction.JUMIN_PUSH,
+        detail={"items": len(items), "results": dict(Counter(r["result"] for r in results))},
+    )
     return results
 
 
-def _review_task(actor: Any, target: Target, kind: ReviewTaskKind, now: datetime.datetime) -> ReviewTask:
-    return ReviewTask.objects.create(target=target, department=target.owning_department, kind=kind,
-                                     created_at=now, created_by=actor)
+def _review_task(actor: Staff, target: Target, kind: ReviewTaskKind, now: datetime.datetime) -> ReviewTask:
+    return ReviewTask.objects.create(
+        target=target, department=target.owning_department, kind=kind, created_at=now, created_by=actor
+    )
 
 
-def _pending_set_request(actor: Any, target: Target, now: datetime.datetime) -> ChangeRequest:
-    return change_requests.change_request_pending_set(target=target) or change_requests.change_request_open(
-        target=target, action=ChangeAction.SET, requested_by=actor, now=now,
+def _pending_set_request(actor: Staff, target: Target, now: datetime.datetime) -> ChangeRequest:
+    return change_requests.change_request_pending_set(target_id=target.pk) or change_requests.change_request_open(
+        target_id=target.pk,
+        department_id=target.owning_department_id,
+        action=ChangeAction.SET,
+        requested_by=actor,
+        now=now,
         comment="住基DV等支援措置の連携による設定申請",
     )
 
 
-def _jumin_create(actor: Any, item: JuminSupport, now: datetime.datetime) -> dict[str, str]:
+def _jumin_create(actor: Staff, item: JuminSupport, now: datetime.datetime) -> dict[str, str]:
     identity = Identity(
-        atena_no=item.atena_no, name=item.name, name_kana=item.name_kana or "", birth_date=item.birth_date,  # type: ignore[arg-type]
-        harm_types=list(item.harm_types), fled=True, basis=Basis.EX_OFFICIO,
-        jumin_support_active=True, jumin_support_start=item.start, jumin_support_end=item.end, explanations={},
+        atena_no=item.atena_no,
+        name=item.name,
+        name_kana=item.name_kana or "",
+        birth_date=item.birth_date,  # type: ignore[arg-type]
+        harm_types=list(item.harm_types),
+        fled=True,
+        basis=Basis.EX_OFFICIO,
+        jumin_support_active=True,
+        jumin_support_start=item.start,
+        jumin_support_end=item.end,
+        explanations={},
     )
     try:
         target = _target_create(actor=actor, identity=identity, now=now)
@@ -444,12 +522,21 @@ def _jumin_create(actor: Any, item: JuminSupport, now: datetime.datetime) -> dic
         raise Conflict("同じ宛名番号が同時に登録されました。もう一度送信してください。") from None
     change_request = _pending_set_request(actor, target, now)
     task = _review_task(actor, target, ReviewTaskKind.INTAKE_REQUIRED, now)
-    audit_record(actor=actor, action=AuditAction.JUMIN_SUPPORT_START, target_id=target.pk, detail={
-        "event": item.event, "result": "created", "change_request_id": change_request.pk, "review_task_id": task.pk})
+    audit_record(
+        actor=actor,
+        action=AuditAction.JUMIN_SUPPORT_START,
+        target_id=target.pk,
+        detail={
+            "event": item.event,
+            "result": "created",
+            "change_request_id": change_request.pk,
+            "review_task_id": task.pk,
+        },
+    )
     return {"atena_no": item.atena_no, "event": item.event, "result": "created"}
 
 
-def _jumin_start_or_extend(actor: Any, item: JuminSupport, target: Target, now: datetime.datetime) -> dict[str, str]:
+def _jumin_start_or_extend(actor: Staff, item: JuminSupport, target: Target, now: datetime.datetime) -> dict[str, str]:
     target.jumin_support_active = True
     if item.start:
         target.jumin_support_start = item.start
@@ -463,20 +550,24 @@ def _jumin_start_or_extend(actor: Any, item: JuminSupport, target: Target, now: 
         detail["change_request_id"] = _pending_set_request(actor, target, now).pk
         detail["review_task_id"] = _review_task(actor, target, ReviewTaskKind.JUMIN_REOPENED, now).pk
         result = "reopened"
-    target.save(update_fields=["jumin_support_active", "jumin_support_start", "jumin_support_end", "status",
-                               "updated_at"])
+    target.save(
+        update_fields=["jumin_support_active", "jumin_support_start", "jumin_support_end", "status", "updated_at"]
+    )
     detail["result"] = result
     audit_record(actor=actor, action=_JUMIN_EVENT_ACTIONS[item.event], target_id=target.pk, detail=detail)
     return {"atena_no": item.atena_no, "event": item.event, "result": result}
 
 
-def _jumin_end(actor: Any, item: JuminSupport, target: Target, now: datetime.datetime) -> dict[str, str]:
+def _jumin_end(actor: Staff, item: JuminSupport, target: Target, now: datetime.datetime) -> dict[str, str]:
     target.jumin_support_active = False
     target.jumin_support_end = item.end
     target.save(update_fields=["jumin_support_active", "jumin_support_end", "updated_at"])
     # Never a release: the owning department reviews whether protection is still needed.
     task = _review_task(actor, target, ReviewTaskKind.JUMIN_ENDED, now)
-    audit_record(actor=actor, action=AuditAction.JUMIN_SUPPORT_END, target_id=target.pk,
-                 detail={"event": "end", "result": "review_task_created", "review_task_id": task.pk})
+    audit_record(
+        actor=actor,
+        action=AuditAction.JUMIN_SUPPORT_END,
+        target_id=target.pk,
+        detail={"event": "end", "result": "review_task_created", "review_task_id": task.pk},
+    )
     return {"atena_no": item.atena_no, "event": "end", "result": "review_task_created"}
-

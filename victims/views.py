@@ -203,7 +203,8 @@ def who_has_seen(request):
         target_id = form.cleaned_data.get("target_id")
         if not target_id:
             try:
-                target_id = target_id_for_auditor(actor=request.user, atena_no=normalize_atena_no(form.cleaned_data["atena_no"]))
+                atena_no = normalize_atena_no(form.cleaned_data["atena_no"])
+                target_id = target_id_for_auditor(actor=request.user, atena_no=atena_no)
             except DomainError as exc:
                 form.add_error("atena_no", exc.message)
         if target_id:

@@ -172,7 +172,8 @@ def make_handler(emu: Emulator):
                 return self._send(200, {"atena_no": atena, "auto_answered":
                                         not emu.answer(flag_kinds.NO_AUTO_RESPONSE, atena, info)})
             if url.path == "/provision":
-                return self._send(200, {"atena_no": atena, "nondisclosed": emu.answer(flag_kinds.NONDISCLOSURE, atena, info)})
+                nondisclosed = emu.answer(flag_kinds.NONDISCLOSURE, atena, info)
+                return self._send(200, {"atena_no": atena, "nondisclosed": nondisclosed})
             if url.path == "/control/stats":
                 return self._send(200, emu.store.stats())
             return self._send(404, {"error": "not found"})
@@ -186,8 +187,12 @@ def make_handler(emu: Emulator):
                     time.sleep(stall)
                 return self._send(status, answer)
             if url.path == "/control/faults":
-                emu.store.set_fault(body.get("mode", "none"), int(body.get("count", -1)), body.get("code", "E001"),
-                                    float(body.get("delay", 0.0)))
+                emu.store.set_fault(
+                    body.get("mode", "none"),
+                    int(body.get("count", -1)),
+                    body.get("code", "E001"),
+                    float(body.get("delay", 0.0)),
+                )
                 return self._send(200, {"ok": True})
             if url.path == "/control/poll":
                 return self._send(200, {"processed": emu.poll_files()})
