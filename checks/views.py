@@ -12,10 +12,9 @@ from core.errors import DomainError, ValidationFailed
 from core.policy import Capability
 from core.screens import screen
 from core.uploads import refuse_oversize
-from flags.rules import INQUIRY
 
 from .bulk import bulk_input_from_file, bulk_inquiry_check, render_csv
-from .forms import DIRECTIONS, InquiryCheckForm
+from .forms import DIRECTIONS, InquiryCheckForm, direction_field
 from .recipient_filter import recipient_filter
 from .selectors import inquiry_check
 
@@ -26,13 +25,7 @@ class BulkCheckForm(forms.Form):
         help_text="1列目が団体内統合宛名番号。見出し行は任意。UTF-8（BOM有無）または Shift_JIS。最大100万件。",
         error_messages={"required": "ファイルを選択してください。"},
     )
-    direction = forms.ChoiceField(
-        label="確認する場面",
-        choices=DIRECTIONS,
-        widget=forms.RadioSelect,
-        initial=INQUIRY,
-        error_messages={"required": "確認する場面（照会／手入力での提供）を選択してください。"},
-    )
+    direction = direction_field()
 
 
 class RecipientFileForm(forms.Form):

@@ -65,25 +65,25 @@ def target_lock_for_user(*, actor: Staff, target_id: object) -> Target:
     return _visible(actor, target_id, AuditAction.TARGET_LOCK, Target.objects.select_for_update())
 
 
-def target_id_of_change_request(*, actor: Staff, change_request_id: object, action: AuditAction) -> int:
-    """The target of a change request the actor may see, in one query whether the request
-    is absent or belongs to a target of another department (then refused alike)."""
-    pk = object_id(change_request_id)
-    target_id = (ChangeRequest.objects.filter(pk=pk, target__in=visible_targets(actor))
+def _target_id_of(model: type[ChangeRequest] | type[CaseAssessment], *, actor: Staff, object_pk: object,
+                  action: AuditAction, key: str) -> int:
+    """The target of a row (a change request, a case) the actor may see, in one query
+    whether the row is absent or belongs to a target of another department (refused alike)."""
+    pk = object_id(object_pk)
+    target_id = (model.objects.filter(pk=pk, target__in=visible_targets(actor))
                  .values_list("target_id", flat=True).first() if pk is not None else None)
     if target_id is None:
-        raise refuse(actor=actor, action=action, detail={"change_request_id": pk})
+        raise refuse(actor=actor, action=action, detail={key: pk})
     return target_id
+
+
+def target_id_of_change_request(*, actor: Staff, change_request_id: object, action: AuditAction) -> int:
+    return _target_id_of(ChangeRequest, actor=actor, object_pk=change_request_id, action=action,
+                         key="change_request_id")
 
 
 def target_id_of_case(*, actor: Staff, case_id: object, action: AuditAction) -> int:
-    """The target of a case the actor may see; absent and hidden refused alike, one query."""
-    pk = object_id(case_id)
-    target_id = (CaseAssessment.objects.filter(pk=pk, target__in=visible_targets(actor))
-                 .values_list("target_id", flat=True).first() if pk is not None else None)
-    if target_id is None:
-        raise refuse(actor=actor, action=action, detail={"case_id": pk})
-    return target_id
+    return _target_id_of(CaseAssessment, actor=actor, object_pk=case_id, action=action, key="case_id")
 
 
 def target_search_by_atena(*, actor: Staff, atena_no: str) -> Target | None:

@@ -56,25 +56,7 @@ def measures_for(target: Target) -> rules.Measures:
 
 # --- intake ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Identity:
-    """Who the person is and how they came to be a target (the facts ア・イ・ウ)."""
-
-    atena_no: str
-    name: str
-    name_kana: str
-    birth_date: datetime.date
-    harm_types: list[str]
-    fled: bool
-    basis: str
-    jumin_support_active: bool
-    jumin_support_start: datetime.date | None
-    jumin_support_end: datetime.date | None
-    explanations: dict[str, bool]
-    notes: str = ""
-
-
-def _target_create(*, actor: Staff, identity: Identity, now: datetime.datetime) -> Target:
+def _target_create(*, actor: Staff, identity: IntakeData, now: datetime.datetime) -> Target:
     """The target row and its owning department's access. Raises IntegrityError when the
     person was registered concurrently (the caller decides what that means)."""
     department = actor.department
@@ -110,14 +92,8 @@ def target_register(*, actor: Staff, data: IntakeData) -> tuple[Target, ChangeRe
     now = timezone.now()
     if Target.objects.filter(atena_no=data.atena_no).exists():
         raise ValidationFailed({"atena_no": _ALREADY_REGISTERED})
-    identity = Identity(
-        atena_no=data.atena_no, name=data.name, name_kana=data.name_kana, birth_date=data.birth_date,
-        harm_types=data.harm_types, fled=data.fled, basis=data.basis,
-        jumin_support_active=data.jumin_support_active, jumin_support_start=data.jumin_support_start,
-        jumin_support_end=data.jumin_support_end, explanations=data.explanations, notes=data.notes,
-    )
     try:
-        target = _target_create(actor=actor, identity=identity, now=now)
+        target = _target_create(actor=actor, identity=data, now=now)
     except IntegrityError:  # a concurrent registration of the same person won the race
         raise ValidationFailed({"atena_no": _ALREADY_REGISTERED}) from None
     CaseAssessment.objects.bulk_create([
@@ -503,18 +479,21 @@ def _pending_set_request(actor: Staff, target: Target, now: datetime.datetime) -
 
 
 def _jumin_create(actor: Staff, item: JuminSupport, now: datetime.datetime) -> dict[str, str]:
-    identity = Identity(
+    birth_date = item.birth_date
+    if birth_date is None:  # jumin_support_apply refused such an item before any write
+        raise ValidationFailed({"measures": "未登録の方のため、氏名・氏名カナ・生年月日が必要です。"})
+    identity = IntakeData(
         atena_no=item.atena_no,
         name=item.name,
         name_kana=item.name_kana or "",
-        birth_date=item.birth_date,  # type: ignore[arg-type]
+        birth_date=birth_date,
         harm_types=list(item.harm_types),
         fled=True,
         basis=Basis.EX_OFFICIO,
         jumin_support_active=True,
         jumin_support_start=item.start,
         jumin_support_end=item.end,
-        explanations={},
+        cases=[],
     )
     try:
         target = _target_create(actor=actor, identity=identity, now=now)
