@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from checks.protection import nondisclosure_code_required
 from flags.models import ChangeRequest, ChangeStatus
+from integration.api import JuminSupportPushApi
 from integration.models import SystemClient
 from intermediary.models import Operation
 from tests.conftest import system_client_key

@@ -7,6 +7,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from audit import chain
+from audit.actions import AuditAction
 from audit.models import AuditEvent, ChainHead
 from audit.services import audit_record
 from audit.verify import verify_chain
@@ -20,12 +21,12 @@ def _append_many(worker: int, errors: list) -> None:
             if n % 10 == 9:  # an event inside a transaction that is rolled back
                 try:
                     with transaction.atomic():
-                        audit_record(actor=None, action="audit.export", detail={"w": worker, "n": n})
+                        audit_record(actor=None, action=AuditAction.AUDIT_EXPORT, detail={"w": worker, "n": n})
                         raise RuntimeError("roll back")
                 except RuntimeError:
                     pass
             else:
-                audit_record(actor=None, action="audit.anomalies", detail={"w": worker, "n": n})
+                audit_record(actor=None, action=AuditAction.AUDIT_ANOMALIES, detail={"w": worker, "n": n})
     except Exception as exc:  # noqa: BLE001 - reported by the main thread
         errors.append(repr(exc))
     finally:
@@ -54,10 +55,10 @@ def test_concurrent_appenders_keep_one_gapless_chain(live_db):
 
 def test_a_missing_head_row_is_rebuilt_from_the_events(db):
     for i in range(3):
-        audit_record(actor=None, action="audit.search", detail={"i": i})
+        audit_record(actor=None, action=AuditAction.AUDIT_SEARCH, detail={"i": i})
     with connection.cursor() as cur:
         cur.execute("DELETE FROM audit_chainhead")
-    event = audit_record(actor=None, action="audit.anchor")
+    event = audit_record(actor=None, action=AuditAction.AUDIT_ANCHOR)
     assert event.id == 4
     assert verify_chain().ok
 
@@ -74,10 +75,10 @@ def _append_around_the_head():
 
 def test_an_append_that_went_around_the_head_is_absorbed_and_recorded(db):
     for i in range(3):
-        audit_record(actor=None, action="audit.search", detail={"i": i})
+        audit_record(actor=None, action=AuditAction.AUDIT_SEARCH, detail={"i": i})
     _append_around_the_head()  # event 4, head still says 3
     with transaction.atomic():  # inside a transaction too (the approval flows append so)
-        event = audit_record(actor=None, action="audit.anchor")
+        event = audit_record(actor=None, action=AuditAction.AUDIT_ANCHOR)
         assert event.id == 5
     resync = AuditEvent.objects.get(action="audit.chain_head_resynced")
     assert resync.detail == {"head_id_was": 3, "head_id_found": 4, "event_id": 5} and resync.id == 6
@@ -88,9 +89,9 @@ def test_an_append_that_went_around_the_head_is_absorbed_and_recorded(db):
 
 def test_outside_a_transaction_too(live_db):
     """The inquiry check appends in autocommit mode: the failed first try rolls itself back."""
-    audit_record(actor=None, action="audit.search")
+    audit_record(actor=None, action=AuditAction.AUDIT_SEARCH)
     _append_around_the_head()
     assert not connection.in_atomic_block
-    assert audit_record(actor=None, action="audit.anchor").id == 3
+    assert audit_record(actor=None, action=AuditAction.AUDIT_ANCHOR).id == 3
     assert AuditEvent.objects.filter(action="audit.chain_head_resynced").count() == 1
     assert verify_chain().ok

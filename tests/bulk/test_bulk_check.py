@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from audit.models import AuditEvent
+from checks.api import BulkInquiryCheckApi
 from checks.protection import nondisclosure_code_required, protected_set
 from victims import services
 from victims.services import case_confirm_procedure
@@ -157,9 +158,6 @@ def test_malformed_lines_are_reported_by_line_number(api, population, other_coun
 
 
 def test_oversize_upload_is_refused_before_the_body_is_read(population, other_counter, settings):
-
-    from checks.api import BulkInquiryCheckApi
-
     settings.BULK_MAX_UPLOAD_BYTES = 1000
 
     class Untouchable(io.RawIOBase):

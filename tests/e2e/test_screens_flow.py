@@ -7,6 +7,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from victims.models import Target
+from victims.services import change_request_approve
 
 # Screenshots are left in the temp directory for a person to look at after the run.
 SHOTS = Path(tempfile.gettempdir())
@@ -96,8 +97,6 @@ def test_no_inline_script_or_style_and_no_console_errors(live_db, live_server, p
 def test_record_correction_from_request_to_done(live_db, live_server, page, sign_in, counter, approver, sysadmin,
                                                 register):
     """The 追記 request on the target's page, the system admin's worklist and completion."""
-    from victims.services import change_request_approve
-
     target, request = register(counter, name="追記　花子")
     change_request_approve(actor=approver, change_request_id=request.pk)
 

@@ -270,8 +270,10 @@ def test_main_journey_on_the_embedded_default(embedded, seeded_db):
     lap("single+bulk checks")
 
     # お知らせ recipient filter: the ②-I victim leaves the file, everyone else stays, in order.
-    recipients = "宛名番号,氏名\r\n" + "".join(f"{n},氏名{i}\r\n" for i, n in enumerate([stranger, victim, victim_1_1, abuser]))
-    resp = api("zeimu1", "post", "recipient-filter/", files={"file": ("recipients.csv", recipients.encode(), "text/csv")},
+    recipients = "宛名番号,氏名\r\n" + "".join(f"{n},氏名{i}\r\n"
+                                            for i, n in enumerate([stranger, victim, victim_1_1, abuser]))
+    resp = api("zeimu1", "post", "recipient-filter/",
+               files={"file": ("recipients.csv", recipients.encode(), "text/csv")},
                headers={"Accept": "application/json"})
     assert resp.status_code == 200, resp.text
     filtered = resp.json()
@@ -349,7 +351,8 @@ CaseAssessment.objects.filter(target=confirmed).update(card_suspension_confirmed
 
 numbers = ["320000000000001", "320000000000002", "320000000000003", "320000000000004", "320000000000005",
            "320000000000006", "329999999999999"]
-single = {d: {n: protection.nondisclosure_code_required(n, d)[0] for n in numbers} for d in (rules.INQUIRY, rules.PROVISION)}
+single = {d: {n: protection.nondisclosure_code_required(n, d)[0] for n in numbers}
+          for d in (rules.INQUIRY, rules.PROVISION)}
 found = protection.nondisclosure_code_required("320000000000002", rules.INQUIRY)[1]
 whole = protection.protected_set()
 print(json.dumps({

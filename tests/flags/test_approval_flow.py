@@ -1,11 +1,12 @@
 import pytest
 
+from audit.models import AuditEvent
 from checks import protection, selectors
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from flags.models import ChangeStatus
 from intermediary.models import FlagState, Operation
 from victims import services
-from victims.models import Target, TargetStatus
+from victims.models import Notice, Target, TargetStatus
 from victims.services import case_confirm_procedure
 
 
@@ -122,12 +123,10 @@ def test_partial_release_keeps_the_remaining_case(counter, approver, register, o
     assert selectors.inquiry_check(actor=other_counter, atena_no=abuser, direction="inquiry") is True
     assert selectors.inquiry_check(actor=other_counter, atena_no=target.atena_no, direction="inquiry") is False
     assert {o.action for o in Operation.objects.filter(change_request=rr)} == {"release"}
-    from victims.models import Notice
     assert Notice.objects.count() == 0  # still a target: the shared list did not change
 
 
 def test_full_release_tells_every_linkage_department(counter, approver, register):
-    from victims.models import Notice
 
     target, cr = register(counter)
     services.change_request_approve(actor=approver, change_request_id=cr.pk)

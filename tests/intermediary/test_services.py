@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from audit.models import AuditEvent
-from core.errors import Conflict, Forbidden
+from core.errors import Conflict, DomainError, Forbidden
 from intermediary import batch_xml, channels, services, tasks
 from intermediary.clock import set_now
 from intermediary.emulator.server import Emulator
@@ -257,7 +257,6 @@ def test_info_code_unit_needs_a_second_sysadmin(env, sysadmin, make_staff, count
     with pytest.raises(Forbidden):
         services.info_code_request_create(actor=counter, info_code="TM00000000000003", flag_kind="NONDISCLOSURE",
                                           action="set", reason="誤った副本")
-    from core.errors import DomainError
     with pytest.raises(DomainError):
         services.info_code_request_create(actor=sysadmin, info_code="TM123", flag_kind="NONDISCLOSURE", action="set",
                                           reason="x")
@@ -288,7 +287,6 @@ def test_info_code_reject_needs_reason_and_other_admin(env, sysadmin, make_staff
     other_admin = make_staff("sysadmin2", "johosys", "sysadmin")
     req = services.info_code_request_create(actor=sysadmin, info_code="TM00000000000004", flag_kind="NO_AUTO_RESPONSE",
                                             action="set", reason="確認")
-    from core.errors import DomainError
     with pytest.raises(DomainError):
         services.info_code_request_reject(actor=other_admin, request_id=req.pk, reason="")
     services.info_code_request_reject(actor=other_admin, request_id=req.pk, reason="不要")

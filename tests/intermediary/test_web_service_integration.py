@@ -2,7 +2,8 @@
 import datetime
 import uuid
 
-from intermediary.models import FlagState, Operation, OperationStatus
+from intermediary import services
+from intermediary.models import Alert, FlagState, Operation, OperationStatus
 from victims import services as flag_services
 
 from .harness import send_task, wait_until

@@ -40,7 +40,8 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.transport.serialization import Binary
 
 from accounts.services import api_token_issue
-from tests.conftest import system_client_key
+from audit.models import AuditEvent
+from tests.conftest import intake_payload, system_client_key
 from victims.models import CaseAssessment, ReviewTask, Target
 from victims.services import change_request_approve
 

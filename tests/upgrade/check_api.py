@@ -23,12 +23,12 @@ REPO = Path(__file__).resolve().parents[2]
 def main(expected_path: str) -> None:
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
+    import django  # noqa: PLC0415 - a script: DJANGO_SETTINGS_MODULE and sys.path are set just above
 
     django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
+    from django.core.management import call_command  # noqa: PLC0415 - only after django.setup()
+    from django.db import connection  # noqa: PLC0415 - only after django.setup()
+    from django.test import Client  # noqa: PLC0415 - only after django.setup()
 
     expected = json.loads(Path(expected_path).read_text())
     tokens: dict[str, str] = {}
@@ -42,10 +42,10 @@ def main(expected_path: str) -> None:
 
     client = Client(raise_request_exception=False)
     inquiry, visibility = [], []
-    auth = {"HTTP_AUTHORIZATION": f"Token {token_for(expected['api_username'])}"}
+    auth = f"Token {token_for(expected['api_username'])}"
     for check in expected["inquiry_checks"]:
         resp = client.post("/api/v1/inquiry-checks/", {"atena_no": check["atena_no"], "direction": check["direction"]},
-                           content_type="application/json", **auth)
+                           content_type="application/json", HTTP_AUTHORIZATION=auth)
         body = _json(resp)
         if resp.status_code != 200 or body != {"nondisclosure_code_required": check["required"]}:
             inquiry.append({**check, "status": resp.status_code, "body": body})

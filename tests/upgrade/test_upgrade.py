@@ -28,7 +28,9 @@ import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from django.conf import settings
 
@@ -70,19 +72,19 @@ class Upgraded:
         self.fixture, self.backend, self.tmp = fixture, backend, tmp
         self.expected = json.loads((fixture / "expected.json").read_text())
         self.pg = _pg()
-        self.dbname = None
+        self.dbname: str | None = None
 
     # -- restore -------------------------------------------------------------------------
     def restore(self) -> None:
         if self.backend == "postgresql":
-            self.dbname = f"h1_upgrade_{uuid.uuid4().hex[:12]}"
+            dbname = self.dbname = f"h1_upgrade_{uuid.uuid4().hex[:12]}"
             pg = self.pg
             env = {**os.environ, "PGPASSWORD": pg["password"]}
             conn = ["-h", pg["host"], "-p", pg["port"], "-U", pg["user"]]
             sql = self.tmp / "dump.sql"
             sql.write_bytes(gzip.decompress((self.fixture / "postgresql.sql.gz").read_bytes()))
-            subprocess.run(["createdb", *conn, self.dbname], env=env, check=True, capture_output=True)
-            done = subprocess.run(["psql", *conn, "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", self.dbname, "-f", str(sql)],
+            subprocess.run(["createdb", *conn, dbname], env=env, check=True, capture_output=True)
+            done = subprocess.run(["psql", *conn, "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", dbname, "-f", str(sql)],
                                   env=env, capture_output=True, text=True)
             assert done.returncode == 0, done.stderr[-2000:]
             auth = f"{pg['user']}:{pg['password']}@" if pg["password"] else f"{pg['user']}@"
@@ -105,16 +107,14 @@ class Upgraded:
         for old, new in SQL_REWRITES:
             sql = sql.replace(old, new)
         if self.backend == "postgresql":
-            import psycopg
-
             with psycopg.connect(host=self.pg["host"], port=self.pg["port"], user=self.pg["user"],
-                                 password=self.pg["password"] or None, dbname=self.dbname) as conn:
-                rows = conn.execute(sql.replace("?", "%s"), params).fetchall() if params else \
-                    conn.execute(sql).fetchall()
+                                 password=self.pg["password"] or None, dbname=self.dbname) as pg_conn:
+                rows = pg_conn.execute(sql.replace("?", "%s"), params).fetchall() if params else \
+                    pg_conn.execute(sql).fetchall()
         else:
-            with sqlite3.connect(self.path) as conn:
-                rows = conn.execute(sql, params).fetchall()
-            conn.close()
+            with sqlite3.connect(self.path) as lite_conn:
+                rows = lite_conn.execute(sql, params).fetchall()
+            lite_conn.close()
         return [[_normalize(v) for v in row] for row in rows]
 
     # -- the steps -------------------------------------------------------------------------
@@ -127,6 +127,7 @@ class Upgraded:
         self.facts = []
         for fact in self.expected["facts"]:
             sql = fact["sql"].replace("{audit_head_id}", str(int(head)))
+            rows: list[list[Any]] | str
             try:
                 rows = self.query(sql)
             except Exception as exc:  # noqa: BLE001 — a missing table or column is a finding
@@ -159,7 +160,8 @@ def _pipelines(tmp_path_factory):
         fixture, backend = param.values[0]
         if backend == "postgresql" and (_pg() is None or not shutil.which("psql")):
             continue
-        ups[(fixture, backend)] = Upgraded(fixture, backend, tmp_path_factory.mktemp(f"upgrade-{fixture.name}-{backend}"))
+        ups[(fixture, backend)] = Upgraded(fixture, backend,
+                                           tmp_path_factory.mktemp(f"upgrade-{fixture.name}-{backend}"))
 
     def run(up):
         up.restore()
