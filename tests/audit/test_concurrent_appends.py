@@ -33,7 +33,7 @@ def _append_many(worker: int, errors: list) -> None:
         connections.close_all()
 
 
-def test_concurrent_appenders_keep_one_gapless_chain(live_db):
+def test_concurrent_appenders_keep_one_gapless_chain(live_db) -> None:
     errors: list = []
     threads = [threading.Thread(target=_append_many, args=(w, errors)) for w in range(WRITERS)]
     for t in threads:
@@ -50,6 +50,7 @@ def test_concurrent_appenders_keep_one_gapless_chain(live_db):
     assert not AuditEvent.objects.filter(action="audit.export").exists()
     head = ChainHead.objects.get()
     last = AuditEvent.objects.order_by("-id").first()
+    assert last is not None
     assert (head.last_id, head.last_hash, head.prev_hash) == (last.id, last.hash, last.prev_hash)
 
 

@@ -174,7 +174,7 @@ def embedded(tmp_path, seeded_db):
     env.kill_leftovers()
 
 
-def test_main_journey_on_the_embedded_default(embedded, seeded_db):
+def test_main_journey_on_the_embedded_default(embedded, seeded_db) -> None:
     t0 = time.monotonic()
     timings: dict[str, float] = {"migrate+seed_demo (fixture)": round(seeded_db[1], 2)}
 
@@ -254,11 +254,11 @@ def test_main_journey_on_the_embedded_default(embedded, seeded_db):
 
     # Bulk check: JSON, then the same numbers as an uploaded CSV answered as CSV.
     numbers = [victim, stranger, abuser, victim_1_1, victim]
-    expected = [True, False, True, False, True]
+    expected_bulk = [True, False, True, False, True]
     resp = api("zeimu1", "post", "inquiry-checks/bulk/", json={"atena_nos": numbers, "direction": "inquiry"})
     assert resp.status_code == 200, resp.text
     bulk = resp.json()
-    assert [r["nondisclosure_code_required"] for r in bulk["results"]] == expected
+    assert [r["nondisclosure_code_required"] for r in bulk["results"]] == expected_bulk
     assert bulk["count"] == 5 and bulk["required_count"] == 3 and bulk["duplicates"] == {"count": 1, "indexes": [4]}
     upload = ("atena_no\r\n" + "\r\n".join(numbers) + "\r\n").encode()
     resp = api("zeimu1", "post", "inquiry-checks/bulk/", data={"direction": "provision"},
@@ -266,7 +266,7 @@ def test_main_journey_on_the_embedded_default(embedded, seeded_db):
     assert resp.status_code == 200, resp.text
     rows = list(csv.reader(io.StringIO(resp.text)))
     assert rows[0] == ["atena_no", "nondisclosure_code_required"]
-    assert [r[1] == "1" for r in rows[1:]] == expected
+    assert [r[1] == "1" for r in rows[1:]] == expected_bulk
     lap("single+bulk checks")
 
     # お知らせ recipient filter: the ②-I victim leaves the file, everyone else stays, in order.

@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flags import rules
-from flags.rules import NO_AUTO_RESPONSE as NAR
-from flags.rules import NONDISCLOSURE as ND
+from intermediary.flag_kinds import NO_AUTO_RESPONSE as NAR
+from intermediary.flag_kinds import NONDISCLOSURE as ND
 
 
 @dataclass
