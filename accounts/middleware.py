@@ -7,6 +7,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 
+from core.api_errors import error_body
+
 
 class NoStoreMiddleware:
     """Victim data must never sit in a shared browser or proxy cache."""
@@ -79,7 +81,7 @@ class TwoFactorRequiredMiddleware:
             match = _resolve(request.path_info)
             if match is None or match.view_name not in self.EXEMPT:
                 if request.path.startswith("/api/"):
-                    return JsonResponse({"detail": "2段階認証が完了していません。", "errors": {}}, status=403)
+                    return JsonResponse(error_body(request, "2段階認証が完了していません。"), status=403)
                 from .two_factor import confirmed_device
 
                 target = "accounts:otp_verify" if confirmed_device(user) else "accounts:otp_enrol"

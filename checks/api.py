@@ -109,7 +109,8 @@ class BulkInquiryCheckApi(_UploadView):
                             {"atena_no": "123456789012346", "nondisclosure_code_required": False}]}),
             OpenApiExample("形式誤り", response_only=True, status_codes=["400"], value={
                 "detail": "入力内容に誤りがあります。",
-                "errors": {"atena_nos[1]": ["団体内統合宛名番号は15桁の数字で入力してください。"]}}),
+                "errors": {"atena_nos[1]": ["団体内統合宛名番号は15桁の数字で入力してください。"]},
+                "request_id": "7f0c2a9e4b1d4c3a8e6f5d2b1a0c9e8f"}),
         ],
     )
     def post(self, request):

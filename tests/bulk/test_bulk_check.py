@@ -109,7 +109,7 @@ def test_malformed_number_refuses_the_whole_call(api, population, other_counter)
 def test_bad_json_shapes_are_400(api, population, other_counter, body):
     resp = api(other_counter).post(URL, body, format="json")
     assert resp.status_code == 400
-    assert set(resp.json()) == {"detail", "errors"} and resp.json()["errors"]
+    assert set(resp.json()) == {"detail", "errors", "request_id"} and resp.json()["errors"]
 
 
 def test_too_many_numbers_is_refused(api, population, other_counter, settings):

@@ -247,7 +247,7 @@ def counter_api(counter):
 def _assert_error_shape(resp, status):
     assert resp.status_code == status and resp["Content-Type"] == "application/json", resp.content
     body = resp.json()
-    assert set(body) == {"detail", "errors"}
+    assert set(body) == {"detail", "errors", "request_id"}
     assert all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in body["errors"].values()), body
     return body
 
