@@ -9,16 +9,15 @@
 - Reading is by chunks of lines, never the whole file at once.
 """
 import codecs
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
-from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
+from core import api_parsers as json_body
 from core.errors import DomainError, ValidationFailed
 from core.normalize import normalize_atena_no
 
@@ -73,10 +72,7 @@ class StreamingJSONParser(BaseParser):
     def parse(self, stream, media_type=None, parser_context=None):
         if stream is None:
             return {}
-        try:
-            return json.loads(stream.read())
-        except ValueError as exc:
-            raise ParseError(f"JSON の形式が正しくありません: {exc}")
+        return json_body.loads(stream.read())
 
 
 class LimitedUploadHandler(TemporaryFileUploadHandler):
