@@ -32,8 +32,9 @@ def enrolment_device(*, user) -> TOTPDevice:
 
 def enrolment_qr_data_uri(device: TOTPDevice) -> str:
     # An image data URI: no script and no outside service sees the secret.
-    svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    # A standalone SVG document (with xmlns): svg_inline()'s fragment, meant for pasting into
+    # HTML, is no image to the browser as a data: URI. A white ground for the scanner.
+    return segno.make(device.config_url, error="m").svg_data_uri(scale=4, light="#fff")
 
 
 def manual_key(device: TOTPDevice) -> str:
