@@ -98,10 +98,13 @@ def test_anomalies_flag_night_holiday_heavy_readers_denials_and_failed_logins(au
     with time_machine.travel(datetime.datetime(2026, 11, 23, 10, 0, tzinfo=JST), tick=False):  # 勤労感謝の日
         target_get_for_user(actor=counter, target_id=targets[1].pk)
     from core.errors import NotFound
-    with pytest.raises(NotFound):
-        target_get_for_user(actor=other_counter, target_id=targets[0].pk)
-    from django.test import Client
-    Client().post(reverse("accounts:login"), {"username": "counter1", "password": "wrong-password"})
+    # The denial and the failed login fall inside the month searched below, on a working
+    # afternoon (not off-hours), whatever today's date is.
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 15, 0, tzinfo=JST), tick=False):  # a Friday
+        with pytest.raises(NotFound):
+            target_get_for_user(actor=other_counter, target_id=targets[0].pk)
+        from django.test import Client
+        Client().post(reverse("accounts:login"), {"username": "counter1", "password": "wrong-password"})
     result = auditor_client.get(reverse("audit:anomalies"), {"start": "2026-11-01", "end": "2026-11-30"}).context["result"]
     off = {(timezone_hour(e), e.action) for e in result.off_hours}
     assert (23, "target.read") in off and (10, "target.read") in off

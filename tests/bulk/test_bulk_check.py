@@ -8,6 +8,7 @@ from audit.models import AuditEvent
 from victims import services
 from checks.protection import nondisclosure_code_required, protected_set
 from victims.services import case_confirm_procedure
+from tests.conftest import born_aged
 
 URL = "/api/v1/inquiry-checks/bulk/"
 
@@ -26,7 +27,7 @@ def population(counter, approver, register, today):
     t, cr = register(counter, atena_no="500000000000002", cases=[{"type": "2-I", "card_left": True}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     made["2-I"] = t
-    t, cr = register(counter, atena_no="500000000000003", birth_date="2015-01-01",
+    t, cr = register(counter, atena_no="500000000000003", birth_date=born_aged(11),
                      cases=[{"type": "2-II", "legal_representative": "parent"}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     made["2-II"] = t

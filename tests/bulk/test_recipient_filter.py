@@ -6,6 +6,7 @@ from audit.models import AuditEvent
 from victims import services
 from checks.protection import notice_excluded_set
 from victims.services import case_confirm_procedure
+from tests.conftest import born_aged
 
 URL = "/api/v1/recipient-filter/"
 
@@ -36,7 +37,7 @@ def targets(counter, approver, register, today):
     case_confirm_procedure(actor=counter, case_id=t.cases.get().pk, procedure="card", confirmed_on=today)
     made["2-I partial"] = t
     # ②-II, representation not ended: excluded.
-    t, cr = register(counter, atena_no="700000000000005", birth_date="2015-01-01",
+    t, cr = register(counter, atena_no="700000000000005", birth_date=born_aged(11),
                      cases=[{"type": "2-II", "legal_representative": "parent"}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     made["2-II"] = t

@@ -42,7 +42,7 @@ from schemathesis.transport.serialization import Binary
 from accounts.services import api_token_issue
 from victims.services import change_request_approve
 from victims.models import ReviewTask
-from tests.conftest import system_client_key
+from tests.conftest import born_aged, system_client_key
 from victims.models import CaseAssessment, Target
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -76,7 +76,7 @@ def world(counter, approver, register):
     # Approved (active) targets, for release requests and case confirmations.
     for overrides in ({}, {"cases": [{"type": "2-I", "card_left": True, "agent_set": True}]},
                       {"cases": [{"type": "1-I", "abuser_atena_no": "200000000000002"}]},
-                      {"birth_date": "2012-05-05", "cases": [{"type": "2-II", "legal_representative": "parent",
+                      {"birth_date": born_aged(14), "cases": [{"type": "2-II", "legal_representative": "parent",
                                                              "end_condition": "18歳到達"}]}):
         _, request = register(counter, **overrides)
         change_request_approve(actor=approver, change_request_id=request.pk)

@@ -9,6 +9,7 @@ from flags.models import ChangeAction, ChangeRequest, ChangeStatus
 from victims.models import TargetStatus
 
 from .conftest import field_error
+from tests.conftest import born_aged
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +126,7 @@ def test_other_department_cannot_withdraw_or_release(login, counter, other_count
 
 
 def test_2_II_end_confirmed_then_release_approved_from_the_queue(login, counter, approver, approver2, register):
-    target, cr = register(counter, birth_date="2012-05-05",
+    target, cr = register(counter, birth_date=born_aged(14),
                           cases=[{"type": "2-II", "legal_representative": "parent", "end_condition": "18歳到達"}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     case = target.cases.get()
