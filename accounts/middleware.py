@@ -7,6 +7,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 
+from core.api_errors import error_body
+
 from .two_factor import confirmed_device
 
 
@@ -82,7 +84,7 @@ class TwoFactorRequiredMiddleware:
             match = _resolve(request.path_info)
             if match is None or match.view_name not in self.EXEMPT:
                 if request.path.startswith("/api/"):
-                    return JsonResponse({"detail": "2段階認証が完了していません。", "errors": {}}, status=403)
+                    return JsonResponse(error_body(request, "2段階認証が完了していません。"), status=403)
                 target = "accounts:otp_verify" if confirmed_device(user) else "accounts:otp_enrol"
                 return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
         return self.get_response(request)

@@ -32,8 +32,9 @@ def enrolment_device(*, user) -> TOTPDevice:
 
 def enrolment_qr_data_uri(device: TOTPDevice) -> str:
     # An image data URI: no script and no outside service sees the secret.
-    svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    # A standalone SVG document (with xmlns): svg_inline()'s fragment, meant for pasting into
+    # HTML, is no image to the browser as a data: URI. A white ground for the scanner.
+    return segno.make(device.config_url, error="m").svg_data_uri(scale=4, light="#fff")
 
 
 def manual_key(device: TOTPDevice) -> str:
@@ -63,7 +64,9 @@ def totp_verify(*, request, token: str) -> None:
     allowed, _ = device.verify_is_allowed()
     if not allowed or not device.verify_token((token or "").strip()):
         audit_denied(actor=request.user, action=AuditAction.AUTH_TOTP_FAILED)
-        raise DomainError("確認コードが正しくありません。" if allowed else "試行回数が多すぎます。しばらく待ってから入力してください。", "token")
+        message = ("確認コードが正しくありません。" if allowed
+                   else "試行回数が多すぎます。しばらく待ってから入力してください。")
+        raise DomainError(message, "token")
     otp_login(request, device)
     audit_record(actor=request.user, action=AuditAction.AUTH_TOTP_VERIFIED)
 

@@ -138,6 +138,7 @@ class BulkInquiryCheckApi(_UploadView):
                 value={
                     "detail": "入力内容に誤りがあります。",
                     "errors": {"atena_nos[1]": ["団体内統合宛名番号は15桁の数字で入力してください。"]},
+                    "request_id": "7f0c2a9e4b1d4c3a8e6f5d2b1a0c9e8f",
                 },
             ),
         ],

@@ -20,5 +20,8 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
 ]
 
-# Screens get the 404 page; anything under /api/ the API's one JSON error shape.
+# Screens get the Japanese pages; anything under /api/ the API's one JSON error shape.
+handler400 = "core.api_errors.bad_request"
+handler403 = "core.api_errors.permission_denied"
 handler404 = "core.api_errors.not_found"
+handler500 = "core.api_errors.server_error"

@@ -12,6 +12,9 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="項目名 → メッセージの一覧（項目に紐づかない誤りは空）",
     )
+    request_id = serializers.CharField(
+        help_text="この要求の ID（応答ヘッダー X-Request-ID と同じ）。問い合わせの際にお知らせください",
+    )
 
 
 def _error(description: str) -> OpenApiResponse:

@@ -9,16 +9,15 @@
 - Reading is by chunks of lines, never the whole file at once.
 """
 import codecs
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
-from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
+from core import api_parsers as json_body
 from core.errors import DomainError, ValidationFailed
 from core.normalize import normalize_atena_no
 
@@ -53,7 +52,7 @@ def refuse_oversize(request, limit: int | None = None) -> None:
     try:
         length = int(raw)
     except ValueError:
-        raise DomainError("Content-Length が正しくありません。")
+        raise DomainError("Content-Length が正しくありません。") from None
     if length > limit:
         raise _too_large(limit)
     django_request = getattr(request, "_request", request)
@@ -73,10 +72,7 @@ class StreamingJSONParser(BaseParser):
     def parse(self, stream, media_type=None, parser_context=None):
         if stream is None:
             return {}
-        try:
-            return json.loads(stream.read())
-        except ValueError as exc:
-            raise ParseError(f"JSON の形式が正しくありません: {exc}")
+        return json_body.loads(stream.read())
 
 
 class LimitedUploadHandler(TemporaryFileUploadHandler):
@@ -131,7 +127,8 @@ def detect_encoding(fileobj, field_name: str = "file") -> str:
             continue
         fileobj.seek(0)
         return encoding
-    raise ValidationFailed({field_name: "文字コードを判別できません。UTF-8（BOM有無いずれも可）または Shift_JIS(CP932) で送信してください。"})
+    raise ValidationFailed({field_name: "文字コードを判別できません。"
+                                        "UTF-8（BOM有無いずれも可）または Shift_JIS(CP932) で送信してください。"})
 
 
 def iter_line_chunks(fileobj):

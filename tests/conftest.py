@@ -1,8 +1,10 @@
 import datetime
 import io
 import itertools
+import os
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -50,6 +52,35 @@ class VerifiedClient(Client):
 @pytest.fixture
 def client():
     return VerifiedClient()
+
+
+FROZEN_NOW_ENV = "TEST_FROZEN_NOW"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--frozen-now", default=os.environ.get(FROZEN_NOW_ENV, ""), metavar="ISO",
+        help="run every test as if the clock said ISO (e.g. 2027-03-01T00:10+09:00), ticking on from "
+             f"there (time_machine, tick=True); also ${FROZEN_NOW_ENV}. Guards against tests that only pass on "
+             "some dates (tests/test_no_wall_clock.py runs the date-sensitive modules under two such dates).",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _frozen_now(request):
+    """With --frozen-now, this test's process runs at that moment. First among the function
+    fixtures (autouse, and requested before the others below), so the objects they make are
+    made then too. A test's own time_machine.travel nests inside it. Subprocesses (Celery
+    worker, emulator) are not travelled: they follow INTERMEDIARY_CLOCK_FILE."""
+    value = request.config.getoption("--frozen-now")
+    if not value:
+        yield None
+        return
+    moment = datetime.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise pytest.UsageError("--frozen-now needs a UTC offset, e.g. 2027-03-01T00:10+09:00")
+    with time_machine.travel(moment, tick=True):
+        yield moment
 
 
 @pytest.fixture(autouse=True)
@@ -179,3 +210,15 @@ def today():
 
 def days_ago(n: int) -> datetime.date:
     return timezone.localdate() - datetime.timedelta(days=n)
+
+
+def born_aged(years: int) -> str:
+    """An ISO birth date that makes the person `years` old today (Japan time) and for months
+    to come, so a minor stays a minor whatever year the suite runs in (DOMAIN.md: 18 is the
+    age at which a parent stops being the legal representative)."""
+    today = timezone.localdate()
+    try:
+        anniversary = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        anniversary = today.replace(year=today.year - years, day=28)
+    return (anniversary - datetime.timedelta(days=30)).isoformat()

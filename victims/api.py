@@ -67,7 +67,8 @@ class TargetCreateApi(APIView):
                                       "nondisclosure_code_on_abusers": ["200000000000001"]}}),
             OpenApiExample("宛名番号の誤り", response_only=True, status_codes=["400"], value={
                 "detail": "入力内容に誤りがあります。",
-                "errors": {"atena_no": ["団体内統合宛名番号は15桁の数字で入力してください。"]}}),
+                "errors": {"atena_no": ["団体内統合宛名番号は15桁の数字で入力してください。"]},
+                "request_id": "7f0c2a9e4b1d4c3a8e6f5d2b1a0c9e8f"}),
         ],
     )
     def post(self, request):
@@ -211,6 +212,7 @@ class ReleaseRequestCreateApi(APIView):
                             "住基DV等支援措置の対象者は解除できません（支援措置の対象者は必ず設定対象者とします）。"
                         ]
                     },
+                    "request_id": "7f0c2a9e4b1d4c3a8e6f5d2b1a0c9e8f",
                 },
             ),
         ],

@@ -150,7 +150,7 @@ def test_provision_vs_inquiry_direction(api, counter, approver, other_counter, s
 def test_non_linkage_department_gets_403_on_check(api, nonlinkage_counter):
     resp = check(api(nonlinkage_counter), "400000000000001")
     assert resp.status_code == 403
-    assert set(resp.json()) == {"detail", "errors"}
+    assert set(resp.json()) == {"detail", "errors", "request_id"}
     assert AuditEvent.objects.filter(action="inquiry.check", outcome="denied").exists()
 
 

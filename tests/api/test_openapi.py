@@ -23,7 +23,7 @@ def test_schema_validates_and_documents_every_api_route(tmp_path):
 def test_every_operation_has_the_one_error_shape_and_security(tmp_path):
     schema = _schema(tmp_path)
     error = schema["components"]["schemas"]["Error"]
-    assert set(error["properties"]) == {"detail", "errors"}
+    assert set(error["properties"]) == {"detail", "errors", "request_id"}
     for path, ops in schema["paths"].items():
         for method, op in ops.items():
             for code in ("401", "403"):

@@ -60,7 +60,7 @@ def test_revoked_and_unknown_system_keys_are_401_and_audited(checker_key):
     assert client.post(CHECK, {"atena_no": "800000000000050", "direction": "inquiry"}, format="json").status_code == 200
     call_command("revoke_system_client", "--code", "zeimu-batch", stdout=io.StringIO())
     resp = client.post(CHECK, {"atena_no": "800000000000050", "direction": "inquiry"}, format="json")
-    assert resp.status_code == 401 and set(resp.json()) == {"detail", "errors"}
+    assert resp.status_code == 401 and set(resp.json()) == {"detail", "errors", "request_id"}
     assert system("nobody.secret").post(CHECK, {}, format="json").status_code == 401
     denied = AuditEvent.objects.filter(action="system_client.authenticate", outcome="denied")
     assert {e.detail["reason"] for e in denied} == {"revoked", "unknown"}
@@ -233,4 +233,4 @@ def test_a_full_size_push_is_accepted_and_an_oversize_one_refused_as_json(jumin_
     assert event.detail == {"items": 3000, "results": {"no_target": 3000}}
     monkeypatch.setattr(JuminSupportPushApi, "max_body_bytes", 1000)
     resp = push(system(jumin_key), *measures[:10])
-    assert resp.status_code == 413 and set(resp.json()) == {"detail", "errors"}
+    assert resp.status_code == 413 and set(resp.json()) == {"detail", "errors", "request_id"}

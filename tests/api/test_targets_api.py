@@ -46,7 +46,7 @@ def test_malformed_atena_no_is_400_naming_the_field(api, counter, bad):
     resp = create(api(counter), atena_no=bad)
     assert resp.status_code == 400
     body = resp.json()
-    assert set(body) == {"detail", "errors"}
+    assert set(body) == {"detail", "errors", "request_id"}
     assert list(body["errors"]) == ["atena_no"]
     assert isinstance(body["errors"]["atena_no"], list) and body["errors"]["atena_no"][0]
     assert Target.objects.count() == 0
@@ -83,7 +83,9 @@ def test_detail_for_owner_and_404_for_another_department(api, counter, other_cou
     hidden = other.get(f"/api/v1/targets/{target_id}/")
     absent = other.get("/api/v1/targets/999999/")
     assert hidden.status_code == absent.status_code == 404
-    assert hidden.json() == absent.json()
+    per_request = {"request_id"}  # differs by request, not by whether the target exists
+    assert {k: v for k, v in hidden.json().items() if k not in per_request} == \
+        {k: v for k, v in absent.json().items() if k not in per_request}
     assert other.get(f"/api/v1/targets/{target_id}/flags/").status_code == 404
     assert AuditEvent.objects.filter(action="target.read", target_id=target_id, outcome="denied").exists()
     assert AuditEvent.objects.filter(action="target.read", target_id=target_id, outcome="allowed",
@@ -100,7 +102,7 @@ def test_sysadmin_and_auditor_get_403_on_victim_endpoints(api, counter, request,
     resp = client.post("/api/v1/inquiry-checks/", {"atena_no": "123456789012345", "direction": "inquiry"},
                        format="json")
     assert resp.status_code == 403
-    assert set(resp.json()) == {"detail", "errors"}
+    assert set(resp.json()) == {"detail", "errors", "request_id"}
 
 
 def test_flags_show_desired_and_reflected(api, counter, approver):
@@ -124,7 +126,7 @@ def test_token_from_management_command_works_and_revoked_token_is_rejected(count
     ApiToken.objects.filter(key_hash=ApiToken.hash_key(token)).update(revoked_at=timezone.now())
     resp = create(client)
     assert resp.status_code == 401
-    assert set(resp.json()) == {"detail", "errors"}
+    assert set(resp.json()) == {"detail", "errors", "request_id"}
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     assert create(client).status_code == 401
 
@@ -138,7 +140,7 @@ def test_no_credentials_is_401_everywhere(api):
                         ("post", "/api/v1/cases/1/confirmations"), ("get", "/api/v1/no-such-thing/")]:
         resp = getattr(client, method)(url, {}, format="json")
         assert resp.status_code == 401, url
-        assert resp.json() == {"detail": "認証が必要です。", "errors": {}}
+        assert resp.json() == {"detail": "認証が必要です。", "errors": {}, "request_id": resp["X-Request-ID"]}
 
 
 def test_session_auth_works(client, counter):
@@ -155,13 +157,13 @@ def test_session_auth_enforces_csrf(counter):
     resp = create(session)
     assert "CSRF" in resp.json()["detail"]
     assert resp.status_code == 403
-    assert set(resp.json()) == {"detail", "errors"}
+    assert set(resp.json()) == {"detail", "errors", "request_id"}
 
 
 def test_unknown_api_path_is_a_json_404(api, counter):
     resp = api(counter).get("/api/v1/targets/abc/")
     assert resp.status_code == 404
-    assert resp.json() == {"detail": "対象が見つかりません。", "errors": {}}
+    assert resp.json() == {"detail": "対象が見つかりません。", "errors": {}, "request_id": resp["X-Request-ID"]}
 
 
 def test_token_of_deactivated_staff_is_rejected_at_once(counter):

@@ -8,6 +8,7 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from audit.models import AuditEvent
 from checks.api import BulkInquiryCheckApi
 from checks.protection import nondisclosure_code_required, protected_set
+from tests.conftest import born_aged
 from victims import services
 from victims.services import case_confirm_procedure
 
@@ -28,7 +29,7 @@ def population(counter, approver, register, today):
     t, cr = register(counter, atena_no="500000000000002", cases=[{"type": "2-I", "card_left": True}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     made["2-I"] = t
-    t, cr = register(counter, atena_no="500000000000003", birth_date="2015-01-01",
+    t, cr = register(counter, atena_no="500000000000003", birth_date=born_aged(11),
                      cases=[{"type": "2-II", "legal_representative": "parent"}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     made["2-II"] = t
@@ -111,7 +112,7 @@ def test_malformed_number_refuses_the_whole_call(api, population, other_counter)
 def test_bad_json_shapes_are_400(api, population, other_counter, body):
     resp = api(other_counter).post(URL, body, format="json")
     assert resp.status_code == 400
-    assert set(resp.json()) == {"detail", "errors"} and resp.json()["errors"]
+    assert set(resp.json()) == {"detail", "errors", "request_id"} and resp.json()["errors"]
 
 
 def test_too_many_numbers_is_refused(api, population, other_counter, settings):

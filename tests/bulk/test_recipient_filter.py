@@ -4,6 +4,7 @@ import pytest
 
 from audit.models import AuditEvent
 from checks.protection import notice_excluded_set
+from tests.conftest import born_aged
 from victims import services
 from victims.services import case_confirm_procedure
 
@@ -36,7 +37,7 @@ def targets(counter, approver, register, today):
     case_confirm_procedure(actor=counter, case_id=t.cases.get().pk, procedure="card", confirmed_on=today)
     made["2-I partial"] = t
     # ②-II, representation not ended: excluded.
-    t, cr = register(counter, atena_no="700000000000005", birth_date="2015-01-01",
+    t, cr = register(counter, atena_no="700000000000005", birth_date=born_aged(11),
                      cases=[{"type": "2-II", "legal_representative": "parent"}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     made["2-II"] = t

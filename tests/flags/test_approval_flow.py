@@ -5,6 +5,7 @@ from checks import protection, selectors
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from flags.models import ChangeStatus
 from intermediary.models import FlagState, Operation
+from tests.conftest import born_aged
 from victims import services
 from victims.models import Notice, Target, TargetStatus
 from victims.services import case_confirm_procedure
@@ -34,7 +35,7 @@ def test_approval_of_2_I_sets_both_flags_and_writes_outbox(counter, approver, re
 
 
 def test_approval_of_2_II_sets_nondisclosure_only(counter, approver, register):
-    target, cr = register(counter, birth_date="2015-01-01",
+    target, cr = register(counter, birth_date=born_aged(11),
                           cases=[{"type": "2-II", "legal_representative": "parent"}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     assert ops_for(target) == [("NONDISCLOSURE", "set")]
@@ -172,13 +173,13 @@ def test_approval_is_audited_with_its_operations_in_the_same_transaction(counter
 
 def test_stricter_policy_sets_both_flags_for_a_2_II_victim(counter, approver, register, settings):
     settings.FLAG_POLICY = {"both_flags_for_every_victim": True, "code_on_victim_for_case_1_1": False}
-    target, cr = register(counter, birth_date="2015-01-01", cases=[{"type": "2-II", "legal_representative": "parent"}])
+    target, cr = register(counter, birth_date=born_aged(11), cases=[{"type": "2-II", "legal_representative": "parent"}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     assert ops_for(target) == [("NONDISCLOSURE", "set"), ("NO_AUTO_RESPONSE", "set")]
 
 
 def test_provision_check_for_a_2_II_victim(counter, approver, register, other_counter):
-    target, cr = register(counter, birth_date="2015-01-01",
+    target, cr = register(counter, birth_date=born_aged(11),
                           cases=[{"type": "2-II", "legal_representative": "guardian"}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     assert selectors.inquiry_check(actor=other_counter, atena_no=target.atena_no, direction="provision") is True

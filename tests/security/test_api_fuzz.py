@@ -42,7 +42,7 @@ from schemathesis.transport.serialization import Binary
 
 from accounts.services import api_token_issue
 from audit.models import AuditEvent
-from tests.conftest import intake_payload, system_client_key
+from tests.conftest import born_aged, intake_payload, system_client_key
 from victims.models import CaseAssessment, ReviewTask, Target
 from victims.services import change_request_approve
 
@@ -77,7 +77,7 @@ def world(counter, approver, register):
     # Approved (active) targets, for release requests and case confirmations.
     for overrides in ({}, {"cases": [{"type": "2-I", "card_left": True, "agent_set": True}]},
                       {"cases": [{"type": "1-I", "abuser_atena_no": "200000000000002"}]},
-                      {"birth_date": "2012-05-05", "cases": [{"type": "2-II", "legal_representative": "parent",
+                      {"birth_date": born_aged(14), "cases": [{"type": "2-II", "legal_representative": "parent",
                                                              "end_condition": "18歳到達"}]}):
         _, request = register(counter, **overrides)
         change_request_approve(actor=approver, change_request_id=request.pk)
@@ -251,7 +251,7 @@ def counter_api(counter):
 def _assert_error_shape(resp, status):
     assert resp.status_code == status and resp["Content-Type"] == "application/json", resp.content
     body = resp.json()
-    assert set(body) == {"detail", "errors"}
+    assert set(body) == {"detail", "errors", "request_id"}
     assert all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in body["errors"].values()), body
     return body
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from flags.models import ChangeAction, ChangeRequest, ChangeStatus
+from tests.conftest import born_aged
 from victims import services
 from victims.models import TargetStatus
 
@@ -126,7 +127,7 @@ def test_other_department_cannot_withdraw_or_release(login, counter, other_count
 
 
 def test_2_II_end_confirmed_then_release_approved_from_the_queue(login, counter, approver, approver2, register):
-    target, cr = register(counter, birth_date="2012-05-05",
+    target, cr = register(counter, birth_date=born_aged(14),
                           cases=[{"type": "2-II", "legal_representative": "parent", "end_condition": "18歳到達"}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     case = target.cases.get()

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from flags.models import ChangeRequest, ChangeStatus
+from tests.conftest import born_aged
 from victims.models import Target, TargetStatus
 
 from .conftest import field_error, form_data
@@ -69,7 +70,7 @@ def test_1_I_confirm_shows_code_on_abuser_and_no_flags(login, counter):
 
 
 def test_2_II_confirm_shows_nondisclosure_only(login, counter):
-    page = confirm(login(counter), birth_date="2015-06-01", case_2_1=None, card_left=None, case_2_2="on",
+    page = confirm(login(counter), birth_date=born_aged(11), case_2_1=None, card_left=None, case_2_2="on",
                    legal_representative="parent", end_condition="本人が18歳になる日").content.decode()
     assert page.count('<span class="badge on">設定する</span>') == 1
     assert "自動応答不可フラグ（本人の団体内統合宛名番号" in page and '<span class="badge">設定しない</span>' in page
