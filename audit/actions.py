@@ -38,6 +38,7 @@ class AuditAction(enum.StrEnum):
     JUMIN_SUPPORT_END = "jumin.support_end"
     # Accounts and access
     API_DENIED = "api.denied"
+    SCREEN_DENIED = "screen.denied"
     AUTH_LOGIN = "auth.login"
     AUTH_LOGIN_FAILED = "auth.login_failed"
     AUTH_LOGOUT = "auth.logout"

@@ -1,6 +1,8 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from core.signals import screen_refused
+
 from .actions import AuditAction
 from .models import Outcome
 from .services import audit_record
@@ -15,6 +17,14 @@ def _logged_in(sender, request, user, **kwargs):
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
         audit_record(actor=user, action=AuditAction.AUTH_LOGOUT)
+
+
+@receiver(screen_refused)
+def _screen_refused(sender, request, view, **kwargs):
+    # Ids only: the view's name, the method and the URL's numeric arguments (e.g. a target id).
+    numbers = {k: v for k, v in (getattr(request.resolver_match, "kwargs", None) or {}).items() if isinstance(v, int)}
+    audit_record(actor=request.user, action=AuditAction.SCREEN_DENIED, outcome=Outcome.DENIED,
+                 detail={"view": view, "method": request.method, "args": numbers})
 
 
 @receiver(user_login_failed)

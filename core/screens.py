@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 
 from . import policy
 from .errors import DomainError, Forbidden, NotFound
+from .signals import screen_refused
 
 
 def screen(
@@ -30,6 +31,8 @@ def screen(
             else:
                 allowed = policy.allows(user, capability)
             if not allowed:
+                # Audited by the audit app's receiver: every refused attempt leaves an event.
+                screen_refused.send(sender=screen, request=request, view=f"{view.__module__}.{view.__qualname__}")
                 raise PermissionDenied(
                     "この画面を利用する権限がありません。" if capability is None else policy.refusal_message(capability)
                 )

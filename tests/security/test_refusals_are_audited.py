@@ -133,3 +133,23 @@ def test_a_four_eyes_refusal_is_audited_too(objects, counter, approver):
     event = AuditEvent.objects.filter(outcome=Outcome.DENIED).order_by("-id").first()
     assert _denied_count() - before == 1
     assert event.action == "change_request.decide" and event.actor_username == "counter1"
+
+
+@pytest.mark.parametrize(("who", "url"), [
+    ("sysadmin", "/targets/{}/release/"),
+    ("auditor", "/targets/{}/corrections/"),
+    ("nonlinkage_counter", "/flags/requests/{}/approve/"),
+])
+def test_a_screen_refused_by_role_is_audited_once(request, client, objects, who, url):
+    """Refused by the screen gate itself (403, before the view runs): still one denied event,
+    with ids only."""
+    actor = request.getfixturevalue(who)
+    client.force_login(actor)
+    key = "change_request" if "requests" in url else "target"
+    before = _denied_count()
+    response = client.post(url.format(objects[key]), {"reason": "wish"})
+    assert response.status_code == 403
+    assert _denied_count() - before == 1
+    event = AuditEvent.objects.filter(outcome=Outcome.DENIED).order_by("-id").first()
+    assert event.action == "screen.denied" and event.actor_id == actor.pk
+    assert event.detail["method"] == "POST" and event.detail["args"] == {"pk": objects[key]}
