@@ -118,17 +118,6 @@ def require(actor: object, capability: Capability, message: str | None = None) -
         raise Forbidden(message or _REFUSALS[capability])
 
 
-def roles_allowed(capability: Capability) -> tuple[str, ...]:
-    """The roles that can ever hold `capability` (for screens that list what a role may open)."""
-    if capability is Capability.OPERATE_SYNC:
-        return (Role.SYSADMIN,)
-    if capability is Capability.AUDIT:
-        return (Role.AUDITOR,)
-    if capability is Capability.DECIDE:
-        return (Role.APPROVER,)
-    return VICTIM_ROLES
-
-
 # --- a target --------------------------------------------------------------------------
 
 VIEW_TARGET = "view_target"

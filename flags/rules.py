@@ -124,11 +124,6 @@ def procedures_complete(case: TypedCase) -> bool:
     return all(getattr(case, p.date_field) for p in procedures_for(case))
 
 
-def suspension_complete(case: TypedCase) -> bool:
-    """②-I ends only when every procedure that applies is confirmed complete."""
-    return procedures_complete(case)
-
-
 RELEASE_WISH = "wish"
 RELEASE_2_I_COMPLETE = "2-I_complete"
 RELEASE_2_II_ENDED = "2-II_ended"
@@ -155,7 +150,7 @@ def release_refusal(*, reason: str, cases: Iterable[ReleasableCase], jumin_suppo
     if reason == RELEASE_2_I_COMPLETE:
         if any(c.case_type != CASE_2_I for c in cases):
             return "この解除理由は②-I の類型にのみ使用できます。"
-        if not all(suspension_complete(c) for c in cases):
+        if not all(procedures_complete(c) for c in cases):
             return "カード・証明書の利用停止、代理人解除等の手続の完了が確認されていません。"
     if reason == RELEASE_2_II_ENDED:
         if any(c.case_type != CASE_2_II for c in cases):

@@ -123,7 +123,7 @@ def _case_row(case) -> dict:
         for p in rules.procedures_for(case)
     ]
     return {"case": case, "label": case_label(case), "procedures": procedures,
-            "suspension_complete": case.case_type == CaseType.C2_I and rules.suspension_complete(case)}
+            "suspension_complete": case.case_type == CaseType.C2_I and rules.procedures_complete(case)}
 
 
 @screen(Capability.HANDLE_VICTIMS)
