@@ -100,7 +100,11 @@ class AuditAction(enum.StrEnum):
 _READS_PERSON = frozenset({
     AuditAction.TARGET_READ, AuditAction.TARGET_SEARCH, AuditAction.TARGET_SHARED_LIST, AuditAction.INQUIRY_CHECK,
 })
-_LISTS_PEOPLE = frozenset({AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST})
+_LISTS_PEOPLE = frozenset({
+    AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST,
+    # The system admins' sync screens show the atena_no of failing operations and alerts (ADR 0021).
+    AuditAction.INTERMEDIARY_MONITOR_VIEW, AuditAction.INTERMEDIARY_BATCH_VIEW,
+})
 _LOOKS_UP_NUMBER = frozenset({AuditAction.TARGET_SEARCH, AuditAction.INQUIRY_CHECK})
 
 

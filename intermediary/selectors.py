@@ -25,6 +25,7 @@ from .models import (
     OperationStatus,
     UnitType,
 )
+from .people_shown import target_ids_for_units
 from .services import window_config
 
 
@@ -43,24 +44,28 @@ def monitor_overview(*, actor: Staff) -> dict[str, Any]:
     policy.require(actor, Capability.OPERATE_SYNC)
     now = clock.now()
     by_status = dict(Operation.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
-    problems = (Operation.objects.filter(status__in=[OperationStatus.FAILED, OperationStatus.DEAD],
-                                         covered_by__isnull=True)
-                .order_by("-status", "created_at")[:100])
+    problems = list(Operation.objects.filter(status__in=[OperationStatus.FAILED, OperationStatus.DEAD],
+                                             covered_by__isnull=True)
+                    .order_by("-status", "created_at")[:100])
     batches = (Batch.objects.annotate(ok=Count("operations", filter=Q(operations__status=OperationStatus.REFLECTED,
                                                                       operations__covered_by__isnull=True)),
                                       ng=Count("operations", filter=Q(operations__status__in=[
                                           OperationStatus.FAILED, OperationStatus.DEAD],
                                           operations__covered_by__isnull=True)))
                .order_by("-window_at")[:30])
-    audit_record(actor=actor, action=AuditAction.INTERMEDIARY_MONITOR_VIEW)
+    alerts = list(Alert.objects.filter(resolved_at__isnull=True).order_by("-created_at")[:100])
+    # The failing operations and the alerts show atena_no: name the people they belong to.
+    shown = target_ids_for_units([*((op.unit_type, op.unit_key) for op in problems),
+                                  *((a.unit_type, a.unit_key) for a in alerts)])
+    audit_record(actor=actor, action=AuditAction.INTERMEDIARY_MONITOR_VIEW, detail={"target_ids": shown})
     return {
         "now": now,
         "by_status": [(s, label, by_status.get(s, 0)) for s, label in OperationStatus.choices],
         "oldest_pending_age": oldest_pending_age(now),
         "next_windows": next_windows(now),
-        "problems": list(problems),
+        "problems": problems,
         "batches": list(batches),
-        "alerts": list(Alert.objects.filter(resolved_at__isnull=True).order_by("-created_at")[:100]),
+        "alerts": alerts,
         "info_code_requests": list(InfoCodeChangeRequest.objects.select_related("requested_by")
                                    .filter(status=InfoCodeChangeStatus.PENDING)),
     }
@@ -72,7 +77,9 @@ def batch_detail(*, actor: Staff, batch_id: uuid.UUID | str) -> tuple[Batch, lis
     if batch is None:
         raise NotFound()
     ops = list(Operation.objects.filter(batch=batch, covered_by__isnull=True).order_by("record_no")[:5000])
-    audit_record(actor=actor, action=AuditAction.INTERMEDIARY_BATCH_VIEW, detail={"batch_id": str(batch.pk)})
+    shown = target_ids_for_units((op.unit_type, op.unit_key) for op in ops)
+    audit_record(actor=actor, action=AuditAction.INTERMEDIARY_BATCH_VIEW,
+                 detail={"batch_id": str(batch.pk), "target_ids": shown})
     return batch, ops
 
 

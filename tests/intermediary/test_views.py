@@ -4,8 +4,11 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
+from audit.selectors import who_has_seen
 from intermediary import services
 from intermediary.models import Alert, Batch, InfoCodeChangeRequest, Operation
+from intermediary.people_shown import target_ids_for_units
 from intermediary.urls import urlpatterns
 from victims import services as flag_services
 
@@ -103,3 +106,50 @@ def test_batch_detail_shows_per_record_results(client, sysadmin, failed_op):
     assert str(op.pk) in html and "E503" in html
     assert client.get(reverse("intermediary:batch", kwargs={"pk": uuid.uuid4()})).status_code == 404
     assert client.get(reverse("intermediary:batch", kwargs={"pk": "nope"})).status_code == 404
+
+
+def _last_event(action):
+    return AuditEvent.objects.filter(action=action).latest("id")
+
+
+def test_the_monitor_names_the_people_whose_numbers_it_shows(client, sysadmin, auditor, failed_op, counter,
+                                                              approver, register):
+    """Item 8 of issue 10: the failing operation's atena_no is on the screen, so the view's
+    event carries the target id and "who has seen this person" lists the system admin."""
+    target, _ = failed_op
+    bystander, cr = register(counter)  # reflected, not on the screen
+    flag_services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    Operation.objects.filter(unit_key=bystander.atena_no).update(status="reflected")
+    client.force_login(sysadmin)
+    assert target.atena_no in client.get(reverse("intermediary:monitor")).content.decode()
+    event = _last_event("intermediary.monitor_view")
+    assert event.detail["target_ids"] == [target.pk] and event.actor_username == sysadmin.username
+    assert event in who_has_seen(actor=auditor, target_id=target.pk)
+    assert event not in who_has_seen(actor=auditor, target_id=bystander.pk)
+
+
+def test_a_mismatch_alert_on_the_monitor_names_its_person(client, sysadmin, auditor, failed_op):
+    target, _ = failed_op
+    Operation.objects.update(status="reflected")  # nothing failing: only the alert shows the number
+    services.reconcile(listing={}, now=services.clock.now())
+    client.force_login(sysadmin)
+    client.get(reverse("intermediary:monitor"))
+    event = _last_event("intermediary.monitor_view")
+    assert event.detail["target_ids"] == [target.pk]
+    assert event in who_has_seen(actor=auditor, target_id=target.pk)
+
+
+def test_the_batch_detail_names_the_people_of_its_records(client, sysadmin, auditor, failed_op):
+    target, op = failed_op
+    batch = Batch.objects.create(flag_kind=op.flag_kind, window_at=services.clock.now(), name="FLAG_Y.xml",
+                                 reception_number="1", created_at=services.clock.now(), status="resulted")
+    Operation.objects.filter(pk=op.pk).update(batch=batch, record_no=1)
+    client.force_login(sysadmin)
+    assert target.atena_no in client.get(reverse("intermediary:batch", kwargs={"pk": batch.pk})).content.decode()
+    event = _last_event("intermediary.batch_view")
+    assert event.detail == {"batch_id": str(batch.pk), "target_ids": [target.pk]}
+    assert event in who_has_seen(actor=auditor, target_id=target.pk)
+
+
+def test_info_code_units_are_not_people(db):
+    assert target_ids_for_units([("info_code", "TM00000000000003"), ("atena", "")]) == []
