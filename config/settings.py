@@ -214,6 +214,10 @@ if INTERMEDIARY_CHANNEL not in ("web_service", "xml_batch"):
     raise ValueError("INTERMEDIARY_CHANNEL must be web_service or xml_batch")
 INTERMEDIARY_WS_URL = env("INTERMEDIARY_WS_URL", default="http://127.0.0.1:8765")
 INTERMEDIARY_WS_TIMEOUT = env.float("INTERMEDIARY_WS_TIMEOUT", default=5.0)
+# Shared secret of the web-service link (ADR 0021): the client sends it as "Authorization:
+# Bearer …" when set; the emulator refuses to start without one and answers 401 to any call
+# but /health that lacks it. `make run` (run_all) generates one per run when unset.
+INTERMEDIARY_WS_SECRET = env("INTERMEDIARY_WS_SECRET", default="")
 _INTERMEDIARY_VAR = Path(env("INTERMEDIARY_DATA_DIR", default=str(BASE_DIR / "var" / "intermediary")))
 INTERMEDIARY_OUTBOUND_DIR = Path(env("INTERMEDIARY_OUTBOUND_DIR", default=str(_INTERMEDIARY_VAR / "outbound")))
 INTERMEDIARY_INBOUND_DIR = Path(env("INTERMEDIARY_INBOUND_DIR", default=str(_INTERMEDIARY_VAR / "inbound")))
@@ -244,7 +248,8 @@ INTERMEDIARY_RECONCILE_AT = env("INTERMEDIARY_RECONCILE_AT", default="06:30")
 INTERMEDIARY_CLOCK_FILE = env("INTERMEDIARY_CLOCK_FILE", default="")
 # Fault-test hook only: pause between writing a batch's temp file and publishing it.
 INTERMEDIARY_FAULT_PAUSE_BEFORE_PUBLISH = env.float("INTERMEDIARY_FAULT_PAUSE_BEFORE_PUBLISH", default=0.0)
-# The emulator (a separate process with its own database, never the app's).
+# The emulator (a separate process with its own database, never the app's). Loopback by
+# default: only this machine reaches it (docker-compose runs it in the demo profile only).
 INTERMEDIARY_EMULATOR_DB = env("INTERMEDIARY_EMULATOR_DB", default=str(_INTERMEDIARY_VAR / "emulator.sqlite3"))
 INTERMEDIARY_EMULATOR_BIND = env("INTERMEDIARY_EMULATOR_BIND", default="127.0.0.1:8765")
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT)

@@ -30,9 +30,15 @@ def _ws_url(path: str) -> str:
     return base + path
 
 
+def _auth_headers() -> dict[str, str]:
+    """The shared secret of the link (ADR 0021); none configured, none sent."""
+    secret = settings.INTERMEDIARY_WS_SECRET
+    return {"Authorization": f"Bearer {secret}"} if secret else {}
+
+
 def _post(path: str, payload: dict, timeout: float) -> dict:
     req = urllib.request.Request(_ws_url(path), data=json.dumps(payload).encode(),  # noqa: S310 — http(s) only, _ws_url
-                                 headers={"Content-Type": "application/json"}, method="POST")
+                                 headers={"Content-Type": "application/json", **_auth_headers()}, method="POST")
     with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 — http(s) only, _ws_url
         return json.loads(resp.read().decode())
 
@@ -45,6 +51,9 @@ def web_service_send(*, record_id: str, unit_type: str, unit_key: str, flag_kind
     except TimeoutError:
         return SendResult(False, "TIMEOUT", "応答なし（反映済みの可能性あり）")
     except urllib.error.HTTPError as exc:
+        if exc.code == 401:  # a configuration error, not an outage: say which setting to check
+            return SendResult(False, "HTTP401",
+                              "中間サーバーの認証に失敗しました（共有シークレットを確認してください）")
         return SendResult(False, f"HTTP{exc.code}", "中間サーバー利用不可")
     except (urllib.error.URLError, ConnectionError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
@@ -60,7 +69,7 @@ def web_service_send(*, record_id: str, unit_type: str, unit_key: str, flag_kind
 
 def state_listing() -> dict[tuple[str, str, str], bool]:
     """The server's flag state listing, for the daily reconciliation."""
-    req = urllib.request.Request(_ws_url("/state/all"))  # noqa: S310 — http(s) only, _ws_url
+    req = urllib.request.Request(_ws_url("/state/all"), headers=_auth_headers())  # noqa: S310 — http(s) only
     with urllib.request.urlopen(req, timeout=max(30.0, settings.INTERMEDIARY_WS_TIMEOUT)) as resp:  # noqa: S310
         rows = json.loads(resp.read().decode())["flags"]
     return {(r["unit_type"], r["unit_key"], r["flag_kind"]): bool(r["value"]) for r in rows}

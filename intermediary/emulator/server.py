@@ -9,8 +9,12 @@
   GET /state?atena_no=X, GET /state/all (the listing reconciliation reads).
 - Faults: POST /control/faults {"mode": none|error|timeout|down|apply_then_timeout|slow,
   "count": n (-1 = until cleared), "code": "E123", "delay": seconds}; GET /control/stats.
+- Every path but GET /health needs the shared secret (INTERMEDIARY_WS_SECRET) as
+  "Authorization: Bearer <secret>"; without it 401 and nothing is read or changed (ADR 0021):
+  the listing names every flagged number and one call releases a flag.
 Its clock is intermediary.clock (driveable through INTERMEDIARY_CLOCK_FILE)."""
 import datetime
+import hmac
 import json
 import logging
 import threading
@@ -132,7 +136,14 @@ def _parse(text: str):
     return datetime.datetime.fromisoformat(text)
 
 
-def make_handler(emu: Emulator):
+def authorised(header: str | None, secret: str) -> bool:
+    """The Authorization header carries the shared secret (constant-time comparison)."""
+    scheme, _, presented = (header or "").partition(" ")
+    return bool(secret) and scheme.lower() == "bearer" and hmac.compare_digest(
+        presented.strip().encode(), secret.encode())
+
+
+def make_handler(emu: Emulator, secret: str):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -150,6 +161,25 @@ def make_handler(emu: Emulator):
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (timeout): exactly the ambiguous case
 
+        def _refused(self) -> bool:
+            """Answer 401 unless the request carries the secret. The body is never read: the
+            connection is closed instead of being kept alive with unread bytes in it."""
+            if authorised(self.headers.get("Authorization"), secret):
+                return False
+            self.close_connection = True
+            data = json.dumps({"error": "unauthorized"}).encode()
+            try:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Bearer realm="intermediary-emulator"')
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return True
+
         def _body(self) -> dict:
             length = int(self.headers.get("Content-Length") or 0)
             try:
@@ -161,8 +191,10 @@ def make_handler(emu: Emulator):
             url = urlparse(self.path)
             q = {k: v[0] for k, v in parse_qs(url.query).items()}
             atena, info = q.get("atena_no", ""), q.get("info_code") or None
-            if url.path == "/health":
+            if url.path == "/health":  # open: the health checks of compose and the tests
                 return self._send(200, {"ok": True, "down": emu.store.is_down()})
+            if self._refused():
+                return None
             if url.path == "/state":
                 flags = {kind: emu.store.flag("atena", atena, kind) for kind in flag_kinds.FLAG_KINDS}
                 return self._send(200, {"atena_no": atena, **flags})
@@ -180,6 +212,8 @@ def make_handler(emu: Emulator):
 
         def do_POST(self):
             url = urlparse(self.path)
+            if self._refused():
+                return None
             body = self._body()
             if url.path == "/ws/flags":
                 status, answer, stall = emu.ws_apply(body)
@@ -201,7 +235,9 @@ def make_handler(emu: Emulator):
     return Handler
 
 
-def serve(emu: Emulator, host: str, port: int) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer((host, port), make_handler(emu))
+def serve(emu: Emulator, host: str, port: int, *, secret: str) -> ThreadingHTTPServer:
+    if not secret:
+        raise ValueError("the emulator never runs without a shared secret")
+    server = ThreadingHTTPServer((host, port), make_handler(emu, secret))
     server.daemon_threads = True
     return server

@@ -69,6 +69,9 @@ class Embedded:
             "INTERMEDIARY_EMULATOR_DB": str(tmp / "intermediary" / "emulator.sqlite3"),
             "INTERMEDIARY_EMULATOR_BIND": f"127.0.0.1:{self.emulator_port}",
             "INTERMEDIARY_WS_URL": f"http://127.0.0.1:{self.emulator_port}",
+            # run_all generates one when unset (tests/intermediary/test_emulator_auth.py); the
+            # test sets its own to read the emulator's state with it, as an operator may.
+            "INTERMEDIARY_WS_SECRET": uuid.uuid4().hex,
             "PORT": str(self.web_port),
             "PYTHONUNBUFFERED": "1",
             "EMBEDDED_TEST_MARKER": self.marker,
@@ -208,7 +211,8 @@ def test_main_journey_on_the_embedded_default(embedded, seeded_db) -> None:
         return resp.json()["nondisclosure_code_required"]
 
     def emulator(path):
-        return requests.get(embedded.emulator + path, timeout=5).json()
+        headers = {"Authorization": f"Bearer {embedded.env['INTERMEDIARY_WS_SECRET']}"}
+        return requests.get(embedded.emulator + path, headers=headers, timeout=5).json()
 
     victim, victim_1_1, abuser, stranger = "310000000000001", "310000000000002", "310000000000003", "399999999999999"
 
@@ -237,6 +241,8 @@ def test_main_journey_on_the_embedded_default(embedded, seeded_db) -> None:
     assert emulator(f"/inquiry?atena_no={victim}")["auto_answered"] is False
     assert emulator(f"/provision?atena_no={victim}")["nondisclosed"] is True
     assert emulator(f"/inquiry?atena_no={stranger}")["auto_answered"] is True
+    # Without the secret the emulator lists nobody (issue 10 item 9).
+    assert requests.get(embedded.emulator + "/state/all", timeout=5).status_code == 401
     _wait_until(lambda: all(f["reflected"] is True for f in
                             api("counter1", "get", f"targets/{victim_body['id']}/flags/").json()["flags"]),
                 timeout=15, what="reflection recorded by the app")

@@ -3,11 +3,13 @@ the test database / test Redis db 5 / per-test directories, always killed in tea
 import datetime
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -55,6 +57,8 @@ class Env:
         for d in self.dirs.values():
             d.mkdir(parents=True, exist_ok=True)
         self.emulator_db = tmp / "emulator.sqlite3"
+        # The emulator refuses to start without a shared secret; the worker sends it (ADR 0021).
+        self.secret = secrets.token_urlsafe(32)
         self.procs: dict[str, subprocess.Popen] = {}
         self.logs: dict[str, Path] = {}
 
@@ -64,6 +68,7 @@ class Env:
             "INTERMEDIARY_CHANNEL": self.channel,
             "INTERMEDIARY_WS_URL": f"http://127.0.0.1:{self.port}",
             "INTERMEDIARY_WS_TIMEOUT": "1.0",
+            "INTERMEDIARY_WS_SECRET": self.secret,
             "INTERMEDIARY_OUTBOUND_DIR": str(self.dirs["outbound"]),
             "INTERMEDIARY_INBOUND_DIR": str(self.dirs["inbound"]),
             "INTERMEDIARY_QUARANTINE_DIR": str(self.dirs["quarantine"]),
@@ -84,6 +89,7 @@ class Env:
         settings.INTERMEDIARY_CHANNEL = self.channel
         settings.INTERMEDIARY_WS_URL = e["INTERMEDIARY_WS_URL"]
         settings.INTERMEDIARY_WS_TIMEOUT = 1.0
+        settings.INTERMEDIARY_WS_SECRET = self.secret
         settings.INTERMEDIARY_OUTBOUND_DIR = Path(e["INTERMEDIARY_OUTBOUND_DIR"])
         settings.INTERMEDIARY_INBOUND_DIR = Path(e["INTERMEDIARY_INBOUND_DIR"])
         settings.INTERMEDIARY_QUARANTINE_DIR = Path(e["INTERMEDIARY_QUARANTINE_DIR"])
@@ -147,16 +153,20 @@ class Env:
         for name in list(self.procs):
             self.kill(name, signal.SIGKILL)
 
-    # ---- emulator HTTP ----
+    # ---- emulator HTTP, with the shared secret ----
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def get(self, path: str) -> dict:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
-            return json.loads(r.read())
+        status, body = emulator_request(self.base, "GET", path, secret=self.secret)
+        assert status == 200, (path, status, body)
+        return body
 
     def post(self, path: str, body: dict) -> dict:
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(req, timeout=5) as r:  # noqa: S310 — the emulator on loopback, http
-            return json.loads(r.read())
+        status, answer = emulator_request(self.base, "POST", path, body, secret=self.secret)
+        assert status == 200, (path, status, answer)
+        return answer
 
     def state(self, atena_no: str) -> dict:
         return self.get(f"/state?atena_no={atena_no}")
@@ -169,6 +179,21 @@ class Env:
                              cwd=ROOT, env={**os.environ, **self.settings_env()}, capture_output=True, check=True,
                              timeout=60)
         return json.loads(out.stdout)
+
+
+def emulator_request(base: str, method: str, path: str, body: dict | None = None, *,
+                     secret: str | None = None) -> tuple[int, dict]:
+    """(status, JSON body) of one call to an emulator; the secret as a Bearer token, if any."""
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["Authorization"] = f"Bearer {secret}"
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, headers=headers, method=method)  # noqa: S310 — loopback
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:  # noqa: S310 — the emulator on loopback, http
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
 
 
 def send_task(name: str, *args) -> None:

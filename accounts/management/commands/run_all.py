@@ -4,8 +4,12 @@ emulator, supervised together (Ctrl-C stops all of them).
 Embedded default: no Redis needed. When CELERY_BROKER_URL is not set, Celery's filesystem
 transport under var/celery (CELERY_FS_BROKER_DIR) is used, for every child alike (web, worker
 and beat must agree). The beat schedule file is CELERY_BEAT_SCHEDULE_FILENAME (var/ by default).
+The emulator and its clients (worker, web) share INTERMEDIARY_WS_SECRET; when it is not set a
+fresh one is generated for this run and handed to every child in its environment only (never
+printed or written), so the emulator on loopback is never open (ADR 0021).
 Exits non-zero when a child stopped on its own (not on Ctrl-C / SIGTERM)."""
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -16,19 +20,28 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def children_environment(environ: dict[str, str], base: Path) -> dict[str, str]:
+    """One environment for every child: web, worker and beat must agree on the broker, and
+    the emulator and its clients on the shared secret."""
+    env = dict(environ)
+    if not env.get("CELERY_BROKER_URL"):
+        fs = Path(env.get("CELERY_FS_BROKER_DIR") or base / "var" / "celery")
+        for sub in ("queue", "processed"):
+            (fs / sub).mkdir(parents=True, exist_ok=True)
+        env["CELERY_BROKER_URL"] = "filesystem://"
+        env["CELERY_FS_BROKER_DIR"] = str(fs)
+    if not env.get("INTERMEDIARY_WS_SECRET"):
+        env["INTERMEDIARY_WS_SECRET"] = secrets.token_urlsafe(32)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
 class Command(BaseCommand):
     help = "デモ環境を起動する（Web・ワーカー・beat・中間サーバーエミュレーター）"
 
     def handle(self, *args, **options):
         base = Path(settings.BASE_DIR)
-        env = dict(os.environ)
-        if not env.get("CELERY_BROKER_URL"):
-            fs = Path(env.get("CELERY_FS_BROKER_DIR") or base / "var" / "celery")
-            for sub in ("queue", "processed"):
-                (fs / sub).mkdir(parents=True, exist_ok=True)
-            env["CELERY_BROKER_URL"] = "filesystem://"
-            env["CELERY_FS_BROKER_DIR"] = str(fs)
-        env.setdefault("PYTHONUNBUFFERED", "1")
+        env = children_environment(dict(os.environ), base)
         port = env.get("PORT", "8000")
         py = sys.executable
         manage = str(base / "manage.py")

@@ -3,7 +3,7 @@ import signal
 import threading
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from intermediary.emulator.server import Emulator, serve
 from intermediary.emulator.store import Store
@@ -21,11 +21,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         logging.basicConfig(level=logging.INFO)
+        secret = settings.INTERMEDIARY_WS_SECRET
+        if not secret:
+            # Open, it would list every flagged number and release flags for anyone (ADR 0021).
+            raise CommandError("共有シークレット INTERMEDIARY_WS_SECRET が設定されていません。"
+                               "エミュレーターは認証なしでは起動しません（make run は自動で生成します）。")
         host, port = opts["bind"].rsplit(":", 1)
         emu = Emulator(store=Store(opts["db"]), outbound=settings.INTERMEDIARY_OUTBOUND_DIR,
                        inbound=settings.INTERMEDIARY_INBOUND_DIR, cfg=WindowConfig.from_settings(settings),
                        destination_system_id=settings.INTERMEDIARY_DESTINATION_SYSTEM_ID)
-        server = serve(emu, host, int(port))
+        server = serve(emu, host, int(port), secret=secret)
         poller = threading.Thread(target=emu.run_poller, args=(opts["poll"],), daemon=True)
         poller.start()
 
