@@ -17,6 +17,7 @@ class AuditAction(enum.StrEnum):
     RECIPIENT_FILTER_RUN = "recipient_filter.run"
     CORRECTION_LIST = "correction.list"
     REVIEW_TASK_LIST = "review_task.list"
+    NOTICE_LIST = "notice.list"
     # A person's protection, changed
     TARGET_REGISTER = "target.register"
     TARGET_GRANT = "target.grant"
@@ -102,6 +103,8 @@ _READS_PERSON = frozenset({
 })
 _LISTS_PEOPLE = frozenset({
     AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST,
+    # The 解除 notices on a linkage department's home page show each person's atena_no.
+    AuditAction.NOTICE_LIST,
     # The system admins' sync screens show the atena_no of failing operations and alerts (ADR 0021).
     AuditAction.INTERMEDIARY_MONITOR_VIEW, AuditAction.INTERMEDIARY_BATCH_VIEW,
 })

@@ -112,11 +112,18 @@ def target_id_for_auditor(*, actor: Staff, atena_no: str) -> int | None:
     return Target.objects.filter(atena_no=atena_no).values_list("id", flat=True).first()
 
 
-def notices_for(*, actor: Staff) -> QuerySet[Notice]:
-    """The 解除 notices of the actor's linkage department (newest first)."""
+def notices_for(*, actor: Staff) -> list[Notice]:
+    """The 解除 notices of the actor's linkage department (newest first). Each shows a
+    person's atena_no, so showing any of them is recorded with their target ids."""
     if not policy.allows(actor, Capability.CHECK):
-        return Notice.objects.none()
-    return Notice.objects.filter(department=actor.department_id)[:50]
+        return []
+    notices = list(Notice.objects.filter(department=actor.department_id)
+                   .select_related("change_request")[:50])
+    if notices:
+        audit_record(actor=actor, action=AuditAction.NOTICE_LIST,
+                     detail={"count": len(notices),
+                             "target_ids": sorted({n.change_request.target_id for n in notices})})
+    return notices
 
 
 def review_tasks_for(*, actor: Staff, include_done: bool = False) -> QuerySet[ReviewTask]:

@@ -1,6 +1,8 @@
 """Inquiry-time check (yes/no, never why), exact search, shared minimal list, notices."""
 import pytest
 
+from audit.actions import AuditAction
+from audit.selectors import who_has_seen
 from victims import services
 from victims.models import Target
 
@@ -33,7 +35,8 @@ def test_check_never_says_why(login, counter, approver, other_counter, register)
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     html = check(login(other_counter), "２００ ０００ ０００ ０００ ００９").content.decode()  # full width, spaces
     assert REQUIRED in html
-    for secret in ("加害者", "①-I", "山田", str(target.pk)):
+    # The id as a link or a cell; a bare str(pk) would match any digit on the page (pk 1 on a fresh database).
+    for secret in ("加害者", "①-I", "山田", f"/targets/{target.pk}/", f">{target.pk}<"):
         assert secret not in html.split("<main>")[1]
 
 
@@ -73,12 +76,15 @@ def test_shared_list_shows_only_name_atena_and_target(login, counter, other_coun
         assert secret not in html
 
 
-def test_release_notice_appears_on_linkage_home(login, counter, approver, approver2, other_counter, register):
+def test_release_notice_appears_on_linkage_home(login, counter, approver, approver2, other_counter, auditor, register):
     target, cr = register(counter, cases=[{"type": "1-I", "abuser_atena_no": "200000000000011"}])
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     release = services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
     services.change_request_approve(actor=approver2, change_request_id=release.pk)
     html = login(other_counter).get("/").content.decode()
     assert target.atena_no in html and "設定対象者から外れました" in html
+    # The notice showed the person's number: who-has-seen names the linkage clerk's look.
+    seen = [(e.actor_id, e.action) for e in who_has_seen(actor=auditor, target_id=target.pk)]
+    assert (other_counter.pk, AuditAction.NOTICE_LIST) in seen
     other_sees = login(other_counter).get("/targets/shared/").content.decode()
     assert Target.objects.get(pk=target.pk).atena_no not in other_sees
