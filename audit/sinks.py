@@ -102,8 +102,10 @@ class FileSink:
     def read(self) -> "ExternalLog":
         try:
             data = self.path.read_bytes()
-        except FileNotFoundError:
+        except FileNotFoundError:  # nothing anchored yet
             return ExternalLog(source=str(self.path))
+        except OSError as exc:  # a verification that cannot compare is not a pass
+            return ExternalLog(source=str(self.path), problem=f"外部アンカー記録を読めません（{type(exc).__name__}）")
         return ExternalLog.parse(data.splitlines(), source=str(self.path))
 
 
