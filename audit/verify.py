@@ -24,7 +24,7 @@ class VerifyResult:
 class Claim:
     """A record, kept apart from the events, of how far the chain reached and with which hash."""
 
-    source: str  # as the auditors read it: 「アンカー#3」「外部記録 anchor#3（…の 5 行目）」
+    source: str  # as the auditors read it: 「アンカー#3」「外部記録 anchor#3（5 行目）」
     event_id: int
     head_hash: str | None  # None: a count only
     counted_as: str = ""  # "anchor" | "external": which of VerifyResult's tallies a match adds to
@@ -41,7 +41,8 @@ def verify_chain(batch_size: int = 10_000) -> VerifyResult:
     claims, db_anchor_ids, run_ids = _db_claims()
     logs = sinks.external_logs()
     for log in logs:
-        claims += [Claim(f"外部記録 {r.kind}#{r.record_id}（{log.source} の {r.line} 行目）", r.last_event_id,
+        # Without the file's path: the reason is kept to 200 characters and the range must fit.
+        claims += [Claim(f"外部記録 {r.kind}#{r.record_id}（{r.line} 行目）", r.last_event_id,
                          r.head_hash, "external") for r in log.records if r.last_event_id > 0]
     by_id: dict[int, list[Claim]] = {}
     for claim in claims:

@@ -86,16 +86,17 @@ def test_syslog_receives_the_same_sealed_line(db, settings):
     assert json.loads(datagram.split("dvprotect-audit-anchor: ", 1)[1].rstrip("\x00")) == _lines(settings)[-1]
 
 
-def test_an_unreachable_syslog_does_not_fail_the_anchor(db, settings, tmp_path):
+def test_an_unreachable_syslog_does_not_fail_the_anchor(db, settings, tmp_path, caplog):
     settings.AUDIT_ANCHOR_SINKS = ["audit.sinks.FileSink", "audit.sinks.SyslogSink"]
     settings.AUDIT_ANCHOR_SYSLOG_ADDRESS = str(tmp_path / "no-such-syslog-socket")
     _events(2)
     anchor = anchor_create()
     assert AuditAnchor.objects.filter(pk=anchor.pk).exists() and len(_lines(settings)) == 1
     assert not AuditEvent.objects.filter(action="audit.sink_failed").exists()
+    assert [r.levelname for r in caplog.records if "sink syslog unavailable" in r.getMessage()] == ["WARNING"]
 
 
-def test_a_file_that_cannot_be_written_is_audited_and_fails_the_command(db, settings, tmp_path, capsys):
+def test_a_file_that_cannot_be_written_is_audited_and_fails_the_command(db, settings, tmp_path, capsys, caplog):
     settings.AUDIT_ANCHOR_SINK_FILE = str(tmp_path)  # a directory: the append fails
     _events(2)
     with pytest.raises(SystemExit) as exc:
@@ -105,6 +106,7 @@ def test_a_file_that_cannot_be_written_is_audited_and_fails_the_command(db, sett
     failed = AuditEvent.objects.get(action="audit.sink_failed")
     assert failed.outcome == "denied"
     assert failed.detail == {"sink": "file", "kind": "anchor", "record_id": anchor.pk, "error": "IsADirectoryError(21)"}
+    assert [r.levelname for r in caplog.records if "sink file failed" in r.getMessage()] == ["ERROR"]
 
 
 def test_the_daily_task_anchors_even_when_the_verification_result_was_not_written(db, settings, tmp_path):
