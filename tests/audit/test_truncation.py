@@ -12,6 +12,7 @@ from django.db import connection, transaction
 
 from audit.services import anchor_create, audit_record, verification_run
 from audit.verify import verify_chain
+from tests.audit.test_anchors import _rewrite_whole_chain_from
 
 
 def _events(n):
@@ -125,14 +126,15 @@ def test_anchors_deleted_while_the_events_stay_are_named(db):
 
 
 def test_a_rewritten_chain_is_caught_by_the_external_anchor(db):
-    """Every hash recomputed after an anchor, and the anchors deleted: the file still has the old head."""
+    """Every hash recomputed from event 2 on (the head realigned), and the anchors deleted: only
+    the file still has the old head."""
     _events(4)
     anchor = anchor_create()
-    forged = "0" * 64
-    _as_superuser(("UPDATE audit_auditevent SET hash = %s WHERE id = %s", [forged, anchor.head_event_id]),
-                  *DELETE_ANCHORS_AND_RUNS)
+    _rewrite_whole_chain_from(2)
+    _as_superuser(*DELETE_ANCHORS_AND_RUNS)
     result = verify_chain()
     assert not result.ok and result.first_bad_id == anchor.head_event_id
+    assert f"外部記録 anchor#{anchor.pk}" in result.reason and "書換え" in result.reason
 
 
 def _sink_lines(settings) -> list[dict]:
