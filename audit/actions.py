@@ -83,6 +83,7 @@ class AuditAction(enum.StrEnum):
     AUDIT_ANCHOR = "audit.anchor"
     AUDIT_VERIFY = "audit.verify"
     AUDIT_CHAIN_HEAD_RESYNCED = "audit.chain_head_resynced"
+    AUDIT_SINK_FAILED = "audit.sink_failed"  # only ever denied: an anchor or result the file sink did not take
 
     @property
     def reads_person(self) -> bool:

@@ -13,7 +13,7 @@ from core import policy
 from core.errors import Forbidden
 from core.policy import Actor
 
-from . import chain, context
+from . import chain, context, sinks
 from .actions import AuditAction
 from .models import AuditAnchor, AuditEvent, ChainHead, Outcome, VerificationRun
 from .verify import verify_chain
@@ -189,21 +189,27 @@ def audited_atomic(service: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-@transaction.atomic
 def anchor_create() -> AuditAnchor | None:
-    """Record today's head of the chain (run daily by the beat, or by `audit_anchor`)."""
-    head = AuditEvent.objects.order_by("-id").values("id", "hash").first()
-    if head is None:
-        return None
-    anchor = AuditAnchor.objects.create(created_at=timezone.now(), head_event_id=head["id"], head_hash=head["hash"],
-                                        event_count=head["id"])
-    audit_record(actor=None, action=AuditAction.AUDIT_ANCHOR,
-                 detail={"anchor_id": anchor.pk, "head_event_id": head["id"]})
+    """Record today's head of the chain (run daily by the beat, or by `audit_anchor`), in the
+    database and, once committed there, in the sinks outside it (SinkWriteFailed if the file
+    did not take it: the anchor stays, the failure is audited)."""
+    with transaction.atomic():
+        head = AuditEvent.objects.order_by("-id").values("id", "hash").first()
+        if head is None:
+            return None
+        anchor = AuditAnchor.objects.create(created_at=timezone.now(), head_event_id=head["id"],
+                                            head_hash=head["hash"], event_count=head["id"])
+        audit_record(actor=None, action=AuditAction.AUDIT_ANCHOR,
+                     detail={"anchor_id": anchor.pk, "head_event_id": head["id"]})
+    _publish(sinks.anchor_record(anchor_id=anchor.pk, last_event_id=anchor.head_event_id,
+                                 event_count=anchor.event_count, head_hash=anchor.head_hash,
+                                 at=anchor.created_at.isoformat()), anchor)
     return anchor
 
 
 def verification_run(*, actor: Actor | None = None) -> VerificationRun:
-    """Verify the chain and keep the result for the auditors' screen."""
+    """Verify the chain and keep the result for the auditors' screen and in the sinks outside
+    the database (SinkWriteFailed as for anchors)."""
     started = timezone.now()
     result = verify_chain()
     run = VerificationRun.objects.create(
@@ -221,4 +227,18 @@ def verification_run(*, actor: Actor | None = None) -> VerificationRun:
         outcome=Outcome.ALLOWED if result.ok else Outcome.DENIED,
         detail={"run_id": run.pk, "ok": result.ok, "checked": result.checked},
     )
+    _publish(sinks.verification_record(run_id=run.pk, last_event_id=result.checked, head_hash=result.head_hash,
+                                       ok=result.ok, at=run.finished_at.isoformat()), run)
     return run
+
+
+def _publish(record: dict[str, Any], saved: AuditAnchor | VerificationRun) -> None:
+    """Write to every sink outside the database. A required sink (the file) that fails is loud:
+    an audit event per failure, an ERROR log line (sinks.publish) and SinkWriteFailed."""
+    failed = [f for f in sinks.publish(record) if f.required]
+    for failure in failed:
+        audit_record(actor=None, action=AuditAction.AUDIT_SINK_FAILED, outcome=Outcome.DENIED,
+                     detail={"sink": failure.sink, "kind": record["kind"], "record_id": record["record_id"],
+                             "error": failure.error})
+    if failed:
+        raise sinks.SinkWriteFailed(", ".join(f"{f.sink}: {f.error}" for f in failed), saved)

@@ -27,6 +27,16 @@ FLAG_POLICY = {
 # Auditors' anomaly views (issue 4): thresholds are the municipality's to tune.
 # Daily anchor of the audit chain (Japan time), run by the single beat.
 AUDIT_ANCHOR_AT = env("AUDIT_ANCHOR_AT", default="03:30")
+# Each anchor and verification result also leaves the database (ADR 0018): these sinks, in
+# order. The file is append-only JSON lines: put it on another volume, ideally WORM storage
+# (docs/operations/audit_anchor_sinks.md); audit_verify reads it back. It belongs to this
+# database: a database restored from an older backup is reported as truncated, by design.
+AUDIT_ANCHOR_SINKS = env.list("AUDIT_ANCHOR_SINKS", default=["audit.sinks.FileSink", "audit.sinks.SyslogSink"])
+AUDIT_ANCHOR_SINK_FILE = env("AUDIT_ANCHOR_SINK_FILE", default=str(BASE_DIR / "var" / "audit-anchors.jsonl"))
+# A socket path, or host:port (UDP).
+AUDIT_ANCHOR_SYSLOG_ADDRESS = env("AUDIT_ANCHOR_SYSLOG_ADDRESS", default="/dev/log")
+# The HMAC key chaining the file's lines. Keep it when SECRET_KEY rotates (set it to the old value).
+AUDIT_ANCHOR_SINK_KEY = env("AUDIT_ANCHOR_SINK_KEY", default=SECRET_KEY)
 AUDIT_ANOMALY = {
     "night_start_hour": env.int("AUDIT_NIGHT_START_HOUR", default=22),
     "night_end_hour": env.int("AUDIT_NIGHT_END_HOUR", default=6),

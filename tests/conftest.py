@@ -88,6 +88,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _anchor_sink_per_test(settings, tmp_path, monkeypatch):
+    """Anchors and verification results a test writes outside the database go to a file of
+    that test (never the repository's var/, never another test's: the file belongs to one
+    database), and not to the machine's syslog. Subprocesses inherit it through the environment."""
+    path = str(tmp_path / "audit-anchors.jsonl")
+    settings.AUDIT_ANCHOR_SINK_FILE, settings.AUDIT_ANCHOR_SINKS = path, ["audit.sinks.FileSink"]
+    monkeypatch.setenv("AUDIT_ANCHOR_SINK_FILE", path)
+    monkeypatch.setenv("AUDIT_ANCHOR_SINKS", "audit.sinks.FileSink")
+
+
 @pytest.fixture
 def live_db(transactional_db):
     """A transactional database for tests that need real commits (threads, subprocesses,

@@ -15,7 +15,8 @@ def _events(n):
 
 def _rewrite_whole_chain_from(event_id: int):
     """What an attacker with superuser rights would do: alter one event and recompute
-    every hash after it so that the chain links again."""
+    every hash after it so that the chain links again (in the database only: the sink file
+    outside it is another attack, tests/audit/test_truncation.py)."""
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL session_replication_role = replica")
         rows = list(AuditEvent.objects.order_by("id").values(*chain.CHAINED_FIELDS, "prev_hash", "hash"))
@@ -29,6 +30,9 @@ def _rewrite_whole_chain_from(event_id: int):
                             [row["action"], prev, new_hash, row["id"]])
                 row["hash"] = new_hash
             prev = row["hash"]
+        # ...and realign the chain head row, which would otherwise still hold the old last hash.
+        cur.execute("UPDATE audit_chainhead SET last_hash = %s, prev_hash = %s WHERE id = 1",
+                    [rows[-1]["hash"], rows[-2]["hash"] if len(rows) > 1 else chain.GENESIS])
 
 
 def test_anchor_records_the_head_and_verification_uses_it(db):

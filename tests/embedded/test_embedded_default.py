@@ -66,6 +66,9 @@ class Embedded:
             "CELERY_FS_BROKER_DIR": str(tmp / "celery"),
             "CELERY_BEAT_SCHEDULE_FILENAME": str(tmp / "celerybeat-schedule"),
             "INTERMEDIARY_DATA_DIR": str(tmp / "intermediary"),
+            # Outside the repository's var/, like everything else of this copy (and no syslog).
+            "AUDIT_ANCHOR_SINK_FILE": str(tmp / "audit-anchors.jsonl"),
+            "AUDIT_ANCHOR_SINKS": "audit.sinks.FileSink",
             "INTERMEDIARY_EMULATOR_DB": str(tmp / "intermediary" / "emulator.sqlite3"),
             "INTERMEDIARY_EMULATOR_BIND": f"127.0.0.1:{self.emulator_port}",
             "INTERMEDIARY_WS_URL": f"http://127.0.0.1:{self.emulator_port}",

@@ -93,8 +93,10 @@ class Upgraded:
             self.path = self.tmp / "upgraded.sqlite3"
             self.path.write_bytes(gzip.decompress((self.fixture / "sqlite3.db.gz").read_bytes()))
             self.url = f"sqlite:///{self.path}"
+        # The anchor sink belongs to one database: each restored copy gets its own file.
         self.env = {**os.environ, "DATABASE_URL": self.url, "DJANGO_SETTINGS_MODULE": "config.settings",
-                    "LOG_LEVEL": "WARNING"}
+                    "LOG_LEVEL": "WARNING", "AUDIT_ANCHOR_SINK_FILE": str(self.tmp / "audit-anchors.jsonl"),
+                    "AUDIT_ANCHOR_SINKS": "audit.sinks.FileSink"}
 
     def drop(self) -> None:
         if self.dbname:
