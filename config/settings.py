@@ -117,13 +117,19 @@ GUARDIAN_RAISE_403 = False
 
 OTP_TOTP_ISSUER = "DV-Protect"
 
-# Lockout after repeated failed logins, keyed on username + IP (django-axes).
+# Reverse proxies whose X-Forwarded-For and X-Request-ID are believed (IPs or CIDRs, comma
+# separated). Empty: the client is REMOTE_ADDR and every request id is ours (ADR 0020).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# Lockout after repeated failed logins, keyed on username + IP (django-axes). The client address
+# is the one audit.proxy_headers decides (the audit log and the anomaly views use the same one).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "audit.proxy_headers.client_ip"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
