@@ -117,6 +117,9 @@ GUARDIAN_RAISE_403 = False
 
 OTP_TOTP_ISSUER = "DV-Protect"
 
+# Staff API tokens expire this many days after they were issued (ADR 0019).
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
+
 # Reverse proxies whose X-Forwarded-For and X-Request-ID are believed (IPs or CIDRs, comma
 # separated). Empty: the client is REMOTE_ADDR and every request id is ours (ADR 0020).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
