@@ -71,13 +71,23 @@ _TOUCH_SQL = (
     "WHERE id = %s AND (last_used_at IS NULL OR last_used_at <= %s)"
 )
 _TOKEN_FIELDS = 3  # t.id, t.created_at, t.last_used_at
+_TOKEN_COLUMNS = {f.name: f for f in ApiToken._meta.concrete_fields}
 
 
 def _touch(token: ApiToken, now: datetime.datetime) -> None:
     # The condition repeats the check, so concurrent calls of one token write it once.
+    adapt = connection.ops.adapt_datetimefield_value  # the embedded SQLite stores naive UTC text
     with connection.cursor() as cur:
-        cur.execute(_TOUCH_SQL, [now, token.pk, now - LAST_USED_RESOLUTION])
+        cur.execute(_TOUCH_SQL, [adapt(now), token.pk, adapt(now - LAST_USED_RESOLUTION)])
     token.last_used_at = now
+
+
+def _datetime(field_name: str, value: object) -> datetime.datetime | None:
+    """A token's datetime column as the ORM would return it (SQLite hands a raw cursor text)."""
+    col = _TOKEN_COLUMNS[field_name].get_col(ApiToken._meta.db_table)
+    for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+        value = convert(value, col, connection)
+    return value  # type: ignore[return-value]  # a DateTimeField's converters yield a datetime or None
 
 
 def active_token_staff(key_hash: str) -> tuple[Staff, ApiToken] | None:
@@ -94,7 +104,8 @@ def active_token_staff(key_hash: str) -> tuple[Staff, ApiToken] | None:
     staff = Staff.from_db(connection.alias, _STAFF_FIELDS, staff_values)
     department = Department.from_db(connection.alias, _DEPT_FIELDS, dept_values) if dept_values[0] is not None else None
     staff._state.fields_cache["department"] = department
-    token_id, created_at, last_used_at = token_values
+    token_id = token_values[0]
+    created_at, last_used_at = _datetime("created_at", token_values[1]), _datetime("last_used_at", token_values[2])
     # from_db takes the values in the model's field order (id, staff, key_hash, created_at, ...).
     token = ApiToken.from_db(connection.alias, ["id", "staff_id", "key_hash", "created_at", "last_used_at"],
                              [token_id, staff.pk, key_hash, created_at, last_used_at])
