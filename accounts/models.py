@@ -1,9 +1,15 @@
+import datetime
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 
 from core.policy import Role
+
+
+def token_lifetime() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
 
 
 class Department(models.Model):
@@ -26,17 +32,38 @@ class Staff(AbstractUser):
     role = models.CharField("役割", max_length=20, choices=Role.choices, blank=True)
 
 
+class RevokeReason(models.TextChoices):
+    MANUAL = "manual", "管理者による失効"
+    TOTP_RESET = "totp_reset", "2段階認証のリセット"
+    ROLE_CHANGE = "role_change", "役割の変更"
+    DEPARTMENT_CHANGE = "department_change", "所属の変更"
+    DEACTIVATION = "deactivation", "アカウントの無効化"
+
+
 class ApiToken(models.Model):
-    """Only the SHA-256 of a token is stored: a database read does not yield a credential."""
+    """Only the SHA-256 of a token is stored: a database read does not yield a credential.
+
+    A token expires settings.API_TOKEN_LIFETIME_DAYS after it was issued (derived from
+    created_at, so shortening the setting also shortens the tokens already out)."""
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField("失効理由", max_length=20, choices=RevokeReason.choices, blank=True)
+    # Written at most once a minute per token (accounts.authentication): enough for "is it used?"
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         # Ids only: this string reaches logs and the admin, never the key or its hash.
         return f"API token #{self.pk} of staff #{self.staff_id}"
+
+    @property
+    def expires_at(self) -> datetime.datetime:
+        return self.created_at + token_lifetime()
 
     @staticmethod
     def hash_key(raw: str) -> str:

@@ -2,12 +2,14 @@ import secrets
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from audit.actions import AuditAction
-from audit.services import audit_record
-from core.policy import Role
+from audit.services import audit_record, audited_atomic, require_capability
+from core.errors import DomainError, NotFound
+from core.policy import Capability, Role
 
-from .models import ApiToken, Department, Staff
+from .models import ApiToken, Department, RevokeReason, Staff
 
 
 @transaction.atomic
@@ -44,3 +46,38 @@ def api_token_issue(*, actor: Staff | None, staff: Staff) -> str:
     ApiToken.objects.create(staff=staff, key_hash=ApiToken.hash_key(raw))
     audit_record(actor=actor, action=AuditAction.API_TOKEN_ISSUE, detail={"staff_id": staff.pk})
     return raw
+
+
+@audited_atomic
+def api_token_revoke(*, actor: Staff | None, token_id: int) -> ApiToken:
+    """Revoke one token: a system administrator on the token screen, or the operator's
+    `manage.py revoke_api_token` (actor None, like issue_api_token)."""
+    if actor is not None:
+        require_capability(actor, Capability.OPERATE_SYNC, action=AuditAction.API_TOKEN_REVOKE,
+                           detail={"token_id": token_id})
+    token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("トークンが見つかりません。")
+    if token.revoked_at is not None:
+        raise DomainError("このトークンは既に失効しています。")
+    _revoke(actor, [token], RevokeReason.MANUAL)
+    return token
+
+
+@transaction.atomic
+def api_tokens_revoke_for(*, actor: Staff | None, staff_id: int, reason: RevokeReason) -> list[ApiToken]:
+    """Revoke every live token of one staff member (the operator command's --user, and the
+    automatic revocations: 2FA reset, role or department change, deactivation)."""
+    tokens = list(ApiToken.objects.select_for_update().filter(staff_id=staff_id, revoked_at=None).order_by("id"))
+    _revoke(actor, tokens, reason)
+    return tokens
+
+
+def _revoke(actor: Staff | None, tokens: list[ApiToken], reason: RevokeReason) -> None:
+    now = timezone.now()
+    for token in tokens:
+        token.revoked_at, token.revoked_reason = now, reason
+        token.save(update_fields=["revoked_at", "revoked_reason"])
+        # Ids only: which token, whose, and why.
+        audit_record(actor=actor, action=AuditAction.API_TOKEN_REVOKE,
+                     detail={"token_id": token.pk, "staff_id": token.staff_id, "reason": reason.value})

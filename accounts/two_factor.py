@@ -14,7 +14,8 @@ from audit.services import audit_denied, audit_record, audited_atomic, require_c
 from core.errors import DomainError, NotFound
 from core.policy import Capability
 
-from .models import Staff
+from .models import RevokeReason, Staff
+from .services import api_tokens_revoke_for
 
 ISSUER = "DV-Protect"
 
@@ -82,3 +83,5 @@ def totp_reset(*, actor, username: str) -> None:
         raise DomainError("自分自身の2段階認証はリセットできません。別のシステム管理者に依頼してください。", "username")
     TOTPDevice.objects.filter(user=staff).delete()
     audit_record(actor=actor, action=AuditAction.STAFF_TOTP_RESET, detail={"staff_id": staff.pk})
+    # Whoever had the lost device may have the tokens too: they go with it.
+    api_tokens_revoke_for(actor=actor, staff_id=staff.pk, reason=RevokeReason.TOTP_RESET)

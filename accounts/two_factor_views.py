@@ -57,7 +57,8 @@ def reset(request):
     if request.method == "POST":
         try:
             two_factor.totp_reset(actor=request.user, username=request.POST.get("username", "").strip())
-            messages.success(request, "2段階認証をリセットしました。次回ログイン時に再登録が必要です。")
+            messages.success(request, "2段階認証をリセットしました。この職員のAPIトークンも失効させました。"
+                                      "次回ログイン時に再登録が必要です。")
             return redirect("accounts:otp_reset")
         except (DomainError, NotFound) as exc:
             error = exc.message

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import two_factor_views, views
+from . import api_token_views, two_factor_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("2fa/enrol/", two_factor_views.enrol, name="otp_enrol"),
     path("2fa/verify/", two_factor_views.verify, name="otp_verify"),
     path("2fa/reset/", two_factor_views.reset, name="otp_reset"),
+    path("api-tokens/", api_token_views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", api_token_views.api_token_revoke, name="api_token_revoke"),
 ]

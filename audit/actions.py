@@ -52,6 +52,7 @@ class AuditAction(enum.StrEnum):
     DEPARTMENT_CREATE = "department.create"
     DEPARTMENT_UPDATE = "department.update"
     API_TOKEN_ISSUE = "api_token.issue"  # noqa: S105 - an action name, not a secret
+    API_TOKEN_REVOKE = "api_token.revoke"  # noqa: S105 - an action name, not a secret
     SYSTEM_CLIENT_CREATE = "system_client.create"
     SYSTEM_CLIENT_REVOKE = "system_client.revoke"
     SYSTEM_CLIENT_AUTHENTICATE = "system_client.authenticate"

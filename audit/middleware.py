@@ -1,6 +1,4 @@
-import uuid
-
-from . import context
+from . import context, proxy_headers
 
 
 class RequestContextMiddleware:
@@ -8,10 +6,10 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        request_id = proxy_headers.request_id(request)
         request.request_id = request_id  # for the error shape (core cannot import this app)
         channel = "api" if request.path.startswith("/api/") else "web"
-        token = context.bind(context.RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR", ""),
+        token = context.bind(context.RequestContext(request_id=request_id, ip=proxy_headers.client_ip(request),
                                                     channel=channel))
         try:
             response = self.get_response(request)

@@ -30,5 +30,8 @@ def _screen_refused(sender, request, view, **kwargs):
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
     # The attempted username is kept (staff id, not victim data); the password never is.
+    # An attempt refused by the account's wait (accounts.login_delay sets the attribute) tried no
+    # password: it is marked so that it does not count as a failure.
+    delayed = getattr(request, "login_delayed_until", None) is not None
     audit_record(actor=None, action=AuditAction.AUTH_LOGIN_FAILED, outcome=Outcome.DENIED,
-                 username=str(credentials.get("username", ""))[:150])
+                 username=str(credentials.get("username", ""))[:150], detail={"delayed": True} if delayed else None)

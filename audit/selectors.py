@@ -1,6 +1,6 @@
 """Auditors' reads of the log. Every search, view and export is itself an audit event."""
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jpholiday
@@ -15,6 +15,7 @@ from core.policy import Actor, Capability
 from .actions import AuditAction, listing_actions, number_lookup_actions, reading_actions
 from .models import AuditEvent, Outcome
 from .services import audit_record
+from .spraying import SprayAlert, spray_alerts
 
 # "Who has seen this person": reads of one person's data, through any screen or API, and
 # reads that showed many people at once (naming them in detail["target_ids"]).
@@ -94,6 +95,7 @@ class Anomalies:
     denied: list[AuditEvent]
     failed_logins: list[dict[str, Any]]  # actor_username, ip, n
     wide_searchers: list[dict[str, Any]]  # actor_username, department_code, occurred_at__date, n
+    password_spraying: list[SprayAlert] = field(default_factory=list)
 
 
 def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anomalies:
@@ -133,4 +135,6 @@ def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anom
         .annotate(n=Count("detail__atena_no", distinct=True))
     )
     wide = [r for r in searched if r["n"] > cfg["max_atena_per_user_day"]]
-    return Anomalies(list(off_hours), heavy, list(denied), list(failed), wide)
+    result = Anomalies(list(off_hours), heavy, list(denied), list(failed), wide)
+    result.password_spraying = spray_alerts(_period(AuditEvent.objects.all(), start, end))
+    return result

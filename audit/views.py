@@ -1,4 +1,5 @@
 """Auditors' workbench. Thin: forms in, selectors out; every page view is audited by its selector."""
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
@@ -67,7 +68,10 @@ def anomalies(request):
     result = None
     if form.is_valid():
         result = selectors.anomalies(actor=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
-    return render(request, "audit/anomalies.html", {"form": form, "result": result})
+    cfg = settings.AUDIT_ANOMALY
+    spray = {"window": cfg["spray_window_minutes"], "max_tries": cfg["spray_max_tries_per_account"],
+             "per_source": cfg["spray_min_accounts_per_source"], "overall": cfg["spray_min_accounts_overall"]}
+    return render(request, "audit/anomalies.html", {"form": form, "result": result, "spray": spray})
 
 
 @require_GET

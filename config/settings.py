@@ -42,6 +42,12 @@ AUDIT_ANOMALY = {
     "night_end_hour": env.int("AUDIT_NIGHT_END_HOUR", default=6),
     "max_targets_per_user_day": env.int("AUDIT_MAX_TARGETS_PER_USER_DAY", default=20),
     "max_atena_per_user_day": env.int("AUDIT_MAX_ATENA_PER_USER_DAY", default=50),
+    # Password spraying (audit.spraying): within the window, this many accounts each failed at
+    # most max_tries times, from one address or (a higher bar: staff mistype too) from all of them.
+    "spray_window_minutes": env.int("AUDIT_SPRAY_WINDOW_MINUTES", default=60),
+    "spray_max_tries_per_account": env.int("AUDIT_SPRAY_MAX_TRIES_PER_ACCOUNT", default=3),
+    "spray_min_accounts_per_source": env.int("AUDIT_SPRAY_MIN_ACCOUNTS_PER_SOURCE", default=5),
+    "spray_min_accounts_overall": env.int("AUDIT_SPRAY_MIN_ACCOUNTS_OVERALL", default=15),
 }
 
 INSTALLED_APPS = [
@@ -118,7 +124,10 @@ DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # must come first: refuses locked-out username+IP
+    # The account's own wait, from any address; first, so an attempt it refuses is marked as such
+    # (an attempt axes refuses still counts as a failure of the account: ADR 0020).
+    "accounts.login_delay.AccountDelayBackend",
+    "axes.backends.AxesStandaloneBackend",  # before ModelBackend: refuses locked-out username+IP
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -127,13 +136,30 @@ GUARDIAN_RAISE_403 = False
 
 OTP_TOTP_ISSUER = "DV-Protect"
 
-# Lockout after repeated failed logins, keyed on username + IP (django-axes).
+# Staff API tokens expire this many days after they were issued (ADR 0019).
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
+
+# Reverse proxies whose X-Forwarded-For and X-Request-ID are believed (IPs or CIDRs, comma
+# separated). Empty: the client is REMOTE_ADDR and every request id is ours (ADR 0020).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# Lockout after repeated failed logins, keyed on username + IP (django-axes). The client address
+# is the one audit.proxy_headers decides (the audit log and the anomaly views use the same one).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "audit.proxy_headers.client_ip"
+# Per account, from any address (accounts.login_delay, ADR 0020): after this many failures since
+# the last successful login, each further attempt waits base_seconds, doubling up to max_seconds.
+LOGIN_ACCOUNT_DELAY = {
+    "after_failures": env.int("LOGIN_DELAY_AFTER_FAILURES", default=AXES_FAILURE_LIMIT),
+    "base_seconds": env.int("LOGIN_DELAY_BASE_SECONDS", default=60),
+    "max_seconds": env.int("LOGIN_DELAY_MAX_SECONDS", default=30 * 60),
+    "window_hours": env.int("LOGIN_DELAY_WINDOW_HOURS", default=24),
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

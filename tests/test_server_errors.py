@@ -104,7 +104,8 @@ def raw_client():
 @as_root
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", ["/api/v1/test-boom-drf/", "/api/v1/test-boom-plain/", "/api/v1/test-boom-chained/"])
-def test_an_unexpected_exception_under_api_answers_the_one_json_error_shape(raw_client, caplog, url):
+def test_an_unexpected_exception_under_api_answers_the_one_json_error_shape(raw_client, caplog, url, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the request id of a trusted proxy is the one answered (ADR 0020)
     caplog.set_level(logging.INFO)
     resp = raw_client.get(url, HTTP_X_REQUEST_ID="req-test-500")
     body = _assert_api_500(resp, caplog)

@@ -7,7 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
+from accounts.services import api_token_issue
 from audit.models import AuditEvent
 from tests.conftest import PASSWORD
 
@@ -91,3 +94,21 @@ def test_sysadmin_cannot_reset_their_own(client, sysadmin):
     client.force_login(sysadmin)
     response = client.post(reverse("accounts:otp_reset"), {"username": "sysadmin1"})
     assert response.status_code == 400 and "自分自身" in response.content.decode()
+
+
+def test_a_reset_revokes_the_staff_members_api_tokens(client, sysadmin, counter, approver):
+    """Whoever has the lost device may have the API tokens too (ADR 0019)."""
+    TOTPDevice.objects.create(user=counter, name="default", confirmed=True)
+    raw = api_token_issue(actor=None, staff=counter)
+    other = api_token_issue(actor=None, staff=approver)
+    client.force_login(sysadmin)
+    assert client.post(reverse("accounts:otp_reset"), {"username": "counter1"}).status_code == 302
+    token = ApiToken.objects.get(key_hash=ApiToken.hash_key(raw))
+    assert token.revoked_at is not None and token.revoked_reason == "totp_reset"
+    assert ApiToken.objects.get(key_hash=ApiToken.hash_key(other)).revoked_at is None
+    event = AuditEvent.objects.get(action="api_token.revoke")
+    assert event.actor_id == sysadmin.pk
+    assert event.detail == {"token_id": token.pk, "staff_id": counter.pk, "reason": "totp_reset"}
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    assert api.get("/api/v1/targets/1/").status_code == 401

@@ -26,7 +26,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import Role
+from accounts.models import ApiToken, Role
 from accounts.services import api_token_issue
 from flags.models import ChangeRequest
 from intermediary import services as intermediary_services
@@ -93,6 +93,7 @@ SYSTEM_OBJECT_PARAMS = {
     "intermediary:info_code_request_approve": {"pk": "info_code_request"},
     "intermediary:info_code_request_reject": {"pk": "info_code_request"},
     "intermediary:correction_complete": {"pk": "correction"},
+    "accounts:api_token_revoke": {"pk": "api_token"},
 }
 # Routes whose pattern is not reversible (the API's catch-all): the concrete path asked.
 FIXED_PATHS = {"api-unknown": "/api/v1/no-such-route/"}
@@ -229,8 +230,11 @@ def _system_objects(sysadmin2, approved_target_id: int) -> dict:
         reason="権限表のテスト")
     correction = RecordCorrection.objects.create(target=target, atena_no=target.atena_no,
                                                  requested_by=target.created_by, requested_at=now)
+    # A token of a staff member who is none of the callers, so revoking it never locks a caller out.
+    api_token_issue(actor=None, staff=sysadmin2)
+    api_token = ApiToken.objects.filter(staff=sysadmin2).latest("id")
     return {"batch": str(batch.pk), "operation": str(operation.pk), "alert": alert.pk, "info_code_request": request.pk,
-            "correction": correction.pk}
+            "correction": correction.pk, "api_token": api_token.pk}
 
 
 def fingerprint() -> tuple:
@@ -249,6 +253,7 @@ def fingerprint() -> tuple:
         agg(Alert, "id", "resolved_at"),
         agg(InfoCodeChangeRequest, "id", "status"),
         agg(RecordCorrection, "id", "status", "done_at"),
+        agg(ApiToken, "id", "revoked_at"),
         f"(SELECT count(*) || ':' || string_agg(status, ',' ORDER BY created_at, id) FROM {Operation._meta.db_table})",
     ]
     with connection.cursor() as cur:
