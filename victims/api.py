@@ -61,6 +61,9 @@ class TargetCreateApi(APIView):
         summary="所属の設定対象者の一覧（登録した所属・閲覧を許可された所属）",
         description="一覧で表示された対象者は監査記録されます。",
         responses={200: TargetListItemSerializer(many=True), **ERROR_RESPONSES},
+        examples=[OpenApiExample("一覧", response_only=True, value=[{
+            "id": 42, "atena_no": "123456789012345", "name": "山田　花子", "status": "pending",
+            "created_at": "2025-06-01T01:00:00Z"}])],
     )
     def get(self, request):
         return Response(TargetListItemSerializer(target_department_list(actor=request.user), many=True).data)
@@ -99,6 +102,11 @@ class RegistrationDetailApi(APIView):
         operation_id="registrations_retrieve",
         summary="受付票（自所属の申出のみ。申し出た内容と「受付済」）",
         responses={200: RegistrationSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("受付票", response_only=True, value={
+            "id": 57, "status": "accepted", "status_display": "受付済", "created_at": "2025-06-01T01:00:00Z",
+            "submitted_by": "counter1", "intake": {"atena_no": "123456789012345", "name": "山田　花子",
+                                                   "name_kana": "ヤマダ　ハナコ", "birth_date": "1990-04-01",
+                                                   "cases": [{"case_type": "2-I", "card_left": True}]}})],
     )
     def get(self, request, registration_id: int):
         receipt = registration_get_for_user(actor=request.user, registration_id=registration_id, via="api")
@@ -223,6 +231,12 @@ class ChangeRequestWithdrawApi(APIView):
         ),
         request=WithdrawRequestSerializer,
         responses={200: ChangeRequestSerializer, 202: ChangeRequestSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample("取下げの申出", request_only=True, value={"reason": "本人が申出を取り下げたため"}),
+            OpenApiExample("申出済み（承認待ち）", response_only=True, status_codes=["202"], value={
+                "id": 57, "target_id": 42, "action": "set", "status": "pending", "decided_at": None,
+                "withdrawal_requested_at": "2025-06-01T01:00:00Z"}),
+        ],
     )
     def post(self, request, change_request_id: int):
         form = WithdrawRequestSerializer(data=request.data or {})
