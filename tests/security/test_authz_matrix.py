@@ -206,6 +206,7 @@ def _build_set(registrar, head, state: str) -> dict:
               every case ended, flags desired off. Its change request is the approved release."""
     receipt = registration_submit(actor=registrar, payload=intake_payload(), today=timezone.localdate())
     target = receipt.created_target
+    assert target is not None, "a new person: the receipt led to a new target"
     change_request = ChangeRequest.objects.get(target=target)
     if state in ("approved", "released"):
         change_request_approve(actor=head, change_request_id=change_request.pk)
