@@ -117,6 +117,14 @@ class ExplanationsOutSerializer(serializers.Serializer):
     agent_release = serializers.BooleanField(source="explained_agent_release")
 
 
+class TargetChangeRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    action = serializers.CharField()
+    status = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    withdrawal_requested_at = serializers.DateTimeField(allow_null=True)
+
+
 class TargetDetailSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     atena_no = serializers.CharField()
@@ -132,6 +140,8 @@ class TargetDetailSerializer(serializers.Serializer):
     explanations = ExplanationsOutSerializer(source="*")
     notes = serializers.CharField()
     cases = CaseSerializer(many=True)
+    change_requests = TargetChangeRequestSerializer(many=True, source="change_requests.all",
+                                                    help_text="設定・解除の申請（新しい順）。承認・却下・取下げに使うID")
     created_at = serializers.DateTimeField()
 
 
