@@ -133,8 +133,8 @@ class TargetDetailApi(APIView):
                        "smartphone_suspension_confirmed_on": None, "agent_set": False,
                        "agent_release_confirmed_on": None, "legal_representative": "", "end_condition": "",
                        "representation_ended_on": None}],
-            "change_requests": [{"id": 57, "action": "set", "status": "approved",
-                                 "requested_at": "2025-06-01T01:00:00Z", "withdrawal_requested_at": None}]})],
+            "change_requests": [{"id": 57, "target_id": 42, "action": "set", "status": "approved",
+                                 "decided_at": "2025-06-01T02:00:00Z", "withdrawal_requested_at": None}]})],
     )
     def get(self, request, target_id: int):
         target = target_get_for_user(actor=request.user, target_id=target_id, via="api")

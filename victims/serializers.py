@@ -117,12 +117,14 @@ class ExplanationsOutSerializer(serializers.Serializer):
     agent_release = serializers.BooleanField(source="explained_agent_release")
 
 
-class TargetChangeRequestSerializer(serializers.Serializer):
+class ChangeRequestSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    target_id = serializers.IntegerField()
     action = serializers.CharField()
     status = serializers.CharField()
-    requested_at = serializers.DateTimeField()
-    withdrawal_requested_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    withdrawal_requested_at = serializers.DateTimeField(
+        allow_null=True, help_text="登録の取下げが申し出られた日時（所属長の承認で取下げ完了）")
 
 
 class TargetDetailSerializer(serializers.Serializer):
@@ -140,7 +142,7 @@ class TargetDetailSerializer(serializers.Serializer):
     explanations = ExplanationsOutSerializer(source="*")
     notes = serializers.CharField()
     cases = CaseSerializer(many=True)
-    change_requests = TargetChangeRequestSerializer(many=True, source="change_requests.all",
+    change_requests = ChangeRequestSerializer(many=True, source="change_requests.all",
                                                     help_text="設定・解除の申請（新しい順）。承認・却下・取下げに使うID")
     created_at = serializers.DateTimeField()
 
@@ -175,16 +177,6 @@ class ApproveRequestSerializer(serializers.Serializer):
 
 class RejectRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="却下の理由（必須）")
-
-
-class ChangeRequestSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    target_id = serializers.IntegerField()
-    action = serializers.CharField()
-    status = serializers.CharField()
-    decided_at = serializers.DateTimeField(allow_null=True)
-    withdrawal_requested_at = serializers.DateTimeField(
-        allow_null=True, help_text="登録の取下げが申し出られた日時（所属長の承認で取下げ完了）")
 
 
 class WithdrawRequestSerializer(serializers.Serializer):
