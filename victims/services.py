@@ -169,9 +169,8 @@ def registration_submit(*, actor: Staff, payload: object, today: datetime.date) 
         audit_refusal(actor=actor, action=AuditAction.REGISTRATION_SUBMIT, target_id=existing.pk,
                       detail={"outcome": "own_department"})
         raise AlreadyRegistered()
-    task = ReviewTask.objects.create(target=existing, department_id=existing.owning_department_id,
-                                     kind=ReviewTaskKind.ALSO_SUPPORTED, created_at=now, created_by=actor)
-    return _receipt(actor, data, now, review_task=task)
+    # The owner is told who else supports the person; the existing record is left as it is.
+    return _receipt(actor, data, now, review_task=_review_task(actor, existing, ReviewTaskKind.ALSO_SUPPORTED, now))
 
 
 def _receipt(actor: Staff, data: IntakeData, now: datetime.datetime, *, created_target: Target | None = None,

@@ -159,6 +159,18 @@ def test_a_101_character_kana_is_a_400_naming_the_field_and_audited(kodomo_targe
     assert not Registration.objects.exists() and Target.objects.count() == 2
 
 
+def test_a_value_the_intake_form_refuses_on_register_is_audited_too(kodomo_targets, nonlinkage_counter):
+    client = VerifiedClient()
+    client.force_login(nonlinkage_counter)
+    target = kodomo_targets["one_one"]
+    response = client.post("/targets/new/", {**form_data(atena_no=target.atena_no, name_kana="ア" * 101),
+                                             "step": "register"})
+    assert response.status_code == 400
+    event = AuditEvent.objects.get(action="registration.submit", outcome=Outcome.DENIED)
+    assert event.target_id == target.pk and event.detail == {"outcome": "invalid", "fields": ["name_kana"]}
+    assert not ReviewTask.objects.filter(kind=ReviewTaskKind.ALSO_SUPPORTED).exists()
+
+
 @pytest.mark.parametrize("field, value", [
     ("name", "山" * 101), ("cases", [{"type": "1-I", "abuser_atena_no": ABUSER, "abuser_name": "加" * 101}]),
     ("cases", [{"type": "2-II", "legal_representative": "guardian", "end_condition": "x" * 201}]),
