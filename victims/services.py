@@ -1,11 +1,13 @@
 """The Target aggregate and its orchestration: every write of a target's life.
 
-Intake (from the counter and from the 住民記録 push), approval and rejection (four eyes),
-withdrawal, release requests, procedure confirmations, grants, notices, review tasks and
-追記 requests. Each service finds the target through victims.selectors (policy-scoped, one
-uniform lookup), row-locks it first, then calls the lower apps: flags for the ChangeRequest
-state machine and the case → measures rules, intermediary for the desired flag state and
-the outbox. Lock order everywhere: Target, then ChangeRequest, then FlagState rows.
+Intake (from the counter, answered with a receipt whether or not the person is a target
+already — ADR 0015 — and from the 住民記録 push), approval and rejection (four eyes),
+withdrawal (four eyes for a registration, ADR 0016), release requests, procedure
+confirmations, grants, notices, review tasks and 追記 requests. Each service finds the
+target through victims.selectors (policy-scoped, one uniform lookup), row-locks it first,
+then calls the lower apps: flags for the ChangeRequest state machine and the case →
+measures rules, intermediary for the desired flag state and the outbox. Lock order
+everywhere: Target, then ChangeRequest, then FlagState rows.
 
 Refusals are audited through `refuse`/`audit_refusal` and survive the rollback that the
 refusal itself causes (`audited_atomic`)."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests.e2e.axe import assert_no_axe_violations, install_axe
 from victims.models import Target
 from victims.services import change_request_approve
 
@@ -32,6 +33,7 @@ def fill_intake(page, atena_no):
 
 
 def test_register_approve_check_and_see_flags(live_db, live_server, page, sign_in, counter, approver2, other_counter):
+    install_axe(page.context)  # the new receipt and list screens are checked below
     sign_in(counter)
     fill_intake(page, "１２３４５６７８９０１２３４５")  # full-width, as typed at a Japanese counter
     expect(page.get_by_role("heading", name="承認後に必要となる措置")).to_be_visible()
@@ -48,7 +50,9 @@ def test_register_approve_check_and_see_flags(live_db, live_server, page, sign_i
     expect(page.get_by_role("heading", level=1)).to_contain_text("受付票")
     expect(page.locator("main")).to_contain_text("受付済")
     page.screenshot(path=SHOTS / "receipt.png", full_page=True)
+    assert_no_axe_violations(page)
     page.get_by_role("link", name="所属の対象者一覧へ").click()
+    assert_no_axe_violations(page)
     page.get_by_role("link", name=re.compile("設定対象者 No")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("登録承認待ち")
 
