@@ -18,8 +18,12 @@ class AuditAction(enum.StrEnum):
     CORRECTION_LIST = "correction.list"
     REVIEW_TASK_LIST = "review_task.list"
     NOTICE_LIST = "notice.list"
+    TARGET_DEPARTMENT_LIST = "target.department_list"
+    REGISTRATION_READ = "registration.read"
     # A person's protection, changed
     TARGET_REGISTER = "target.register"
+    # Every registration attempt at a counter (new, duplicate, refused, invalid): ADR 0015.
+    REGISTRATION_SUBMIT = "registration.submit"
     TARGET_GRANT = "target.grant"
     CASE_CONFIRM_PROCEDURE = "case.confirm_procedure"
     CHANGE_REQUEST_REQUEST_RELEASE = "change_request.request_release"
@@ -27,6 +31,7 @@ class AuditAction(enum.StrEnum):
     CHANGE_REQUEST_APPROVE_RELEASE = "change_request.approve_release"
     CHANGE_REQUEST_REJECT_SET = "change_request.reject_set"
     CHANGE_REQUEST_REJECT_RELEASE = "change_request.reject_release"
+    CHANGE_REQUEST_REQUEST_WITHDRAWAL = "change_request.request_withdrawal"
     CHANGE_REQUEST_WITHDRAW_SET = "change_request.withdraw_set"
     CHANGE_REQUEST_WITHDRAW_RELEASE = "change_request.withdraw_release"
     CHANGE_REQUEST_DECIDE = "change_request.decide"  # only ever denied: a decision refused by policy
@@ -102,9 +107,10 @@ class AuditAction(enum.StrEnum):
 
 _READS_PERSON = frozenset({
     AuditAction.TARGET_READ, AuditAction.TARGET_SEARCH, AuditAction.TARGET_SHARED_LIST, AuditAction.INQUIRY_CHECK,
+    AuditAction.TARGET_DEPARTMENT_LIST, AuditAction.REGISTRATION_READ,
 })
 _LISTS_PEOPLE = frozenset({
-    AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST,
+    AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST, AuditAction.TARGET_DEPARTMENT_LIST,
     # The 解除 notices on a linkage department's home page show each person's atena_no.
     AuditAction.NOTICE_LIST,
     # The system admins' sync screens show the atena_no of failing operations and alerts (ADR 0021).

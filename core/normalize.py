@@ -8,6 +8,9 @@ import jaconv
 from core.errors import DomainError
 
 _SPACES = re.compile(r"[\s\u3000]+")
+# Control characters (NUL above all: PostgreSQL refuses it in text, which was a 500).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NAME_MAX = 100  # Target.name, Target.name_kana, CaseAssessment.abuser_name
 # 団体内統合宛名番号: 15 ASCII digits. The one pattern (normaliser, model constraint, adapter).
 ATENA_PATTERN = r"^[0-9]{15}$"
 _DIGITS_15 = re.compile(ATENA_PATTERN)
@@ -31,6 +34,8 @@ def normalize_kana(value: object, field: str = "name_kana") -> str:
     text = _SPACES.sub("\u3000", text).strip("\u3000")
     if not text:
         raise DomainError("氏名（カナ）を入力してください。", field)
+    if len(text) > NAME_MAX:
+        raise DomainError(f"氏名（カナ）は{NAME_MAX}文字以内で入力してください。", field)
     if not all(ch == "\u3000" or "\u30a0" <= ch <= "\u30ff" for ch in text):
         raise DomainError("氏名（カナ）はカタカナで入力してください。", field)
     return text
@@ -43,9 +48,15 @@ def normalize_name(value: object, field: str = "name") -> str:
     )
     if not text:
         raise DomainError("氏名を入力してください。", field)
-    if len(text) > 100:
-        raise DomainError("氏名は100文字以内で入力してください。", field)
+    if len(text) > NAME_MAX:
+        raise DomainError(f"氏名は{NAME_MAX}文字以内で入力してください。", field)
+    refuse_control_characters(text, field, "氏名")
     return text
+
+
+def refuse_control_characters(text: str, field: str, label: str) -> None:
+    if _CONTROL.search(text):
+        raise DomainError(f"{label}に使用できない文字（制御文字）が含まれています。", field)
 
 
 def parse_date(

@@ -151,3 +151,27 @@ def decision_refusal(actor: Actor, *, owning_department_id: int, requested_by_id
 def may_grant(actor: Actor, *, owning_department_id: int) -> bool:
     """Sharing the full record with another department: the owning department's head."""
     return allows(actor, Capability.DECIDE) and actor.department_id == owning_department_id
+
+
+def registration_reveals_existing(actor: Actor, *, owning_department_id: int) -> bool:
+    """May a registration by `actor` of a person who is already a target say so? Only to the
+    owning department, which holds the record anyway. Anyone else gets the receipt a new
+    person gets (ADR 0015): the answer must not tell who is protected, nor by which
+    department (that would reveal the kind of harm)."""
+    return allows(actor, Capability.HANDLE_VICTIMS) and actor.department_id == owning_department_id
+
+
+def withdrawal_refusal(actor: Actor, *, owning_department_id: int, asked_by_id: object,
+                       registered_by_id: object) -> str | None:
+    """Why `actor` may not complete the withdrawal of a pending registration that
+    `asked_by_id` asked for, or None. Four eyes as for a release (ADR 0016): a head of the
+    owning department who neither asked for the withdrawal nor made the registration."""
+    if actor.pk == asked_by_id:
+        return "取下げは申し出済みです。申し出た方以外の所属長の承認をお待ちください（二者確認）。"
+    if not allows(actor, Capability.DECIDE):
+        return "登録の取下げには所属長（承認者）の承認が必要です。取下げは申し出済みです。"
+    if actor.department_id != owning_department_id:
+        return "取下げの承認は対象者を登録した所属の所属長のみ行えます。"
+    if actor.pk == registered_by_id:
+        return "登録を申請した本人は取下げを承認できません（二者確認）。"
+    return None

@@ -37,6 +37,14 @@ class ChangeRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
+    # A withdrawal of a pending registration is itself four-eyes (ADR 0016): the first person
+    # asks here, the request stays pending (and protects), an approver of the department who
+    # is neither the asker nor the registrant completes it.
+    withdrawal_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_requested_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-requested_at"]

@@ -134,6 +134,21 @@ RELEASE_REASONS = {
 }
 
 
+# What would end a person's protection; each is refused while a 住基DV等支援措置 is active
+# (DOMAIN.md §2 and §7: a 支援措置 person must stay a target). ADR 0016.
+ENDING_RELEASE = "解除"
+ENDING_WITHDRAW = "登録の取下げ"
+ENDING_REJECT = "登録の却下"
+
+
+def protection_end_refusal(*, ending: str, jumin_support_active: bool) -> str | None:
+    """Why `ending` (one of the ENDING_* above) may not happen now, or None: the one rule
+    for release, withdrawal and rejection of a registration."""
+    if jumin_support_active:
+        return f"住基DV等支援措置の対象者は{ending}できません（支援措置の対象者は必ず設定対象者とします）。"
+    return None
+
+
 def release_refusal(*, reason: str, cases: Iterable[ReleasableCase], jumin_support_active: bool) -> str | None:
     """Why a release of `cases` for `reason` may not proceed now, or None.
 
@@ -141,8 +156,9 @@ def release_refusal(*, reason: str, cases: Iterable[ReleasableCase], jumin_suppo
     cases = list(cases)
     if reason not in RELEASE_REASONS:
         return "解除理由が正しくありません。"
-    if jumin_support_active:
-        return "住基DV等支援措置の対象者は解除できません（支援措置の対象者は必ず設定対象者とします）。"
+    support = protection_end_refusal(ending=ENDING_RELEASE, jumin_support_active=jumin_support_active)
+    if support:
+        return support
     if not cases:
         return "解除する類型を選択してください。"
     if any(not c.active for c in cases):

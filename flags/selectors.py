@@ -14,10 +14,10 @@ def approval_queue(*, actor: Staff) -> QuerySet[ChangeRequest]:
     and kinds; opening one goes through victims' target_get_for_user and is audited there."""
     policy.require(actor, Capability.DECIDE)
     return (ChangeRequest.objects.filter(status=ChangeStatus.PENDING, department=actor.department_id)
-            .select_related("requested_by", "target").order_by("requested_at"))
+            .select_related("requested_by", "withdrawal_requested_by", "target").order_by("requested_at"))
 
 
 def change_requests_for_target(target_id: int) -> QuerySet[ChangeRequest]:
     """History of a target the caller has already read through victims' target_get_for_user."""
     return (ChangeRequest.objects.filter(target_id=target_id)
-            .select_related("requested_by", "decided_by").prefetch_related("release_cases"))
+            .select_related("requested_by", "decided_by", "withdrawal_requested_by").prefetch_related("release_cases"))

@@ -53,10 +53,23 @@ def change_request_ensure_pending(change_request: ChangeRequest) -> None:
         raise Conflict(f"この申請は既に「{change_request.get_status_display()}」です。")
 
 
+def change_request_ask_withdrawal(*, change_request: ChangeRequest, asked_by: Staff, reason: str,
+                                  now: datetime.datetime) -> ChangeRequest:
+    """Record that `asked_by` asks to withdraw this pending registration; it stays pending
+    (and protecting) until a second person completes the withdrawal (ADR 0016)."""
+    change_request_ensure_pending(change_request)
+    change_request.withdrawal_requested_by = asked_by
+    change_request.withdrawal_requested_at = now
+    change_request.withdrawal_reason = reason
+    change_request.save(update_fields=["withdrawal_requested_by", "withdrawal_requested_at", "withdrawal_reason"])
+    return change_request
+
+
 def change_request_close(*, change_request: ChangeRequest, status: ChangeStatus, decider: Staff | None,
                          reason: str, now: datetime.datetime) -> ChangeRequest:
     """Move a pending request to approved, rejected or withdrawn. `decider` is the four-eyes
-    decider (approve, reject); a withdrawal has none — who withdrew is in its audit event."""
+    decider (approve, reject, a registration's withdrawal); a withdrawn release request has
+    none — who withdrew is in its audit event."""
     change_request_ensure_pending(change_request)
     if status == ChangeStatus.PENDING:
         raise DomainError("承認待ちに戻すことはできません。")

@@ -38,6 +38,9 @@ class ReviewTaskSerializer(serializers.Serializer):
     status = serializers.CharField()
     created_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
+    raised_by = serializers.CharField(source="created_by.username", help_text="確認事項を発生させた職員・システム")
+    raised_by_department = serializers.CharField(source="created_by.department.name", allow_null=True,
+                                                 help_text="その所属（他の所属からの申出では連絡先）")
 
 
 class ReviewTaskCloseSerializer(serializers.Serializer):

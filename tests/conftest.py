@@ -14,6 +14,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, Staff
 from accounts.services import department_create, staff_create
+from core.normalize import normalize_atena_no
+from flags.models import ChangeRequest
 from victims.intake import parse_intake
 from victims.services import target_register
 
@@ -203,6 +205,20 @@ def intake_payload(**overrides) -> dict:
     }
     payload.update(overrides)
     return payload
+
+
+def register_via_api(client, **overrides) -> dict:
+    """Register through POST /api/v1/targets/ as a counter would: the answer is a receipt
+    (202, ADR 0015), so the new target is found in the department's own list
+    (GET /api/v1/targets/). Returns the target id, its set request and the receipt."""
+    payload = intake_payload(**overrides)
+    response = client.post("/api/v1/targets/", payload, format="json")
+    assert response.status_code == 202, response.json()
+    atena_no = normalize_atena_no(payload["atena_no"])
+    target_id = next(t["id"] for t in client.get("/api/v1/targets/").json() if t["atena_no"] == atena_no)
+    change_request = ChangeRequest.objects.get(target_id=target_id)
+    return {"id": target_id, "change_request": {"id": change_request.pk, "status": change_request.status},
+            "registration": response.json()["registration"]}
 
 
 @pytest.fixture

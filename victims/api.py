@@ -1,4 +1,5 @@
 """Target endpoints of the JSON API. Thin: parse, call a service or selector, render."""
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
@@ -7,30 +8,32 @@ from rest_framework.views import APIView
 
 from accounts.api_permissions import IsVictimStaff
 from core.api_schema import ERROR_RESPONSES
-from core.errors import ValidationFailed
 from intermediary.selectors import flag_states_for_unit
 
-from .intake import parse_intake
-from .selectors import target_get_for_user
+from .selectors import registration_get_for_user, target_department_list, target_get_for_user
 from .serializers import (
     ApproveRequestSerializer,
     CaseConfirmationRequestSerializer,
     CaseConfirmationSerializer,
     ChangeRequestSerializer,
+    RegistrationAcceptedSerializer,
+    RegistrationSerializer,
     RejectRequestSerializer,
     ReleaseRequestCreateSerializer,
-    TargetCreatedSerializer,
     TargetCreateRequestSerializer,
     TargetDetailSerializer,
     TargetFlagsSerializer,
+    TargetListItemSerializer,
+    WithdrawRequestSerializer,
 )
 from .services import (
+    REGISTRATION_ACCEPTED,
     case_confirm_procedure,
     change_request_approve,
     change_request_reject,
-    measures_for,
+    change_request_withdraw,
+    registration_submit,
     release_request_create,
-    target_register,
 )
 
 INTAKE_EXAMPLE = {
@@ -54,17 +57,31 @@ class TargetCreateApi(APIView):
     permission_classes = [IsVictimStaff]
 
     @extend_schema(
+        operation_id="targets_list",
+        summary="所属の設定対象者の一覧（登録した所属・閲覧を許可された所属）",
+        description="一覧で表示された対象者は監査記録されます。",
+        responses={200: TargetListItemSerializer(many=True), **ERROR_RESPONSES},
+        examples=[OpenApiExample("一覧", response_only=True, value=[{
+            "id": 42, "atena_no": "123456789012345", "name": "山田　花子", "status": "pending",
+            "created_at": "2025-06-01T01:00:00Z"}])],
+    )
+    def get(self, request):
+        return Response(TargetListItemSerializer(target_department_list(actor=request.user), many=True).data)
+
+    @extend_schema(
         operation_id="targets_create",
-        summary="設定対象者の登録（承認待ちの設定申請を作成）",
+        summary="設定対象者の登録の申出（受付票を返します）",
+        description=(
+            "応答は、新しい方でも既に設定対象者の方でも同じ 202（受付票の番号のみ）です。"
+            "既に他の所属の設定対象者である場合、その所属に確認事項が届きます。"
+            "自所属の設定対象者の場合のみ 400 で登録済みと回答します。"
+        ),
         request=TargetCreateRequestSerializer,
-        responses={201: TargetCreatedSerializer, **ERROR_RESPONSES},
+        responses={202: RegistrationAcceptedSerializer, **ERROR_RESPONSES},
         examples=[
             OpenApiExample("登録", value=INTAKE_EXAMPLE, request_only=True),
-            OpenApiExample("登録結果", response_only=True, status_codes=["201"], value={
-                "id": 42, "change_request": {"id": 57, "status": "pending"},
-                "required_measures": {"victim_flags": ["NONDISCLOSURE", "NO_AUTO_RESPONSE"],
-                                      "nondisclosure_code_on_victim": True,
-                                      "nondisclosure_code_on_abusers": ["200000000000001"]}}),
+            OpenApiExample("受付", response_only=True, status_codes=["202"], value={
+                "registration": {"id": 57, "status": "accepted"}, "detail": REGISTRATION_ACCEPTED}),
             OpenApiExample("宛名番号の誤り", response_only=True, status_codes=["400"], value={
                 "detail": "入力内容に誤りがあります。",
                 "errors": {"atena_no": ["団体内統合宛名番号は15桁の数字で入力してください。"]},
@@ -72,16 +89,28 @@ class TargetCreateApi(APIView):
         ],
     )
     def post(self, request):
-        if not isinstance(request.data, dict):
-            raise ValidationFailed({"non_field": "JSON オブジェクトで送信してください。"})
-        data = parse_intake(request.data, today=timezone.localdate())
-        target, change_request = target_register(actor=request.user, data=data)
-        body = {
-            "id": target.pk,
-            "change_request": {"id": change_request.pk, "status": change_request.status},
-            "required_measures": measures_for(target).as_dict(),
-        }
-        return Response(TargetCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+        receipt = registration_submit(actor=request.user, payload=request.data, today=timezone.localdate())
+        body = {"registration": {"id": receipt.pk, "status": "accepted"}, "detail": REGISTRATION_ACCEPTED}
+        return Response(RegistrationAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED,
+                        headers={"Location": reverse("api-registration-detail", args=[receipt.pk])})
+
+
+class RegistrationDetailApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="registrations_retrieve",
+        summary="受付票（自所属の申出のみ。申し出た内容と「受付済」）",
+        responses={200: RegistrationSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("受付票", response_only=True, value={
+            "id": 57, "status": "accepted", "status_display": "受付済", "created_at": "2025-06-01T01:00:00Z",
+            "submitted_by": "counter1", "intake": {"atena_no": "123456789012345", "name": "山田　花子",
+                                                   "name_kana": "ヤマダ　ハナコ", "birth_date": "1990-04-01",
+                                                   "cases": [{"case_type": "2-I", "card_left": True}]}})],
+    )
+    def get(self, request, registration_id: int):
+        receipt = registration_get_for_user(actor=request.user, registration_id=registration_id, via="api")
+        return Response(RegistrationSerializer(receipt).data)
 
 
 class TargetDetailApi(APIView):
@@ -103,7 +132,9 @@ class TargetDetailApi(APIView):
                        "card_left": True, "card_suspension_confirmed_on": None, "smartphone_left": False,
                        "smartphone_suspension_confirmed_on": None, "agent_set": False,
                        "agent_release_confirmed_on": None, "legal_representative": "", "end_condition": "",
-                       "representation_ended_on": None}]})],
+                       "representation_ended_on": None}],
+            "change_requests": [{"id": 57, "target_id": 42, "action": "set", "status": "approved",
+                                 "decided_at": "2025-06-01T02:00:00Z", "withdrawal_requested_at": None}]})],
     )
     def get(self, request, target_id: int):
         target = target_get_for_user(actor=request.user, target_id=target_id, via="api")
@@ -187,6 +218,36 @@ class ChangeRequestRejectApi(APIView):
         change_request = change_request_reject(actor=request.user, change_request_id=change_request_id,
                                                reason=form.validated_data["reason"])
         return Response(_change_request_body(change_request))
+
+
+class ChangeRequestWithdrawApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="change_requests_withdraw",
+        summary="申請の取下げ（登録の取下げは所属長の承認が必要：二者確認）",
+        description=(
+            "解除の申請はすぐに取り下げられます（保護は続きます）。登録（設定申請）の取下げは、"
+            "最初の呼出しで申出を記録し（202、承認待ちのまま保護されます）、申し出た方・登録申請者以外の"
+            "登録所属の所属長が同じ呼出しを行うと完了します（200）。住基DV等支援措置の対象者は取り下げできません。"
+        ),
+        request=WithdrawRequestSerializer,
+        responses={200: ChangeRequestSerializer, 202: ChangeRequestSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample("取下げの申出", request_only=True, value={"reason": "本人が申出を取り下げたため"}),
+            OpenApiExample("申出済み（承認待ち）", response_only=True, status_codes=["202"], value={
+                "id": 57, "target_id": 42, "action": "set", "status": "pending", "decided_at": None,
+                "withdrawal_requested_at": "2025-06-01T01:00:00Z"}),
+        ],
+    )
+    def post(self, request, change_request_id: int):
+        form = WithdrawRequestSerializer(data=request.data or {})
+        form.is_valid(raise_exception=True)
+        change_request = change_request_withdraw(actor=request.user, change_request_id=change_request_id,
+                                                 reason=form.validated_data.get("reason", ""))
+        still_pending = change_request.status == "pending"
+        return Response(_change_request_body(change_request),
+                        status=status.HTTP_202_ACCEPTED if still_pending else status.HTTP_200_OK)
 
 
 class ReleaseRequestCreateApi(APIView):

@@ -7,9 +7,12 @@ from core.errors import DomainError, NotFound
 from core.policy import Capability
 from core.screens import screen
 from flags import rules
+from flags.models import ChangeStatus
 from flags.selectors import approval_queue
 
 from .services import change_request_approve, change_request_reject, change_request_withdraw
+
+_FIELD_ERRORS = {"reason": "reason_error", "withdraw": "withdraw_error"}
 
 
 def _queue_page(request, status=200, failed=None, field="approve", error="", reason=""):
@@ -20,10 +23,10 @@ def _queue_page(request, status=200, failed=None, field="approve", error="", rea
     for cr in requests:
         cr.release_reason_label = rules.RELEASE_REASONS.get(cr.release_reason, "")
         cr.own = cr.requested_by_id == request.user.pk
-        cr.approve_error = cr.reason_error = ""
+        cr.approve_error = cr.reason_error = cr.withdraw_error = ""
         cr.reason_value = ""
         if cr.pk == failed:
-            setattr(cr, "reason_error" if field == "reason" else "approve_error", error)
+            setattr(cr, _FIELD_ERRORS.get(field, "approve_error"), error)
             cr.reason_value = reason
             page_error = ""
     return render(request, "victims/queue.html", {"requests": requests, "page_error": page_error}, status=status)
@@ -67,13 +70,23 @@ def reject(request, pk):
 @screen(Capability.HANDLE_VICTIMS)
 @require_POST
 def withdraw(request, pk):
+    """Withdraw a request. A registration's withdrawal is four eyes (ADR 0016): a first call
+    asks for it, a head of the department completes it from the queue."""
+    from_queue = request.POST.get("next") == "queue"
     try:
-        change_request = change_request_withdraw(actor=request.user, change_request_id=pk)
+        change_request = change_request_withdraw(actor=request.user, change_request_id=pk,
+                                                 reason=request.POST.get("reason", ""))
     except NotFound:
         raise
     except DomainError as exc:
+        if from_queue:
+            return _queue_page(request, status=400, failed=pk, field="withdraw", error=exc.message)
         messages.error(request, exc.message)
         target = request.POST.get("target", "")
         return redirect("victims:detail", pk=int(target)) if target.isdigit() else redirect("home")
-    messages.success(request, "申請を取り下げました。")
-    return redirect("victims:detail", pk=change_request.target_id)
+    if change_request.status == ChangeStatus.PENDING:
+        messages.success(request, "登録の取下げを申し出ました。所属長（申し出た方・登録を申請した方以外）が承認すると"
+                                  "取り下げられます。それまでは承認待ちのまま保護されます。")
+    else:
+        messages.success(request, "申請を取り下げました。")
+    return redirect("approvals:queue") if from_queue else redirect("victims:detail", pk=change_request.target_id)

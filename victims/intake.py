@@ -5,11 +5,23 @@ import datetime
 from dataclasses import dataclass, field
 
 from core.errors import DomainError, ValidationFailed
-from core.normalize import normalize_atena_no, normalize_kana, normalize_name, parse_date
+from core.normalize import (
+    NAME_MAX,
+    normalize_atena_no,
+    normalize_kana,
+    normalize_name,
+    parse_date,
+    refuse_control_characters,
+)
 
 from .models import Basis, CaseType, HarmType, LegalRepresentative
 
 EXPLANATIONS = ("mynaportal", "jumin", "card_suspension", "agent_release")
+# Every limit is checked here, before any database work: an over-long value used to reach
+# the database and answer 500 (ADR 0015). The lengths are the model columns'.
+NOTES_MAX = 2000
+END_CONDITION_MAX = 200
+CASES_MAX = 10  # the screen offers at most five (three abusers, ②-I, ②-II)
 
 
 @dataclass
@@ -70,6 +82,20 @@ def _scalar(payload: dict, key: str, errors: dict, prefix: str = ""):
     return value
 
 
+def _free_text(payload: dict, key: str, errors: dict, *, label: str, limit: int, prefix: str = "") -> str:
+    """An optional free text, refused (never cut) when too long or holding control characters."""
+    text = str(_scalar(payload, key, errors, prefix) or "")
+    if len(text) > limit:
+        errors[prefix + key] = f"{label}は{limit}文字以内で入力してください。"
+        return ""
+    try:
+        refuse_control_characters(text.replace("\r", "").replace("\n", "").replace("\t", ""), prefix + key, label)
+    except DomainError as exc:
+        errors[prefix + key] = exc.message
+        return ""
+    return text
+
+
 def _mapping(payload: dict, key: str, errors: dict) -> dict:
     value = payload.get(key) or {}
     if not isinstance(value, dict):
@@ -116,9 +142,7 @@ def parse_intake(payload: dict, *, today: datetime.date) -> IntakeData:
     cases = _parse_cases(payload.get("cases"), atena_no, birth, today, errors)
     given_explanations = _mapping(payload, "explanations", errors)
     explanations = {k: _bool(given_explanations.get(k)) for k in EXPLANATIONS}
-    notes = str(_scalar(payload, "notes", errors) or "")
-    if len(notes) > 2000:
-        errors["notes"] = "備考は2000文字以内で入力してください。"
+    notes = _free_text(payload, "notes", errors, label="備考", limit=NOTES_MAX)
     if errors or birth is None:  # birth is None only with an error recorded for it
         raise ValidationFailed(errors)
     return IntakeData(
@@ -131,6 +155,9 @@ def parse_intake(payload: dict, *, today: datetime.date) -> IntakeData:
 def _parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
     if not isinstance(raw, list) or not raw:
         errors["cases"] = "該当する類型（①-I、②-I、②-II）を1つ以上選択してください。"
+        return []
+    if len(raw) > CASES_MAX:
+        errors["cases"] = f"類型は{CASES_MAX}件以内で指定してください。"
         return []
     cases: list[CaseInput] = []
     seen_abusers: set[str] = set()
@@ -154,7 +181,8 @@ def _parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
             if abuser:
                 seen_abusers.add(abuser)
                 case.abuser_atena_no = abuser
-            case.abuser_name = str(_scalar(item, "abuser_name", errors, f"{prefix}.") or "")[:100]
+            case.abuser_name = _free_text(item, "abuser_name", errors, label="加害者の氏名", limit=NAME_MAX,
+                                          prefix=f"{prefix}.")
         elif case_type == CaseType.C2_I:
             case.card_left = _bool(item.get("card_left"))
             case.smartphone_left = _bool(item.get("smartphone_left"))
@@ -171,10 +199,20 @@ def _parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
             elif rep == LegalRepresentative.PARENT and birth and _age_on(birth, today) >= 18:
                 errors[f"{prefix}.legal_representative"] = "本人が18歳以上のため、親権者は法定代理人ではありません。"
             case.legal_representative = rep or ""
-            case.end_condition = str(_scalar(item, "end_condition", errors, f"{prefix}.") or "")[:200]
+            case.end_condition = _free_text(item, "end_condition", errors, label="終了条件", limit=END_CONDITION_MAX,
+                                            prefix=f"{prefix}.")
         cases.append(case)
     types = [c.case_type for c in cases]
     for single in (CaseType.C2_I, CaseType.C2_II):
         if types.count(single) > 1:
             errors["cases"] = f"{single} は1件だけ指定してください。"
     return cases
+
+
+def intake_from_json(stored: dict) -> IntakeData:
+    """An IntakeData back from a receipt's stored JSON (dataclasses.asdict, dates as ISO)."""
+    values = dict(stored)
+    for key in ("birth_date", "jumin_support_start", "jumin_support_end"):
+        values[key] = datetime.date.fromisoformat(values[key]) if values.get(key) else None
+    values["cases"] = [CaseInput(**c) for c in values.get("cases", [])]
+    return IntakeData(**values)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -163,6 +164,7 @@ class ReviewTaskKind(models.TextChoices):
     INTAKE_REQUIRED = "intake_required", "住基支援措置の対象者：類型の確認・登録内容の補完が必要"
     JUMIN_REOPENED = "jumin_reopened", "解除済み等の対象者が住基支援措置の対象になった：再設定の確認"
     JUMIN_ENDED = "jumin_ended", "住基支援措置が終了：設定継続か解除かの検討"
+    ALSO_SUPPORTED = "also_supported", "他の所属もこの方を支援しています：閲覧の許可または連携の調整"
 
 
 class ReviewTaskStatus(models.TextChoices):
@@ -193,6 +195,44 @@ class ReviewTask(models.Model):
 
     def __str__(self) -> str:
         return f"ReviewTask#{self.pk}({self.kind}, {self.status})"
+
+
+class Registration(models.Model):
+    """受付票: one registration submitted at a counter (screen or API), kept for the
+    registering department. It answers "受付済" whatever became of it (ADR 0015): the
+    outcome, a new target or a task for the department that already owns the person, is
+    recorded for the owning side and the auditors and never shown to the registering one."""
+
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    intake = models.JSONField("申出の内容", encoder=DjangoJSONEncoder)
+    # The outcome (exactly one of the two).
+    created_target = models.ForeignKey(
+        Target, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_task = models.OneToOneField(
+        ReviewTask, null=True, blank=True, on_delete=models.PROTECT, related_name="registration"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(created_target__isnull=True) ^ models.Q(review_task__isnull=True),
+                name="registration_has_one_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Registration#{self.pk}"
+
+    @property
+    def concerns_target_id(self) -> int | None:
+        """The person the receipt is about (for the audit trail only)."""
+        if self.created_target_id is not None:
+            return self.created_target_id
+        return self.review_task.target_id if self.review_task is not None else None
 
 
 # guardian direct-FK tables: object permissions join on a real foreign key, not a

@@ -15,7 +15,7 @@ from core.errors import NotFound
 from core.policy import Capability
 from flags.models import ChangeRequest
 
-from .models import PROTECTING_STATUSES, CaseAssessment, Notice, ReviewTask, ReviewTaskStatus, Target
+from .models import PROTECTING_STATUSES, CaseAssessment, Notice, Registration, ReviewTask, ReviewTaskStatus, Target
 
 _BIGINT = 2 ** 63
 
@@ -106,6 +106,30 @@ def target_shared_list(*, actor: Staff) -> list[dict[str, Any]]:
     return [{"atena_no": r["atena_no"], "name": r["name"], "is_target": True} for r in rows]
 
 
+def target_department_list(*, actor: Staff) -> list[Target]:
+    """The targets the actor's department holds (owned or granted), newest first: the
+    department's own list. Records which people it showed."""
+    policy.require(actor, Capability.HANDLE_VICTIMS)
+    rows = list(visible_targets(actor).order_by("-created_at", "-id"))
+    audit_record(actor=actor, action=AuditAction.TARGET_DEPARTMENT_LIST,
+                 detail={"count": len(rows), "target_ids": [t.pk for t in rows]})
+    return rows
+
+
+def registration_get_for_user(*, actor: Staff, registration_id: object, via: str = "screen") -> Registration:
+    """A receipt of the actor's own department (anything else: the same 404). It shows what
+    was submitted; the event names the person it concerns, for the auditors (ADR 0015)."""
+    policy.require(actor, Capability.HANDLE_VICTIMS)
+    pk = object_id(registration_id)
+    receipt = (Registration.objects.select_related("review_task", "submitted_by")
+               .filter(pk=pk, department=actor.department_id).first() if pk is not None else None)
+    if receipt is None:
+        raise refuse(actor=actor, action=AuditAction.REGISTRATION_READ, detail={"registration_id": pk})
+    audit_record(actor=actor, action=AuditAction.REGISTRATION_READ, target_id=receipt.concerns_target_id,
+                 detail={"registration_id": receipt.pk, "via": via})
+    return receipt
+
+
 def target_id_for_auditor(*, actor: Staff, atena_no: str) -> int | None:
     """Auditors look a person up by atena_no to see who read them; they get an id, never the record."""
     policy.require(actor, Capability.AUDIT)
@@ -129,7 +153,7 @@ def notices_for(*, actor: Staff) -> list[Notice]:
 def review_tasks_for(*, actor: Staff, include_done: bool = False) -> QuerySet[ReviewTask]:
     """The actor's department's review tasks (ids and kinds only; opening the target is audited there)."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
-    qs = ReviewTask.objects.filter(department=actor.department_id)
+    qs = ReviewTask.objects.filter(department=actor.department_id).select_related("created_by__department")
     if not include_done:
         qs = qs.filter(status=ReviewTaskStatus.OPEN)
     audit_record(actor=actor, action=AuditAction.REVIEW_TASK_LIST, detail={"include_done": include_done})

@@ -49,21 +49,42 @@ class TargetCreateRequestSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
-class MeasuresSerializer(serializers.Serializer):
-    victim_flags = serializers.ListField(child=serializers.ChoiceField(choices=FLAG_KINDS))
-    nondisclosure_code_on_victim = serializers.BooleanField()
-    nondisclosure_code_on_abusers = serializers.ListField(child=serializers.CharField())
+class RegistrationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="受付番号（受付票のID）")
+    status = serializers.ChoiceField(choices=["accepted"], help_text="常に accepted（受付済）")
 
 
-class ChangeRequestRefSerializer(serializers.Serializer):
+class RegistrationAcceptedSerializer(serializers.Serializer):
+    """The answer to every accepted registration: the same for a new person and for one
+    who is already a target (ADR 0015), so no target id."""
+
+    registration = RegistrationRefSerializer()
+    detail = serializers.CharField()
+
+
+class RegistrationSerializer(serializers.Serializer):
+    """A receipt as its department sees it: what it submitted, 受付済. Never the outcome."""
+
     id = serializers.IntegerField()
+    status = serializers.SerializerMethodField()
+    status_display = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    submitted_by = serializers.CharField(source="submitted_by.username")
+    intake = serializers.JSONField()
+
+    def get_status(self, obj) -> str:
+        return "accepted"
+
+    def get_status_display(self, obj) -> str:
+        return "受付済"
+
+
+class TargetListItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    atena_no = serializers.CharField()
+    name = serializers.CharField()
     status = serializers.CharField()
-
-
-class TargetCreatedSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    change_request = ChangeRequestRefSerializer()
-    required_measures = MeasuresSerializer()
+    created_at = serializers.DateTimeField()
 
 
 class CaseSerializer(serializers.Serializer):
@@ -96,6 +117,16 @@ class ExplanationsOutSerializer(serializers.Serializer):
     agent_release = serializers.BooleanField(source="explained_agent_release")
 
 
+class ChangeRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    target_id = serializers.IntegerField()
+    action = serializers.CharField()
+    status = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    withdrawal_requested_at = serializers.DateTimeField(
+        allow_null=True, help_text="登録の取下げが申し出られた日時（所属長の承認で取下げ完了）")
+
+
 class TargetDetailSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     atena_no = serializers.CharField()
@@ -111,6 +142,8 @@ class TargetDetailSerializer(serializers.Serializer):
     explanations = ExplanationsOutSerializer(source="*")
     notes = serializers.CharField()
     cases = CaseSerializer(many=True)
+    change_requests = ChangeRequestSerializer(many=True, source="change_requests.all",
+                                                    help_text="設定・解除の申請（新しい順）。承認・却下・取下げに使うID")
     created_at = serializers.DateTimeField()
 
 
@@ -146,12 +179,8 @@ class RejectRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="却下の理由（必須）")
 
 
-class ChangeRequestSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    target_id = serializers.IntegerField()
-    action = serializers.CharField()
-    status = serializers.CharField()
-    decided_at = serializers.DateTimeField(allow_null=True)
+class WithdrawRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class ReleaseRequestCreateSerializer(serializers.Serializer):

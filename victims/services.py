@@ -1,14 +1,17 @@
 """The Target aggregate and its orchestration: every write of a target's life.
 
-Intake (from the counter and from the 住民記録 push), approval and rejection (four eyes),
-withdrawal, release requests, procedure confirmations, grants, notices, review tasks and
-追記 requests. Each service finds the target through victims.selectors (policy-scoped, one
-uniform lookup), row-locks it first, then calls the lower apps: flags for the ChangeRequest
-state machine and the case → measures rules, intermediary for the desired flag state and
-the outbox. Lock order everywhere: Target, then ChangeRequest, then FlagState rows.
+Intake (from the counter, answered with a receipt whether or not the person is a target
+already — ADR 0015 — and from the 住民記録 push), approval and rejection (four eyes),
+withdrawal (four eyes for a registration, ADR 0016), release requests, procedure
+confirmations, grants, notices, review tasks and 追記 requests. Each service finds the
+target through victims.selectors (policy-scoped, one uniform lookup), row-locks it first,
+then calls the lower apps: flags for the ChangeRequest state machine and the case →
+measures rules, intermediary for the desired flag state and the outbox. Lock order
+everywhere: Target, then ChangeRequest, then FlagState rows.
 
 Refusals are audited through `refuse`/`audit_refusal` and survive the rollback that the
 refusal itself causes (`audited_atomic`)."""
+import dataclasses
 import datetime
 from collections import Counter
 from collections.abc import Iterable
@@ -24,6 +27,7 @@ from audit.actions import AuditAction
 from audit.services import audit_record, audit_refusal, audited_atomic
 from core import policy
 from core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from core.normalize import normalize_atena_no
 from core.policy import Capability
 from flags import rules
 from flags import services as change_requests
@@ -31,13 +35,14 @@ from flags.models import ChangeAction, ChangeRequest, ChangeStatus
 from intermediary.models import CorrectionStatus, RecordCorrection
 from intermediary.services import desired_flags_apply
 
-from .intake import IntakeData
+from .intake import IntakeData, parse_intake
 from .models import (
     PROTECTING_STATUSES,
     Basis,
     CaseAssessment,
     HarmType,
     Notice,
+    Registration,
     ReviewTask,
     ReviewTaskKind,
     ReviewTaskStatus,
@@ -47,7 +52,24 @@ from .models import (
 from .selectors import object_id, refuse, target_id_of_case, target_id_of_change_request, target_lock_for_user
 
 TARGET_PERMS = ("victims.view_target", "victims.change_target")
-_ALREADY_REGISTERED = "この団体内統合宛名番号は既に設定対象者として登録されています。登録済みの所属に確認してください。"
+# Said only to the owning department (policy.registration_reveals_existing, ADR 0015).
+_ALREADY_REGISTERED = (
+    "この団体内統合宛名番号は既に所属の設定対象者として登録されています。宛名番号で検索して確認してください。"
+)
+
+
+# The one answer to every accepted registration, new person or not (ADR 0015).
+REGISTRATION_ACCEPTED = (
+    "申出を受け付けました。受付票で申し出た内容を確認できます。"
+    "登録内容の確認・承認は所属の手続に沿って行われます。"
+)
+
+
+class AlreadyRegistered(ValidationFailed):
+    """The person is a target already (target_register's callers decide what that means)."""
+
+    def __init__(self) -> None:
+        super().__init__({"atena_no": _ALREADY_REGISTERED})
 
 
 def measures_for(target: Target) -> rules.Measures:
@@ -84,18 +106,18 @@ def _target_create(*, actor: Staff, identity: IntakeData, now: datetime.datetime
 
 @audited_atomic
 def target_register(*, actor: Staff, data: IntakeData) -> tuple[Target, ChangeRequest]:
-    """Intake: the target, its cases and a pending set request, in one transaction.
+    """A new target, its cases and a pending set request, in one transaction. Raises
+    AlreadyRegistered for a person who is a target already; a counter's intake goes through
+    registration_submit, which decides what the registering department learns of that.
 
     Protection at inquiry time starts now; nothing reaches the intermediate server
     before a different person approves."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
     now = timezone.now()
-    if Target.objects.filter(atena_no=data.atena_no).exists():
-        raise ValidationFailed({"atena_no": _ALREADY_REGISTERED})
     try:
         target = _target_create(actor=actor, identity=data, now=now)
-    except IntegrityError:  # a concurrent registration of the same person won the race
-        raise ValidationFailed({"atena_no": _ALREADY_REGISTERED}) from None
+    except IntegrityError:  # registered already, or concurrently by a registration that won the race
+        raise AlreadyRegistered() from None
     CaseAssessment.objects.bulk_create([
         CaseAssessment(
             target=target, case_type=c.case_type, abuser_atena_no=c.abuser_atena_no, abuser_name=c.abuser_name,
@@ -110,6 +132,79 @@ def target_register(*, actor: Staff, data: IntakeData) -> tuple[Target, ChangeRe
     audit_record(actor=actor, action=AuditAction.TARGET_REGISTER, target_id=target.pk,
                  detail={"change_request_id": change_request.pk, "cases": [c.case_type for c in data.cases]})
     return target, change_request
+
+
+def _intake_json(data: IntakeData) -> dict[str, object]:
+    """What the clerk submitted, as the receipt shows it back (dates as ISO text)."""
+    return dataclasses.asdict(data)
+
+
+@audited_atomic
+def registration_submit(*, actor: Staff, payload: object, today: datetime.date) -> Registration:
+    """A counter's intake (screen and API), ADR 0015: the answer is a receipt, the same
+    whether or not the person is a target already.
+
+    - invalid input: refused before any database work (every limit is in parse_intake);
+    - a new person: registered at once (target_register: pending, protected at the check);
+    - a target of another department (any status): nothing of it is changed; its owning
+      department gets a review task naming the registering department and clerk;
+    - a target of the actor's own department: refused with a clear answer (it knows).
+    Every attempt is audited with the target id when there is one, never the number."""
+    policy.require(actor, Capability.HANDLE_VICTIMS)
+    try:
+        if not isinstance(payload, dict):
+            raise ValidationFailed({"non_field": "JSON オブジェクトで送信してください。"})
+        data = parse_intake(payload, today=today)
+    except ValidationFailed as exc:
+        registration_refusal_record(actor=actor, payload=payload, fields=list(exc.errors))
+        raise
+    now = timezone.now()
+    existing = Target.objects.select_for_update().filter(atena_no=data.atena_no).first()
+    if existing is None:
+        try:
+            target, _ = target_register(actor=actor, data=data)
+        except AlreadyRegistered:  # a concurrent registration of the same person committed first
+            existing = Target.objects.select_for_update().get(atena_no=data.atena_no)
+        else:
+            return _receipt(actor, data, now, created_target=target)
+    if policy.registration_reveals_existing(actor, owning_department_id=existing.owning_department_id):
+        audit_refusal(actor=actor, action=AuditAction.REGISTRATION_SUBMIT, target_id=existing.pk,
+                      detail={"outcome": "own_department"})
+        raise AlreadyRegistered()
+    # The owner is told who else supports the person; the existing record is left as it is.
+    return _receipt(actor, data, now, review_task=_review_task(actor, existing, ReviewTaskKind.ALSO_SUPPORTED, now))
+
+
+def _receipt(actor: Staff, data: IntakeData, now: datetime.datetime, *, created_target: Target | None = None,
+             review_task: ReviewTask | None = None) -> Registration:
+    department_id = actor.department_id
+    if department_id is None:  # policy refused such an actor already; this keeps the type honest
+        raise Forbidden(policy.refusal_message(Capability.HANDLE_VICTIMS))
+    receipt = Registration.objects.create(
+        department_id=department_id, submitted_by=actor, created_at=now, intake=_intake_json(data),
+        created_target=created_target, review_task=review_task,
+    )
+    detail: dict[str, object] = {"registration_id": receipt.pk, "outcome": "new" if created_target else "duplicate"}
+    if review_task is not None:
+        detail["review_task_id"] = review_task.pk
+    audit_record(actor=actor, action=AuditAction.REGISTRATION_SUBMIT, target_id=receipt.concerns_target_id,
+                 detail=detail)
+    return receipt
+
+
+def registration_refusal_record(*, actor: Staff, payload: object, fields: list[str]) -> None:
+    """A refused, malformed registration: the fields at fault and, if the number itself was
+    well-formed and names a target, that target's id (never the number)."""
+    target_id = None
+    if isinstance(payload, dict) and "atena_no" not in fields:
+        try:
+            atena_no = normalize_atena_no(payload.get("atena_no"))
+        except DomainError:
+            atena_no = None
+        if atena_no:
+            target_id = Target.objects.filter(atena_no=atena_no).values_list("pk", flat=True).first()
+    audit_refusal(actor=actor, action=AuditAction.REGISTRATION_SUBMIT, target_id=target_id,
+                  detail={"outcome": "invalid", "fields": sorted(fields)})
 
 
 @audited_atomic
@@ -238,14 +333,10 @@ def _release_cases(target: Target, change_request: ChangeRequest, now: datetime.
 
 
 def _close(
-    *, actor: Staff, change_request_id: int, status: ChangeStatus, reason: str, decider: Staff | None
+    *, actor: Staff, target: Target, change_request: ChangeRequest, status: ChangeStatus, reason: str,
+    decider: Staff | None
 ) -> ChangeRequest:
-    """Reject (a four-eyes decision) or withdraw (the requesting side) a pending request."""
-    target, change_request = _lock_request(
-        actor, change_request_id, AuditAction.CHANGE_REQUEST_DECIDE if decider is not None else AuditAction.TARGET_LOCK
-    )
-    if decider is not None:
-        _ensure_decider(actor, target, change_request)
+    """Reject or withdraw a pending request the caller has locked and allowed."""
     change_requests.change_request_close(
         change_request=change_request, status=status, decider=decider, reason=reason, now=timezone.now()
     )
@@ -261,23 +352,67 @@ def _close(
     return change_request
 
 
+def _ensure_registration_may_end(actor: Staff, target: Target, change_request: ChangeRequest, ending: str,
+                                 action: AuditAction) -> None:
+    """A registration (set request) must not end while a 住基DV等支援措置 is active, exactly
+    as a release must not (rules.protection_end_refusal, ADR 0016). Ending a release request
+    keeps the protection, so it is never refused here."""
+    if change_request.action != ChangeAction.SET:
+        return
+    refusal = rules.protection_end_refusal(ending=ending, jumin_support_active=target.jumin_support_active)
+    if refusal:
+        audit_refusal(actor=actor, action=action, target_id=target.pk,
+                      detail={"change_request_id": change_request.pk, "reason": "jumin_support_active"})
+        raise DomainError(refusal)
+
+
 @audited_atomic
 def change_request_reject(*, actor: Staff, change_request_id: int, reason: str) -> ChangeRequest:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("却下の理由を入力してください。", "reason")
-    return _close(
-        actor=actor, change_request_id=change_request_id, status=ChangeStatus.REJECTED, reason=reason, decider=actor
-    )
+    target, change_request = _lock_request(actor, change_request_id, AuditAction.CHANGE_REQUEST_DECIDE)
+    _ensure_decider(actor, target, change_request)
+    change_requests.change_request_ensure_pending(change_request)
+    _ensure_registration_may_end(actor, target, change_request, rules.ENDING_REJECT,
+                                 AuditAction.CHANGE_REQUEST_REJECT_SET)
+    return _close(actor=actor, target=target, change_request=change_request, status=ChangeStatus.REJECTED,
+                  reason=reason, decider=actor)
 
 
 @audited_atomic
 def change_request_withdraw(*, actor: Staff, change_request_id: int, reason: str = "") -> ChangeRequest:
-    # Who withdrew is in the audit event; decided_by stays empty (it means a four-eyes decision).
+    """The requesting side takes a pending request back.
+
+    A release request is withdrawn at once (the protection stays). A registration ends the
+    protection, so its withdrawal is four-eyes like a release (ADR 0016): the first call
+    records who asks and the request stays pending (the person stays protected); the same
+    call by a head of the owning department who neither asked nor registered completes it.
+    Refused while a 住基DV等支援措置 is active."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
-    return _close(
-        actor=actor, change_request_id=change_request_id, status=ChangeStatus.WITHDRAWN, reason=reason, decider=None
-    )
+    target, change_request = _lock_request(actor, change_request_id, AuditAction.TARGET_LOCK)
+    change_requests.change_request_ensure_pending(change_request)
+    if change_request.action != ChangeAction.SET:
+        # Who withdrew is in the audit event; decided_by stays empty (it means a four-eyes decision).
+        return _close(actor=actor, target=target, change_request=change_request, status=ChangeStatus.WITHDRAWN,
+                      reason=reason, decider=None)
+    _ensure_registration_may_end(actor, target, change_request, rules.ENDING_WITHDRAW,
+                                 AuditAction.CHANGE_REQUEST_WITHDRAW_SET)
+    if change_request.withdrawal_requested_by_id is None:
+        change_requests.change_request_ask_withdrawal(
+            change_request=change_request, asked_by=actor, reason=reason, now=timezone.now())
+        audit_record(actor=actor, action=AuditAction.CHANGE_REQUEST_REQUEST_WITHDRAWAL, target_id=target.pk,
+                     detail={"change_request_id": change_request.pk})
+        return change_request
+    refusal = policy.withdrawal_refusal(
+        actor, owning_department_id=target.owning_department_id,
+        asked_by_id=change_request.withdrawal_requested_by_id, registered_by_id=change_request.requested_by_id)
+    if refusal:
+        audit_refusal(actor=actor, action=AuditAction.CHANGE_REQUEST_DECIDE, target_id=target.pk,
+                      detail={"change_request_id": change_request.pk})
+        raise Forbidden(refusal)
+    return _close(actor=actor, target=target, change_request=change_request, status=ChangeStatus.WITHDRAWN,
+                  reason=change_request.withdrawal_reason or reason, decider=actor)
 
 
 @audited_atomic

@@ -4,7 +4,9 @@ from . import views
 
 app_name = "victims"
 urlpatterns = [
+    path("", views.department_list, name="list"),
     path("new/", views.intake, name="intake"),
+    path("registrations/<int:pk>/", views.registration, name="registration"),
     path("search/", views.search, name="search"),
     path("shared/", views.shared_list, name="shared"),
     path("<int:pk>/", views.detail, name="detail"),

@@ -21,16 +21,25 @@ from intermediary.corrections import corrections_for_target
 from intermediary.selectors import flag_states_for_unit
 
 from .forms import AtenaForm, IntakeForm, ProcedureConfirmForm, ReleaseForm, case_label
-from .intake import parse_intake
+from .intake import intake_from_json, parse_intake
 from .models import Basis, CaseType, HarmType, LegalRepresentative, TargetStatus
-from .selectors import target_get_for_user, target_id_for_auditor, target_search_by_atena, target_shared_list
+from .selectors import (
+    registration_get_for_user,
+    target_department_list,
+    target_get_for_user,
+    target_id_for_auditor,
+    target_search_by_atena,
+    target_shared_list,
+)
 from .services import (
+    REGISTRATION_ACCEPTED,
     case_confirm_procedure,
     correction_refusal,
     correction_request,
     measures_for,
+    registration_refusal_record,
+    registration_submit,
     release_request_create,
-    target_register,
 )
 
 _NOT_CARRIED = {"csrfmiddlewaretoken", "step"}
@@ -38,8 +47,9 @@ _NOT_CARRIED = {"csrfmiddlewaretoken", "step"}
 
 @screen(Capability.HANDLE_VICTIMS)
 def intake(request):
-    """入力 → 確認 → 登録. The confirm page carries the input in hidden fields and it is
-    parsed again on 登録, so what is saved is exactly what was shown."""
+    """入力 → 確認 → 受付. The confirm page carries the input in hidden fields and it is
+    parsed again on 登録, so what is submitted is exactly what was shown. The answer is the
+    receipt, the same whether or not the person is a target already (ADR 0015)."""
     if request.method != "POST":
         return render(request, "victims/intake_form.html", {"form": IntakeForm()})
     form = IntakeForm(request.POST)
@@ -48,38 +58,65 @@ def intake(request):
         return _form_page(request, form, status=200)
     form_ok = form.is_valid()
     payload, field_map = form.to_payload()
+    if step == "register" and form_ok:
+        try:
+            receipt = registration_submit(actor=request.user, payload=payload, today=timezone.localdate())
+        except ValidationFailed as exc:
+            form.add_intake_errors(exc.errors, field_map)
+            return _form_page(request, form, status=400)
+        messages.success(request, REGISTRATION_ACCEPTED)
+        return redirect("victims:registration", pk=receipt.pk)
+    data = None
     try:
         # Parsed even when the form already failed, so every error shows in one round.
         data = parse_intake(payload, today=timezone.localdate())
-        if not form_ok:
-            return _form_page(request, form, status=400)
-        if step != "register":
-            return _confirm_page(request, data)
-        target, _ = target_register(actor=request.user, data=data)
     except ValidationFailed as exc:
         form.add_intake_errors(exc.errors, field_map)
+    if step == "register":  # refused by the form itself (a value too long): audited like any attempt
+        registration_refusal_record(actor=request.user, payload=payload, fields=list(form.errors))
+    if data is None or not form_ok:
         return _form_page(request, form, status=400)
-    messages.success(request, "設定対象者を登録しました。所属長の承認後にフラグが設定されます。"
-                              "照会時確認では、登録した時点から「不開示コードの設定が必要」と回答されます。")
-    return redirect("victims:detail", pk=target.pk)
+    return _confirm_page(request, data)
 
 
 def _form_page(request, form, status):
     return render(request, "victims/intake_form.html", {"form": form, "has_errors": status == 400}, status=status)
 
 
-def _confirm_page(request, data):
-    carried = [(k, v) for k, values in request.POST.lists() if k not in _NOT_CARRIED for v in values]
-    return render(request, "victims/intake_confirm.html", {
+def _summary(data) -> dict:
+    """What the clerk typed, labelled for the confirm page and the receipt."""
+    return {
         "data": data,
-        "carried": carried,
-        "harm_labels": [HarmType(h).label for h in data.harm_types],
-        "basis_label": Basis(data.basis).label,
+        "harm_labels": [HarmType(h).label for h in data.harm_types if h in HarmType.values],
+        "basis_label": Basis(data.basis).label if data.basis in Basis.values else "",
         "cases": [{"case": c, "label": CaseType(c.case_type).label,
                    "rep_label": LegalRepresentative(c.legal_representative).label if c.legal_representative else ""}
                   for c in data.cases],
+    }
+
+
+def _confirm_page(request, data):
+    carried = [(k, v) for k, values in request.POST.lists() if k not in _NOT_CARRIED for v in values]
+    return render(request, "victims/intake_confirm.html", {
+        **_summary(data),
+        "carried": carried,
         "measures": rules.required_measures(data.cases, settings.FLAG_POLICY),
     })
+
+
+@screen(Capability.HANDLE_VICTIMS)
+@require_safe
+def registration(request, pk):
+    """The receipt: what the department submitted and 受付済, the same for every outcome."""
+    receipt = registration_get_for_user(actor=request.user, registration_id=pk)
+    return render(request, "victims/registration.html",
+                  {"receipt": receipt, **_summary(intake_from_json(receipt.intake))})
+
+
+@screen(Capability.HANDLE_VICTIMS)
+@require_safe
+def department_list(request):
+    return render(request, "victims/department_list.html", {"targets": target_department_list(actor=request.user)})
 
 
 @screen(Capability.HANDLE_VICTIMS)

@@ -2,14 +2,12 @@
 from audit.models import AuditEvent
 from flags.models import ChangeRequest, ChangeStatus
 from intermediary.models import Operation
-from tests.conftest import intake_payload
+from tests.conftest import register_via_api
 from victims.models import Target, TargetStatus
 
 
 def register(client, **overrides):
-    resp = client.post("/api/v1/targets/", intake_payload(**overrides), format="json")
-    assert resp.status_code == 201, resp.json()
-    return resp.json()
+    return register_via_api(client, **overrides)
 
 
 def approve(client, cr_id):

@@ -11,34 +11,36 @@ from accounts.services import api_token_issue
 from audit.models import AuditEvent
 from flags.models import ChangeRequest
 from intermediary.models import Operation
-from tests.conftest import intake_payload, verify_second_factor
-from victims.models import Target, TargetStatus
+from tests.conftest import intake_payload, register_via_api, verify_second_factor
+from victims.models import Registration, Target, TargetStatus
 
 
 def create(client, **overrides):
     return client.post("/api/v1/targets/", intake_payload(**overrides), format="json")
 
 
-def test_register_returns_id_change_request_and_measures(api, counter):
+def test_register_answers_a_receipt_and_the_target_is_in_the_department_list(api, counter):
     abuser = "200000000000077"
     resp = create(api(counter), cases=[{"type": "2-I", "card_left": True}, {"type": "1-I", "abuser_atena_no": abuser}])
-    assert resp.status_code == 201, resp.json()
+    assert resp.status_code == 202, resp.json()
     body = resp.json()
-    target = Target.objects.get(pk=body["id"])
+    assert set(body) == {"registration", "detail"}
+    assert body["registration"]["status"] == "accepted" and "申出を受け付けました" in body["detail"]
+    assert resp["Location"] == f"/api/v1/registrations/{body['registration']['id']}/"
+    target = Registration.objects.get(pk=body["registration"]["id"]).created_target
     assert target.status == TargetStatus.PENDING
-    assert body["change_request"] == {"id": ChangeRequest.objects.get(target=target).pk, "status": "pending"}
-    assert body["required_measures"] == {
-        "victim_flags": ["NONDISCLOSURE", "NO_AUTO_RESPONSE"],
-        "nondisclosure_code_on_victim": True,
-        "nondisclosure_code_on_abusers": [abuser],
-    }
+    assert ChangeRequest.objects.get(target=target).status == "pending"
+    listed = api(counter).get("/api/v1/targets/").json()
+    assert [t["id"] for t in listed] == [target.pk]
     assert Operation.objects.count() == 0  # nothing leaves before approval
+    receipt = api(counter).get(f"/api/v1/registrations/{body['registration']['id']}/").json()
+    assert receipt["status"] == "accepted" and receipt["status_display"] == "受付済"
+    assert receipt["intake"]["cases"][1]["abuser_atena_no"] == abuser
 
 
 def test_full_width_digits_and_spaces_are_accepted(api, counter):
-    resp = create(api(counter), atena_no="１２３４５ ６７８９０　１２３４５")
-    assert resp.status_code == 201, resp.json()
-    assert Target.objects.get(pk=resp.json()["id"]).atena_no == "123456789012345"
+    body = register_via_api(api(counter), atena_no="１２３４５ ６７８９０　１２３４５")
+    assert Target.objects.get(pk=body["id"]).atena_no == "123456789012345"
 
 
 @pytest.mark.parametrize("bad", ["12345", "12345678901234X", "", "1234567890123456"])
@@ -64,15 +66,15 @@ def test_non_object_body_is_400(api, counter):
     assert "errors" in resp.json()
 
 
-def test_duplicate_registration_is_400_on_atena_no(api, counter):
+def test_the_owning_department_registering_its_own_target_again_is_told_400(api, counter):
     client = api(counter)
-    assert create(client, atena_no="300000000000001").status_code == 201
+    assert create(client, atena_no="300000000000001").status_code == 202
     resp = create(client, atena_no="300000000000001")
     assert resp.status_code == 400 and "atena_no" in resp.json()["errors"]
 
 
 def test_detail_for_owner_and_404_for_another_department(api, counter, other_counter):
-    target_id = create(api(counter)).json()["id"]
+    target_id = register_via_api(api(counter))["id"]
     resp = api(counter).get(f"/api/v1/targets/{target_id}/")
     assert resp.status_code == 200
     body = resp.json()
@@ -94,7 +96,7 @@ def test_detail_for_owner_and_404_for_another_department(api, counter, other_cou
 
 @pytest.mark.parametrize("who", ["sysadmin", "auditor"])
 def test_sysadmin_and_auditor_get_403_on_victim_endpoints(api, counter, request, who):
-    target_id = create(api(counter)).json()["id"]
+    target_id = register_via_api(api(counter))["id"]
     client = api(request.getfixturevalue(who))
     assert client.get(f"/api/v1/targets/{target_id}/").status_code == 403
     assert client.get(f"/api/v1/targets/{target_id}/flags/").status_code == 403
@@ -106,7 +108,7 @@ def test_sysadmin_and_auditor_get_403_on_victim_endpoints(api, counter, request,
 
 
 def test_flags_show_desired_and_reflected(api, counter, approver):
-    body = create(api(counter)).json()
+    body = register_via_api(api(counter))
     flags = api(counter).get(f"/api/v1/targets/{body['id']}/flags/").json()["flags"]
     assert {f["flag_kind"]: f["desired"] for f in flags} == {"NONDISCLOSURE": False, "NO_AUTO_RESPONSE": False}
     assert api(approver).post(f"/api/v1/change-requests/{body['change_request']['id']}/approve").status_code == 200
@@ -122,7 +124,7 @@ def test_token_from_management_command_works_and_revoked_token_is_rejected(count
     token = out.getvalue().split()[-1]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert create(client).status_code == 201
+    assert create(client).status_code == 202
     ApiToken.objects.filter(key_hash=ApiToken.hash_key(token)).update(revoked_at=timezone.now())
     resp = create(client)
     assert resp.status_code == 401
@@ -147,7 +149,7 @@ def test_session_auth_works(client, counter):
     session = APIClient()
     session.force_login(counter)  # a real session cookie; the password flow is tested with the login screen
     verify_second_factor(session, counter)
-    assert create(session).status_code == 201
+    assert create(session).status_code == 202
 
 
 def test_session_auth_enforces_csrf(counter):
@@ -174,6 +176,6 @@ def test_token_of_deactivated_staff_is_rejected_at_once(counter):
     assert (staff.pk, staff.department.code, staff.role) == (counter.pk, counter.department.code, counter.role)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert create(client).status_code == 201
+    assert create(client).status_code == 202
     type(counter).objects.filter(pk=counter.pk).update(is_active=False)
     assert create(client).status_code == 401

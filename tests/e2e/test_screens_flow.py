@@ -6,6 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests.e2e.axe import assert_no_axe_violations, install_axe
 from victims.models import Target
 from victims.services import change_request_approve
 
@@ -32,6 +33,7 @@ def fill_intake(page, atena_no):
 
 
 def test_register_approve_check_and_see_flags(live_db, live_server, page, sign_in, counter, approver2, other_counter):
+    install_axe(page.context)  # the new receipt and list screens are checked below
     sign_in(counter)
     fill_intake(page, "１２３４５６７８９０１２３４５")  # full-width, as typed at a Japanese counter
     expect(page.get_by_role("heading", name="承認後に必要となる措置")).to_be_visible()
@@ -42,7 +44,16 @@ def test_register_approve_check_and_see_flags(live_db, live_server, page, sign_i
     page.screenshot(path=SHOTS / "intake.png", full_page=True)
     assert not Target.objects.exists()  # confirming saves nothing
     page.get_by_role("button", name="この内容で登録する").click()
-    expect(page.get_by_role("status")).to_contain_text("設定対象者を登録しました")
+    # The completion screen is the receipt, whether or not the person was a target (ADR 0015);
+    # the new target is in the department's own list.
+    expect(page.get_by_role("status")).to_contain_text("申出を受け付けました")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("受付票")
+    expect(page.locator("main")).to_contain_text("受付済")
+    page.screenshot(path=SHOTS / "receipt.png", full_page=True)
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="所属の対象者一覧へ").click()
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name=re.compile("設定対象者 No")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("登録承認待ち")
 
     sign_in(approver2)

@@ -220,12 +220,19 @@ def test_main_journey_on_the_embedded_default(embedded, seeded_db) -> None:
     victim, victim_1_1, abuser, stranger = "310000000000001", "310000000000002", "310000000000003", "399999999999999"
 
     # Register: a ②-I victim (card left with the abuser) and a ①-I victim with the abuser's number.
-    resp = api("counter1", "post", "targets/", json=_victim(victim, [{"type": "2-I", "card_left": True}]))
-    assert resp.status_code == 201, resp.text
-    victim_body = resp.json()
-    resp = api("counter1", "post", "targets/", json=_victim(victim_1_1, [{"type": "1-I", "abuser_atena_no": abuser}]))
-    assert resp.status_code == 201, resp.text
-    victim_1_1_body = resp.json()
+    # The answer is a receipt (202, ADR 0015); the target is found in the department's own list
+    # and its pending set request on its record.
+    def register(atena_no, cases):
+        resp = api("counter1", "post", "targets/", json=_victim(atena_no, cases))
+        assert resp.status_code == 202, resp.text
+        assert resp.json()["registration"]["status"] == "accepted"
+        target_id = next(t["id"] for t in api("counter1", "get", "targets/").json() if t["atena_no"] == atena_no)
+        record = api("counter1", "get", f"targets/{target_id}/").json()
+        pending = [c for c in record["change_requests"] if c["status"] == "pending"]
+        return {"id": target_id, "change_request": {"id": pending[0]["id"]}}
+
+    victim_body = register(victim, [{"type": "2-I", "card_left": True}])
+    victim_1_1_body = register(victim_1_1, [{"type": "1-I", "abuser_atena_no": abuser}])
     lap("registered")
     # From intake on, before any approval, the check already protects (when in doubt, protect).
     assert check(victim) is True

@@ -104,9 +104,10 @@ def test_rejection_needs_a_reason_and_ends_protection_of_a_new_registration(coun
     assert protection.nondisclosure_code_required(target.atena_no, "inquiry")[0] is False
 
 
-def test_withdrawn_registration_sends_nothing(counter, register):
+def test_withdrawn_registration_sends_nothing(counter, approver, register):
     target, cr = register(counter)
-    services.change_request_withdraw(actor=counter, change_request_id=cr.pk)
+    services.change_request_withdraw(actor=counter, change_request_id=cr.pk)  # asks (ADR 0016)
+    services.change_request_withdraw(actor=approver, change_request_id=cr.pk)  # a head completes it
     target.refresh_from_db()
     assert target.status == TargetStatus.WITHDRAWN and Operation.objects.count() == 0
 

@@ -26,6 +26,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
@@ -44,7 +45,7 @@ from accounts.services import api_token_issue
 from audit.models import AuditEvent
 from tests.conftest import born_aged, intake_payload, system_client_key
 from victims.models import CaseAssessment, ReviewTask, Target
-from victims.services import change_request_approve
+from victims.services import change_request_approve, registration_submit
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]
@@ -53,8 +54,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # schema's own examples mixed in; negative: invalid by the schema).
 EXAMPLES = {GenerationMode.POSITIVE: 50, GenerationMode.NEGATIVE: 25}
 
-STAFF_OPS = {"targets_create", "targets_retrieve", "targets_flags", "cases_confirmations_create",
-             "targets_release_requests_create", "review_tasks_list", "review_tasks_close"}
+STAFF_OPS = {"targets_create", "targets_list", "targets_retrieve", "targets_flags", "cases_confirmations_create",
+             "targets_release_requests_create", "review_tasks_list", "review_tasks_close",
+             "registrations_retrieve", "change_requests_withdraw"}
 APPROVER_OPS = {"change_requests_approve", "change_requests_reject"}
 CHECK_OPS = {"inquiry_checks_create", "inquiry_checks_bulk", "recipient_filter"}
 JUMIN_OPS = {"jumin_support_measures_push"}
@@ -87,8 +89,10 @@ def world(counter, approver, register):
         {"atena_no": "800000000000001", "event": "start", "start": "2025-04-01", "end": "2026-03-31",
          "name": "住基　花子", "name_kana": "ジュウキ　ハナコ", "birth_date": "1985-05-05"}]}, format="json")
     assert resp.status_code == 200, resp.content
+    receipts = [registration_submit(actor=counter, payload=intake_payload(), today=timezone.localdate()).pk]
     targets = list(Target.objects.values_list("pk", flat=True))
     real = {
+        "registration_id": receipts,
         "target_id": targets,
         "change_request_id": [r.pk for r in pending + [pending_1i]],
         "case_id": list(CaseAssessment.objects.values_list("pk", flat=True)),

@@ -40,9 +40,9 @@ from intermediary.models import (
     Operation,
     RecordCorrection,
 )
-from tests.conftest import VerifiedClient, system_client_key
-from victims.models import CaseAssessment, ReviewTask, ReviewTaskKind, Target
-from victims.services import change_request_approve, release_request_create
+from tests.conftest import VerifiedClient, intake_payload, system_client_key
+from victims.models import CaseAssessment, Registration, ReviewTask, ReviewTaskKind, Target
+from victims.services import change_request_approve, registration_submit, release_request_create
 
 MATRIX = Path(settings.BASE_DIR) / "docs" / "security" / "authz_matrix.csv"
 
@@ -72,6 +72,7 @@ OBJECT_PARAMS = {
     "victims:confirm_procedure": {"pk": "target", "case_id": "case"},
     "victims:release": {"pk": "target"},
     "victims:request_correction": {"pk": "target"},
+    "victims:registration": {"pk": "registration"},
     "approvals:approve": {"pk": "change_request"},
     "approvals:reject": {"pk": "change_request"},
     "approvals:withdraw": {"pk": "change_request"},
@@ -82,6 +83,8 @@ OBJECT_PARAMS = {
     "api-case-confirmations": {"case_id": "case"},
     "api-change-request-approve": {"change_request_id": "change_request"},
     "api-change-request-reject": {"change_request_id": "change_request"},
+    "api-change-request-withdraw": {"change_request_id": "change_request"},
+    "api-registration-detail": {"registration_id": "registration"},
     "api-review-task-close": {"task_id": "review_task"},
 }
 # Routes on intermediary objects, which belong to no department and carry no target state.
@@ -194,14 +197,18 @@ def test_the_table_names_every_route_and_method_and_nothing_else():
 
 # --- the objects ---------------------------------------------------------------------------
 
-def _build_set(register, registrar, head, state: str) -> dict:
-    """One target of `registrar`'s department in `state`, with the objects routes point at.
+def _build_set(registrar, head, state: str) -> dict:
+    """One target of `registrar`'s department in `state`, registered at the counter (so with
+    its receipt), with the objects routes point at.
 
     pending:  registered, set request pending (protected at inquiry time, nothing sent yet).
     approved: set request approved by the head: status active, flags desired, operations queued.
     released: then a release request (person's wish) approved by the head: status released,
               every case ended, flags desired off. Its change request is the approved release."""
-    target, change_request = register(registrar)
+    receipt = registration_submit(actor=registrar, payload=intake_payload(), today=timezone.localdate())
+    target = receipt.created_target
+    assert target is not None, "a new person: the receipt led to a new target"
+    change_request = ChangeRequest.objects.get(target=target)
     if state in ("approved", "released"):
         change_request_approve(actor=head, change_request_id=change_request.pk)
     if state == "released":
@@ -212,7 +219,7 @@ def _build_set(register, registrar, head, state: str) -> dict:
     target.refresh_from_db()
     assert target.status == {"pending": "pending", "approved": "active", "released": "released"}[state]
     return {"target": target.pk, "case": target.cases.get().pk, "change_request": change_request.pk,
-            "review_task": task.pk}
+            "review_task": task.pk, "registration": receipt.pk}
 
 
 def _system_objects(sysadmin2, approved_target_id: int) -> dict:
@@ -247,7 +254,8 @@ def fingerprint() -> tuple:
         agg(Target, "id", "status", "updated_at", "jumin_support_active"),
         agg(CaseAssessment, "id", "active", "card_suspension_confirmed_on", "smartphone_suspension_confirmed_on",
             "agent_release_confirmed_on", "representation_ended_on"),
-        agg(ChangeRequest, "id", "status", "decided_at"),
+        agg(ChangeRequest, "id", "status", "decided_at", "withdrawal_requested_at"),
+        agg(Registration, "id"),
         agg(FlagState, "id", "desired", "desired_at"),
         agg(ReviewTask, "id", "status"),
         agg(Alert, "id", "resolved_at"),
@@ -301,7 +309,7 @@ def _url(route: str, ids: dict) -> str:
 # --- the test ------------------------------------------------------------------------------
 
 @pytest.fixture
-def world(departments, make_staff, register, counter, approver, nonlinkage_counter, sysadmin, auditor):
+def world(departments, make_staff, counter, approver, nonlinkage_counter, sysadmin, auditor):
     """Objects for every (department, state), the intermediary's objects, and a logged-in
     client per caller (screens: session past the second factor; API: token or system key)."""
     staff = {"counter": counter, "approver": approver, "nonlinkage_counter": nonlinkage_counter,
@@ -313,7 +321,7 @@ def world(departments, make_staff, register, counter, approver, nonlinkage_count
         registrar = make_staff(f"{code}_registrar", code, Role.COUNTER)
         head = make_staff(f"{code}_head", code, Role.APPROVER)
         for state in STATES:
-            sets[(code, state)] = _build_set(register, registrar, head, state)
+            sets[(code, state)] = _build_set(registrar, head, state)
     system_objects = _system_objects(make_staff("sysadmin2", "johosys", Role.SYSADMIN),
                                      sets[("kodomo", "approved")]["target"])
 

@@ -11,11 +11,13 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_issue
 from audit.models import AuditEvent, Outcome
 from core.errors import Forbidden, NotFound
+from tests.conftest import intake_payload
 from victims import services
 from victims.models import CaseAssessment, ReviewTask, ReviewTaskKind
 
@@ -33,7 +35,9 @@ def objects(counter, approver, register):
     task = ReviewTask.objects.create(target=active, department=active.owning_department,
                                      kind=ReviewTaskKind.JUMIN_ENDED, created_at=set_request.requested_at,
                                      created_by=counter)
-    return {"change_request": pending.pk, "target": active.pk, "case": case.pk, "task": task.pk}
+    receipt = services.registration_submit(actor=counter, payload=intake_payload(), today=timezone.localdate())
+    return {"change_request": pending.pk, "target": active.pk, "case": case.pk, "task": task.pk,
+            "registration": receipt.pk}
 
 
 def _api(staff):
@@ -72,6 +76,8 @@ API_PATHS = [
     # (caller fixture, method, url template, key of the object, body)
     ("other_approver", "post", "/api/v1/change-requests/{}/approve", "change_request", {}),
     ("other_approver", "post", "/api/v1/change-requests/{}/reject", "change_request", {"reason": "確認不足"}),
+    ("other_counter", "post", "/api/v1/change-requests/{}/withdraw", "change_request", {}),
+    ("other_counter", "get", "/api/v1/registrations/{}/", "registration", None),
     ("other_counter", "post", "/api/v1/targets/{}/release-requests/", "target", {"reason": "wish"}),
     ("other_counter", "post", "/api/v1/cases/{}/confirmations", "case", {"procedure": "card", "confirmed_on": PAST}),
     ("other_counter", "post", "/api/v1/review-tasks/{}/close", "task", {"note": "x"}),
@@ -110,6 +116,13 @@ def test_screen_refusals_are_audited_and_look_like_absence(request, client, obje
     client.force_login(request.getfixturevalue(who))
     hidden = _call(lambda: client.post(url.format(objects[key]), data))
     absent = _call(lambda: client.post(url.format(ABSENT), data))
+    _assert_alike(hidden, absent, 404)
+
+
+def test_another_departments_receipt_screen_looks_like_absence(client, objects, other_counter):
+    client.force_login(other_counter)
+    hidden = _call(lambda: client.get(f"/targets/registrations/{objects['registration']}/"))
+    absent = _call(lambda: client.get(f"/targets/registrations/{ABSENT}/"))
     _assert_alike(hidden, absent, 404)
 
 

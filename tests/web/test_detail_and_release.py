@@ -106,12 +106,16 @@ def test_release_is_refused_while_jumin_support_is_active(login, counter, approv
     assert not ChangeRequest.objects.filter(action=ChangeAction.RELEASE).exists()
 
 
-def test_pending_registration_can_be_withdrawn_from_the_detail(login, counter, register):
+def test_pending_registration_can_be_withdrawn_from_the_detail(login, counter, approver, register):
     target, cr = register(counter)
     client = login(counter)
-    assert "申請を取り下げる" in client.get(f"/targets/{target.pk}/").content.decode()
+    assert "登録の取下げを申し出る" in client.get(f"/targets/{target.pk}/").content.decode()
     response = client.post(f"/flags/requests/{cr.pk}/withdraw/", {"target": target.pk})
     assert response.status_code == 302 and response["Location"] == f"/targets/{target.pk}/"
+    target.refresh_from_db()
+    assert target.status == TargetStatus.PENDING  # asked; a head completes it (ADR 0016)
+    assert "所属長の承認待ちです" in client.get(f"/targets/{target.pk}/").content.decode()
+    login(approver).post(f"/flags/requests/{cr.pk}/withdraw/", {"target": target.pk})
     target.refresh_from_db()
     assert target.status == TargetStatus.WITHDRAWN
     again = client.post(f"/flags/requests/{cr.pk}/withdraw/", {"target": target.pk}, follow=True)

@@ -6,7 +6,7 @@ import pytest
 
 from flags.models import ChangeRequest, ChangeStatus
 from tests.conftest import born_aged
-from victims.models import Target, TargetStatus
+from victims.models import Registration, Target, TargetStatus
 
 from .conftest import field_error, form_data
 
@@ -51,13 +51,17 @@ def test_2_I_confirm_shows_both_flags_and_code_then_registers(login, counter):
 
     done = register_from(client, page)
     target = Target.objects.get(atena_no="123456789012345")
-    assert done.status_code == 302 and done["Location"] == f"/targets/{target.pk}/"
+    receipt = Registration.objects.get(created_target=target)
+    # The completion screen is the receipt, as for a person who is a target already (ADR 0015).
+    assert done.status_code == 302 and done["Location"] == f"/targets/registrations/{receipt.pk}/"
     assert target.status == TargetStatus.PENDING and target.owning_department == counter.department
     assert target.explained_mynaportal and target.explained_card_suspension and not target.explained_jumin
     assert [c.case_type for c in target.cases.all()] == ["2-I"]
     assert ChangeRequest.objects.get(target=target).status == ChangeStatus.PENDING
-    detail = client.get(done["Location"]).content.decode()
-    assert "設定対象者を登録しました" in detail
+    shown = client.get(done["Location"]).content.decode()
+    assert "申出を受け付けました" in shown and "受付済" in shown and "123456789012345" in shown
+    assert 'href="/targets/"' in shown  # on to the department's own list
+    assert f'href="/targets/{target.pk}/"' in client.get("/targets/").content.decode()
 
 
 def test_1_I_confirm_shows_code_on_abuser_and_no_flags(login, counter):
@@ -129,7 +133,7 @@ def test_registration_is_validated_again_and_duplicates_are_refused(login, count
     page = confirm(client, atena_no=existing.atena_no)  # confirm does not hit the database
     response = register_from(client, page)
     assert response.status_code == 400
-    assert "既に設定対象者として登録されています" in field_error(response, "atena_no")
+    assert "既に所属の設定対象者として登録されています" in field_error(response, "atena_no")
     assert Target.objects.count() == 1
 
     tampered = client.post("/targets/new/", {**form_data(atena_no="1" * 16), "step": "register"})
