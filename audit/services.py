@@ -54,6 +54,12 @@ RETURNING id, prev_hash, hash
 # fails on the duplicate id and is retried once after this, with the head row locked first so
 # the re-read sees every committed event.
 _HEAD_LOCK_SQL = f'SELECT last_id FROM "{_HEAD}" WHERE id = 1 FOR UPDATE'  # noqa: S608
+# A missing row cannot be locked: appenders that all found none would each re-sync from their
+# own snapshot, and the second would set the head back under the first's event (duplicate id).
+# One transaction-scoped advisory lock queues them; each statement after it sees what the one
+# before committed (READ COMMITTED takes a new snapshot per statement).
+_RESYNC_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
+_RESYNC_LOCK_KEY = 0x617564697468  # "audith": any constant no other code uses
 _HEAD_SYNC_SQL = f"""
 INSERT INTO "{_HEAD}" (id, last_id, last_hash, prev_hash)
 SELECT 1, COALESCE(MAX(e.id), 0),
@@ -115,7 +121,16 @@ def _append_postgresql(values: dict[str, Any]) -> tuple[int, str, str]:
     except IntegrityError:  # duplicate id: the head is behind the events
         pass
     with transaction.atomic():
+        _execute(_RESYNC_LOCK_SQL, [_RESYNC_LOCK_KEY])
         head_was = _execute(_HEAD_LOCK_SQL)
+        if head_was is not None:  # the writer ahead in the queue may have rebuilt it already
+            try:
+                with transaction.atomic():
+                    row = _execute(_APPEND_SQL, params)
+                if row is not None:
+                    return cast(tuple[int, str, str], row)
+            except IntegrityError:  # still behind the events: re-sync below
+                pass
         head_now = _execute(_HEAD_SYNC_SQL, [chain.GENESIS, chain.GENESIS])
         row = _execute(_APPEND_SQL, params)
     if head_now is None or row is None:  # the sync always writes the head row, and the append follows it

@@ -34,6 +34,18 @@ def _append_many(worker: int, errors: list) -> None:
 
 
 def test_concurrent_appenders_keep_one_gapless_chain(live_db) -> None:
+    _writers_keep_one_chain()
+
+
+def test_concurrent_appenders_rebuild_a_missing_head_row_once(live_db) -> None:
+    """Every writer finds no head row (a flush, or a row deleted by hand): they must queue on
+    the re-sync, not each rebuild it from their own snapshot (a duplicate id for the second)."""
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM audit_chainhead")
+    _writers_keep_one_chain()
+
+
+def _writers_keep_one_chain() -> None:
     errors: list = []
     threads = [threading.Thread(target=_append_many, args=(w, errors)) for w in range(WRITERS)]
     for t in threads:
