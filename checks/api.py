@@ -11,9 +11,17 @@ from audit.actions import AuditAction
 from core.api_schema import ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
 from core.errors import ValidationFailed
 from core.normalize import normalize_atena_no
-from core.uploads import StreamingJSONParser, refuse_oversize, uploaded_file
+from core.uploads import (
+    StreamingJSONParser,
+    max_recipient_file_bytes,
+    max_upload_bytes,
+    refuse_oversize,
+    uploaded_file,
+)
 
 from .bulk import bulk_input_from_file, bulk_input_from_list, bulk_inquiry_check, render_csv, render_json
+from .jobs import job_slot_release, job_slot_take
+from .models import BulkJobSlot
 from .recipient_filter import recipient_filter
 from .selectors import inquiry_check
 from .serializers import (
@@ -55,11 +63,26 @@ class InquiryCheckApi(APIView):
 
 class _UploadView(APIView):
     """Refuses an oversize body by its declared length before anything (authentication
-    included) reads it, and caps a streamed multipart body while it arrives."""
+    included) reads it, and caps a streamed multipart body (bytes, lines) while it arrives.
+    After the caller is known and before the body is read, takes one of the caller's bulk
+    job slots (429 when they are all in use), released when the response is ready."""
+
+    denied_audit_action: AuditAction
+    _job_slot: BulkJobSlot | None = None
+
+    def body_limit(self) -> int:
+        return max_upload_bytes()
 
     def initial(self, request, *args, **kwargs):
-        refuse_oversize(request)
+        refuse_oversize(request, self.body_limit())
         super().initial(request, *args, **kwargs)
+        self._job_slot = job_slot_take(request.user, action=self.denied_audit_action)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if self._job_slot is not None:
+            job_slot_release(self._job_slot)
+            self._job_slot = None
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def perform_content_negotiation(self, request, force=False):
         # These views answer CSV / the original file themselves; never 406 on Accept.
@@ -163,6 +186,9 @@ class RecipientFilterApi(_UploadView):
     parser_classes = [MultiPartParser]
     system_scopes = ("recipient_filter",)
     denied_audit_action = AuditAction.RECIPIENT_FILTER_RUN
+
+    def body_limit(self) -> int:
+        return max_recipient_file_bytes()
 
     @extend_schema(
         operation_id="recipient_filter",

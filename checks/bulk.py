@@ -13,6 +13,7 @@ from core.normalize import normalize_atena_no
 from core.policy import Capability
 from core.uploads import (
     MAX_REPORTED,
+    LineBudget,
     LineReport,
     detect_encoding,
     first_field,
@@ -75,11 +76,13 @@ def bulk_input_from_file(fileobj) -> BulkInput:
     blank lines ignored. Malformed lines refuse the whole call, by line number."""
     encoding = detect_encoding(fileobj)
     limit = max_numbers()
+    budget = LineBudget()
     numbers: list[str] = []
     report = LineReport()
     append = numbers.append
     line_no = 0
     for lines, _ in iter_line_chunks(fileobj):
+        budget.check_line(line_no + len(lines))  # per chunk: the hot loop stays free of it
         for line in lines:
             line_no += 1
             raw = first_field(line)
@@ -91,6 +94,7 @@ def bulk_input_from_file(fileobj) -> BulkInput:
                 append(parsed.value)
             elif parsed.kind == "malformed":
                 report.add_malformed(line_no, parsed.message)
+                budget.check_malformed(report, line_no)
         if len(numbers) > limit:
             raise _too_many(limit)
     if report.malformed_count:

@@ -11,7 +11,7 @@ from audit.actions import AuditAction
 from audit.services import audit_record, require_capability
 from core.errors import ValidationFailed
 from core.policy import Capability
-from core.uploads import BOM, LineReport, detect_encoding, first_field, iter_line_chunks, parse_line
+from core.uploads import BOM, LineBudget, LineReport, detect_encoding, first_field, iter_line_chunks, parse_line
 
 from . import protection
 
@@ -38,7 +38,9 @@ def recipient_filter(*, actor, fileobj) -> FilterResult:
     line_no = 0
     removed = records = 0
     first_line_bom_only = False
+    budget = LineBudget()
     for lines, last_without_newline in iter_line_chunks(fileobj):
+        budget.check_line(line_no + len(lines))  # per chunk: the hot loop stays free of it
         kept: list[bytes] = []
         keep = kept.append
         for line in lines:
@@ -52,6 +54,7 @@ def recipient_filter(*, actor, fileobj) -> FilterResult:
                     continue
                 if parsed.kind == "malformed":
                     report.add_malformed(line_no, parsed.message)
+                    budget.check_malformed(report, line_no)
                     if line_no == 1 and line.startswith(BOM):
                         keep(BOM)
                         first_line_bom_only = True
