@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from accounts.api_permissions import IsCheckCaller
 from audit.actions import AuditAction
-from core.api_schema import ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
+from core.api_schema import BULK_ERROR_RESPONSES, ERROR_RESPONSES
 from core.errors import ValidationFailed
 from core.normalize import normalize_atena_no
 from core.uploads import (
@@ -126,7 +126,7 @@ class BulkInquiryCheckApi(_UploadView):
             (200, "text/csv"): OpenApiResponse(
                 response=OpenApiTypes.STR, description="atena_no,nondisclosure_code_required（1/0）の CSV"
             ),
-            **UPLOAD_ERROR_RESPONSES,
+            **BULK_ERROR_RESPONSES,
         },
         parameters=[
             OpenApiParameter(
@@ -207,7 +207,7 @@ class RecipientFilterApi(_UploadView):
                 response=OpenApiTypes.BINARY, description="除外後のファイル（元と同じ形式）"
             ),
             (200, "application/json"): RecipientFilterReportSerializer,
-            **UPLOAD_ERROR_RESPONSES,
+            **BULK_ERROR_RESPONSES,
         },
         parameters=[
             OpenApiParameter(

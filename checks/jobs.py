@@ -13,15 +13,11 @@ from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.services import audit_refusal
-from core.errors import DomainError
+from core.errors import TooManyRequests
 
 from .models import BulkJobSlot
 
 logger = logging.getLogger("dvprotect.checks")
-
-
-class TooManyRequests(DomainError):
-    status = 429
 
 
 def _busy() -> TooManyRequests:
