@@ -41,6 +41,9 @@ BULK_MAX_NUMBERS = env.int("BULK_MAX_NUMBERS", default=1_000_000)  # the documen
 BULK_MAX_LINES = env.int("BULK_MAX_LINES", default=BULK_MAX_NUMBERS + 1_000)
 # An unreadable line refuses the call anyway; past this many, nothing more is worth reading.
 BULK_MAX_MALFORMED_LINES = env.int("BULK_MAX_MALFORMED_LINES", default=1_000)
+# Blank lines a file may hold. While the upload streams in, lines too short to hold a number
+# (blank or malformed) are counted against both caps together, so a flood of them stops at once.
+BULK_MAX_BLANK_LINES = env.int("BULK_MAX_BLANK_LINES", default=1_000)
 # Bulk check body: 1,000,000 numbers as a JSON array ('"…", ' = 19 bytes each; a file takes
 # 17: 15 digits + CRLF), plus 1 MiB for the envelope, a header and blank lines.
 BULK_MAX_UPLOAD_BYTES = env.int("BULK_MAX_UPLOAD_BYTES", default=BULK_MAX_NUMBERS * 19 + (1 << 20))

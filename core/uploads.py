@@ -53,6 +53,10 @@ def max_malformed_lines() -> int:
     return int(getattr(settings, "BULK_MAX_MALFORMED_LINES", 1000))
 
 
+def max_blank_lines() -> int:
+    return int(getattr(settings, "BULK_MAX_BLANK_LINES", 1000))
+
+
 class PayloadTooLarge(DomainError):
     status = 413
 
@@ -71,6 +75,11 @@ def too_many_lines(limit: int) -> PayloadTooLarge:
 def too_many_malformed(limit: int, line_no: int) -> str:
     return (f"形式に誤りのある行が上限（{limit:,} 行）を超えたため、{line_no:,} 行目で読み込みを止めました。"
             "ファイルの形式（1列目が15桁の団体内統合宛名番号）を確認してください。")
+
+
+def too_many_short(limit: int, line_no: int) -> str:
+    return (f"空行、または宛名番号（15桁）を含み得ない短い行が上限（{limit:,} 行）を超えたため、"
+            f"{line_no:,} 行目で読み込みを止めました。1列目が団体内統合宛名番号のファイルか確認してください。")
 
 
 def refuse_oversize(request, limit: int | None = None) -> None:
@@ -105,35 +114,73 @@ class StreamingJSONParser(BaseParser):
         return json_body.loads(stream.read())
 
 
+# The newline before a line that cannot hold a 15-digit number (blank, or shorter than 15
+# bytes before its own newline). It begins with a literal, which the engine searches at C
+# speed; the lookahead lets consecutive short lines each match.
+_BEFORE_SHORT_LINE = re.compile(rb"\n(?=[^\n]{0,14}\n)")
+
+
 class LimitedUploadHandler(TemporaryFileUploadHandler):
     """Spools a file part to a temporary file (deleted when the request ends) and stops the
-    upload — nothing more of the body is read — as soon as more than `limit` bytes or more
-    than `max_lines` lines arrived. Counting newlines per chunk runs at C speed."""
+    upload — nothing more of the body is read — as soon as more than `limit` bytes, more
+    than `max_lines` lines, or more than `max_short` lines too short to hold a number (blank
+    or malformed: BULK_MAX_BLANK_LINES + BULK_MAX_MALFORMED_LINES) arrived. Both counts run
+    at C speed per chunk (bytes.count, one regular expression), so a flood of blank or `x`
+    lines is refused within its first chunk."""
 
-    def __init__(self, request=None, *, limit: int, lines: int | None = None):
+    def __init__(self, request=None, *, limit: int, lines: int | None = None, short: int | None = None):
         super().__init__(request)
         self.limit = limit
         self.max_lines = lines if lines is not None else max_lines()
+        self.max_short = short if short is not None else max_blank_lines() + max_malformed_lines()
         self.received = 0
         self.newlines = 0
-        self.refusal: PayloadTooLarge | None = None
+        self.short = 0
+        self.partial = 0  # bytes of the line still open at the end of the last chunk
+        self.refusal: DomainError | None = None
 
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
-        self.newlines += raw_data.count(b"\n")
         if self.received > self.limit:
-            self.refusal = _too_large(self.limit, self.newlines + 1)
-        elif self.newlines > self.max_lines:
-            self.refusal = too_many_lines(self.max_lines)
+            self.refusal = _too_large(self.limit, self.newlines + raw_data.count(b"\n") + 1)
+        else:
+            self._count_lines(raw_data)
         if self.refusal is not None:
             if self.file is not None:
                 self.file.close()
             raise StopUpload(connection_reset=True)
         return super().receive_data_chunk(raw_data, start)
 
+    def _count_lines(self, data: bytes) -> None:
+        first = data.find(b"\n")
+        if first < 0:  # still inside one line
+            self.partial += len(data)
+            return
+        last = data.rfind(b"\n")
+        before = self.newlines  # complete lines before this chunk
+        self.newlines += data.count(b"\n")
+        if self.partial + first < 15:
+            self.short += 1  # the line carried over from the last chunk ends here, short
+            if self.short > self.max_short:
+                self.refusal = ValidationFailed({"file": too_many_short(self.max_short, before + 1)})
+                return
+        if last > first:  # lines that begin and end in this chunk, each after a newline in [first, last)
+            for match in _BEFORE_SHORT_LINE.finditer(data, first, last + 1):
+                self.short += 1
+                if self.short > self.max_short:
+                    line_no = before + 1 + data.count(b"\n", first, match.start() + 1)
+                    if line_no <= self.max_lines:  # else the line cap, further up, was reached first
+                        self.refusal = ValidationFailed({"file": too_many_short(self.max_short, line_no)})
+                        return
+                    break
+        self.partial = len(data) - last - 1
+        if self.newlines > self.max_lines:
+            self.refusal = too_many_lines(self.max_lines)
+
 
 def refuse_stopped_upload(request) -> None:
-    """The cap that stopped the upload while it streamed in, if one did (413)."""
+    """The cap that stopped the upload while it streamed in, if one did (413 for bytes and
+    lines, 400 for blank or too-short lines)."""
     django_request = getattr(request, "_request", request)
     for handler in getattr(django_request, "upload_handlers", []):
         if isinstance(handler, LimitedUploadHandler) and handler.refusal is not None:

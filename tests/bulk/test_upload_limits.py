@@ -16,7 +16,7 @@ from audit.models import AuditEvent
 from checks.api import BulkInquiryCheckApi, RecipientFilterApi
 from checks.jobs import job_slot_release, job_slot_take
 from checks.models import BulkJobSlot
-from core.uploads import max_recipient_file_bytes, max_upload_bytes
+from core.uploads import LimitedUploadHandler, max_recipient_file_bytes, max_upload_bytes
 from integration.models import SystemClient
 from tests.conftest import system_client_key
 
@@ -71,7 +71,7 @@ def message(response) -> str:
 def test_just_over_the_line_cap_is_refused_naming_the_cap_and_the_line(settings, other_counter, url, view_class,
                                                                        line):
     settings.BULK_MAX_LINES = 1000
-    settings.BULK_MAX_MALFORMED_LINES = 5000  # the line cap is the first one reached here
+    settings.BULK_MAX_BLANK_LINES = 5000  # the line cap is the first one reached here
     response, _, _ = call(view_class, url, line * 1001, other_counter)
     assert response.status_code == 413
     assert "行数が上限（1,000 行、空行を含む）" in message(response)
@@ -86,16 +86,48 @@ def test_a_flood_of_short_lines_stops_the_reading_at_the_line_cap(settings, othe
     """The 63 MiB attack, scaled: 8 MiB of blank or `x` lines against a cap of 1,000 lines
     (1 or 2 KB): the server reads the first chunk of the file part and stops."""
     settings.BULK_MAX_LINES = 1000
+    settings.BULK_MAX_BLANK_LINES = 5000  # the line cap is the first one reached here
     settings.BULK_MAX_UPLOAD_BYTES = settings.RECIPIENT_FILTER_MAX_UPLOAD_BYTES = 16 * MiB
     response, consumed, total = call(view_class, url, line * (8 * MiB // len(line)), other_counter)
     assert response.status_code == 413 and "1,001 行目で読み込みを止めました" in message(response)
     assert total > 8 * MiB and consumed < 256 * 1024, consumed  # a 64 KiB chunk or two, not the 8 MiB
 
 
+@pytest.mark.parametrize("url,view_class", ENDPOINTS)
+@pytest.mark.parametrize("line", [b"\n", b"x\n", b"12345\r\n"], ids=["blank", "x", "short"])
+def test_at_the_default_caps_a_flood_of_short_lines_stops_within_the_first_chunk(other_counter, url, view_class,
+                                                                                 line):
+    """Lines too short to hold a number (blank or malformed) are counted while the upload
+    streams in, against BULK_MAX_BLANK_LINES + BULK_MAX_MALFORMED_LINES (2,000): the red
+    team's flood is refused at line 2,001 without reading the rest."""
+    assert settings.BULK_MAX_BLANK_LINES + settings.BULK_MAX_MALFORMED_LINES == 2000
+    response, consumed, total = call(view_class, url, b"500000000000002\n" + line * (8 * MiB // len(line)),
+                                     other_counter)
+    assert response.status_code == 400
+    assert "短い行が上限（2,000 行）を超えたため、2,002 行目で読み込みを止めました" in message(response)
+    assert total > 8 * MiB and consumed < 256 * 1024, consumed
+
+
+def test_short_lines_are_counted_across_chunk_boundaries(other_counter, settings):
+    """A line split between two 64 KiB chunks is one line: valid numbers are never counted
+    as short, whatever the chunking."""
+    content = b"500000000000002\r\n" * 10_000
+    for chunk_size in (7, 64, 1000, 65536):
+        handler = LimitedUploadHandler(limit=10 * MiB, short=0)
+        for i in range(0, len(content), chunk_size):
+            handler._count_lines(content[i:i + chunk_size])
+        assert handler.refusal is None and handler.short == 0 and handler.newlines == 10_000, chunk_size
+    handler = LimitedUploadHandler(limit=10 * MiB, short=2)
+    for piece in (b"5000000", b"00000002\n\n", b"x", b"\n123", b"\n"):
+        handler._count_lines(piece)
+    assert "4 行目で読み込みを止めました" in handler.refusal.errors["file"]
+
+
 @pytest.mark.parametrize("url", [BULK, FILTER])
 def test_the_malformed_line_cap_stops_the_parse_at_the_next_malformed_line(settings, api, other_counter, url):
     settings.BULK_MAX_MALFORMED_LINES = 10
-    f = io.BytesIO(b"500000000000002\n" + b"x\n" * 50_000)
+    # long enough to hold a number, so only the parse can tell they are malformed
+    f = io.BytesIO(b"500000000000002\n" + b"5000000000000XX\n" * 50_000)
     f.name = "list.csv"
     response = api(other_counter).post(url, {"file": f, "direction": "inquiry"}, format="multipart")
     assert response.status_code == 400
@@ -178,10 +210,14 @@ def test_a_slot_left_by_a_killed_worker_expires(api, other_counter, settings):
     settings.BULK_JOB_SLOT_SECONDS = 600
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        job_slot_take(other_counter, action="inquiry.bulk_check")  # never released
+        stale = job_slot_take(other_counter, action="inquiry.bulk_check")  # its worker was killed
         assert send(api(other_counter)).status_code == 429
     with time_machine.travel(start + datetime.timedelta(seconds=601), tick=False):
         assert send(api(other_counter)).status_code == 200
+        running = job_slot_take(other_counter, action="inquiry.bulk_check")  # took the expired slot over
+        job_slot_release(stale)  # a job that outlived its slot does not free the one running now
+        assert send(api(other_counter)).status_code == 429
+        job_slot_release(running)
 
 
 def test_two_jobs_per_caller_when_configured(api, other_counter, settings):
@@ -206,6 +242,7 @@ def test_the_screen_refuses_a_second_job_in_japanese(client, other_counter):
 
 def test_the_screen_names_the_line_cap(client, other_counter, settings):
     settings.BULK_MAX_LINES = 100
+    settings.BULK_MAX_BLANK_LINES = 5000
     client.force_login(other_counter)
     f = io.BytesIO(b"\n" * 5000)
     f.name = "list.csv"
