@@ -69,6 +69,7 @@ class _UploadView(APIView):
 
     denied_audit_action: AuditAction
     _job_slot: BulkJobSlot | None = None
+    own_body_cap = True  # core.body_cap: the cap is body_limit(), checked in initial()
 
     def body_limit(self) -> int:
         return max_upload_bytes()

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from audit.actions import AuditAction
+from core.body_cap import own_body_cap
 from core.errors import DomainError, ValidationFailed
 from core.policy import Capability
 from core.screens import screen
@@ -61,6 +62,7 @@ def _upload_screen(inner, template: str, form_class, limit):
     """Cap the upload before anything (the CSRF check included) parses the body."""
     protected = csrf_protect(inner)
 
+    @own_body_cap
     @csrf_exempt
     def view(request, *args, **kwargs):
         if request.method == "POST":

@@ -248,3 +248,34 @@ def test_the_screen_names_the_line_cap(client, other_counter, settings):
     f.name = "list.csv"
     response = client.post("/flags/bulk/recipient-filter/", {"file": f})
     assert response.status_code == 413 and "101 行目で読み込みを止めました" in response.content.decode()
+
+
+# --- every other view: no large body is read at all ---------------------------------------
+
+
+def test_a_large_multipart_body_to_any_other_screen_is_413_before_it_is_spooled(client, counter, settings,
+                                                                               tmp_path):
+    """The CSRF check reads request.POST of every screen's POST, and Django's default upload
+    handlers would spool any file part to disk first: above DATA_UPLOAD_MAX_MEMORY_SIZE only
+    the views that cap their own body read it."""
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    client.force_login(counter)
+    f = io.BytesIO(b"\n" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1))
+    f.name = "x.csv"
+    response = client.post("/targets/new/", {"file": f})
+    assert response.status_code == 413 and "送信された内容が大きすぎます" in response.content.decode()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_large_body_to_any_other_api_is_413_in_the_one_error_shape(api, counter, settings):
+    body = b'{"atena_no": "' + b"1" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + b'"}'
+    response = api(counter).generic("POST", "/api/v1/targets/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert set(response.json()) == {"detail", "errors", "request_id"}
+
+
+def test_the_upload_views_still_take_their_own_size(api, other_counter, settings):
+    numbers = [f"{300000000000000 + i:015d}" for i in range(200_000)]  # 3.8 MB of JSON
+    assert len(json.dumps(numbers)) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = api(other_counter).post(BULK, {"atena_nos": numbers, "direction": "inquiry"}, format="json")
+    assert response.status_code == 200
