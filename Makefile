@@ -49,6 +49,11 @@ bench-single-check: venv
 bench-recipient-filter: venv
 	$(BIN)/python bench/recipient_filter.py
 
+# Single-check p99 while three maximum-size hostile uploads run (issue 10 item 3, ADR 0017).
+.PHONY: bench-hostile-upload
+bench-hostile-upload: venv
+	$(BIN)/python bench/hostile_upload.py
+
 # Benchmark of the audit log: concurrent appends vs plain inserts, and verifying 1,000,000 events.
 .PHONY: bench-audit
 bench-audit: venv

@@ -100,6 +100,17 @@ class AuditAction(enum.StrEnum):
         return self in _LISTS_PEOPLE
 
     @property
+    def names_hits(self) -> bool:
+        """A bulk look-up: the persons it matched are rows of AuditEventTarget (ids only), and the
+        numbers it looked up are counted in detail[numbers_key] (ADR 0017)."""
+        return self in _BULK_NUMBERS_KEY
+
+    @property
+    def numbers_key(self) -> str:
+        """The detail key holding how many numbers a bulk look-up read ("" if not one)."""
+        return _BULK_NUMBERS_KEY.get(self, "")
+
+    @property
     def looks_up_number(self) -> bool:
         """A lookup by a typed atena_no (its detail holds the number): many in a day is an anomaly."""
         return self in _LOOKS_UP_NUMBER
@@ -117,6 +128,7 @@ _LISTS_PEOPLE = frozenset({
     AuditAction.INTERMEDIARY_MONITOR_VIEW, AuditAction.INTERMEDIARY_BATCH_VIEW,
 })
 _LOOKS_UP_NUMBER = frozenset({AuditAction.TARGET_SEARCH, AuditAction.INQUIRY_CHECK})
+_BULK_NUMBERS_KEY = {AuditAction.INQUIRY_BULK_CHECK: "count", AuditAction.RECIPIENT_FILTER_RUN: "records"}
 
 
 def reading_actions() -> tuple[str, ...]:
@@ -132,3 +144,8 @@ def number_lookup_actions() -> tuple[str, ...]:
 def listing_actions() -> tuple[str, ...]:
     """Actions that showed many people at once (detail["target_ids"])."""
     return tuple(sorted(a.value for a in AuditAction if a.lists_people))
+
+
+def bulk_lookup_actions() -> tuple[str, ...]:
+    """Bulk look-ups: they name the persons matched (AuditEventTarget) and count their numbers."""
+    return tuple(sorted(a.value for a in AuditAction if a.names_hits))

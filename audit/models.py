@@ -85,3 +85,21 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"chain head at event #{self.last_id}"
+
+
+class AuditEventTarget(models.Model):
+    """One person a bulk event matched (a bulk inquiry check, an お知らせ recipient file):
+    "who has seen this person" finds the event through the primary key (target_id, event_id),
+    the same query on SQLite and PostgreSQL, however many people one event matched (ADR 0017).
+    That key is the only index: a bulk check writes up to one row per target, and each more
+    index costs its insert. Append-only like the events (migration 0007); the event's detail
+    carries the count and a SHA-256 of the sorted ids, so the hash chain covers the set
+    (audit.hits.hits_intact). No foreign key: it would change how TRUNCATE of the events is
+    refused (by the append-only trigger), and neither table ever loses a row."""
+
+    pk = models.CompositePrimaryKey("target_id", "event_id")
+    target_id = models.BigIntegerField()
+    event_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"event #{self.event_id} matched target #{self.target_id}"

@@ -13,12 +13,14 @@ from core import policy
 from core.policy import Actor, Capability
 
 from .actions import AuditAction, listing_actions, number_lookup_actions, reading_actions
-from .models import AuditEvent, Outcome
+from .bulk_volume import DayKey, bulk_numbers_per_day, quota_refusals
+from .models import AuditEvent, AuditEventTarget, Outcome
 from .services import audit_record
 from .spraying import SprayAlert, spray_alerts
 
-# "Who has seen this person": reads of one person's data, through any screen or API, and
-# reads that showed many people at once (naming them in detail["target_ids"]).
+# "Who has seen this person": reads of one person's data, through any screen or API, reads
+# that showed many people at once (naming them in detail["target_ids"]), and bulk look-ups
+# that matched the person (rows of AuditEventTarget).
 READ_ACTIONS = reading_actions()
 LISTING_ACTIONS = listing_actions()
 
@@ -78,7 +80,7 @@ def who_has_seen(*, actor: Actor, target_id: int) -> list[AuditEvent]:
     """Every read that returned or checked this person's data."""
     policy.require(actor, Capability.AUDIT)
     audit_record(actor=actor, action=AuditAction.AUDIT_WHO_HAS_SEEN, target_id=target_id)
-    direct = Q(target_id=target_id, action__in=READ_ACTIONS)
+    direct = Q(target_id=target_id, action__in=READ_ACTIONS) | _matched_in_bulk(target_id)
     if connection.vendor == "postgresql":
         listed = Q(action__in=LISTING_ACTIONS, detail__target_ids__contains=[target_id])
         return list(AuditEvent.objects.filter(direct | listed).order_by("-id")[:2000])
@@ -88,13 +90,21 @@ def who_has_seen(*, actor: Actor, target_id: int) -> list[AuditEvent]:
     return sorted(events, key=lambda e: -e.id)
 
 
+def _matched_in_bulk(target_id: int) -> Q:
+    """Bulk look-ups that matched this person (ADR 0017): one indexed lookup, both databases."""
+    return Q(pk__in=AuditEventTarget.objects.filter(target_id=target_id).values("event_id"))
+
+
 @dataclass
 class Anomalies:
     off_hours: list[AuditEvent]
     heavy_readers: list[dict[str, Any]]  # actor_username, department_code, occurred_at__date, n
     denied: list[AuditEvent]
     failed_logins: list[dict[str, Any]]  # actor_username, ip, n
-    wide_searchers: list[dict[str, Any]]  # actor_username, department_code, occurred_at__date, n
+    # actor_username, department_code, occurred_at__date, n = single + bulk (numbers looked up)
+    wide_searchers: list[dict[str, Any]]
+    # bulk look-ups the daily quota refused: an alert for auditors
+    bulk_quota_refusals: list[AuditEvent] = field(default_factory=list)
     password_spraying: list[SprayAlert] = field(default_factory=list)
 
 
@@ -129,12 +139,37 @@ def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anom
         .annotate(n=Count("id"))
         .order_by("-n")
     )
+    wide = _wide_searchers(staff_events, cfg["max_atena_per_user_day"])
+    return Anomalies(list(off_hours), heavy, list(denied), list(failed), wide,
+                     bulk_quota_refusals=list(quota_refusals(staff_events)[:500]),
+                     password_spraying=spray_alerts(_period(AuditEvent.objects.all(), start, end)))
+
+
+def _wide_searchers(staff_events: QuerySet[AuditEvent], threshold: int) -> list[dict[str, Any]]:
+    """Numbers looked up per person and day over the threshold: distinct typed numbers
+    (single checks, searches) plus every number of their bulk checks and recipient files
+    (ADR 0017), with both parts shown."""
     searched = (
         staff_events.filter(action__in=number_lookup_actions())
         .values("actor_username", "department_code", "occurred_at__date")
         .annotate(n=Count("detail__atena_no", distinct=True))
     )
-    wide = [r for r in searched if r["n"] > cfg["max_atena_per_user_day"]]
-    result = Anomalies(list(off_hours), heavy, list(denied), list(failed), wide)
-    result.password_spraying = spray_alerts(_period(AuditEvent.objects.all(), start, end))
-    return result
+    rows: dict[DayKey, dict[str, Any]] = {}
+    for r in searched:
+        key = (r["actor_username"], r["department_code"], r["occurred_at__date"])
+        rows[key] = {**r, "single": r["n"], "bulk": 0}
+    for key, numbers in bulk_numbers_per_day(staff_events).items():
+        row = rows.setdefault(key, {"actor_username": key[0], "department_code": key[1],
+                                    "occurred_at__date": key[2], "n": 0, "single": 0, "bulk": 0})
+        row["bulk"] = numbers
+        row["n"] = row["single"] + numbers
+    wide = [r for r in rows.values() if r["n"] > threshold]
+    return sorted(wide, key=lambda r: (r["occurred_at__date"], -r["n"], r["actor_username"]))
+
+
+def bulk_quota_alert_count(*, actor: Actor, days: int = 7) -> int:
+    """Bulk look-ups refused by the daily quota in the last `days` days: the alert on the
+    auditors' home page (counts only; the anomaly view lists them and is audited)."""
+    policy.require(actor, Capability.AUDIT)
+    since = timezone.now() - datetime.timedelta(days=days)
+    return quota_refusals(AuditEvent.objects.filter(occurred_at__gte=since)).count()

@@ -31,6 +31,7 @@ def home(request):
     return render(request, "audit/home.html", {
         "last_run": VerificationRun.objects.first(),
         "last_anchor": AuditAnchor.objects.first(),
+        "bulk_quota_alerts": selectors.bulk_quota_alert_count(actor=request.user),
     })
 
 

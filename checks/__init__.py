@@ -1,2 +1,3 @@
 """The inquiry-time answer "does this inquiry or manual provision need 不開示コード?": single and
-bulk checks and the お知らせ recipient-file filter, from one protection rule. No models."""
+bulk checks and the お知らせ recipient-file filter, from one protection rule. One model: the
+slots of running bulk jobs (no personal data)."""

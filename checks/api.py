@@ -8,12 +8,20 @@ from rest_framework.views import APIView
 
 from accounts.api_permissions import IsCheckCaller
 from audit.actions import AuditAction
-from core.api_schema import ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
+from core.api_schema import BULK_ERROR_RESPONSES, ERROR_RESPONSES
 from core.errors import ValidationFailed
 from core.normalize import normalize_atena_no
-from core.uploads import StreamingJSONParser, refuse_oversize, uploaded_file
+from core.uploads import (
+    StreamingJSONParser,
+    max_recipient_file_bytes,
+    max_upload_bytes,
+    refuse_oversize,
+    uploaded_file,
+)
 
 from .bulk import bulk_input_from_file, bulk_input_from_list, bulk_inquiry_check, render_csv, render_json
+from .jobs import job_slot_release, job_slot_take
+from .models import BulkJobSlot
 from .recipient_filter import recipient_filter
 from .selectors import inquiry_check
 from .serializers import (
@@ -55,11 +63,27 @@ class InquiryCheckApi(APIView):
 
 class _UploadView(APIView):
     """Refuses an oversize body by its declared length before anything (authentication
-    included) reads it, and caps a streamed multipart body while it arrives."""
+    included) reads it, and caps a streamed multipart body (bytes, lines) while it arrives.
+    After the caller is known and before the body is read, takes one of the caller's bulk
+    job slots (429 when they are all in use), released when the response is ready."""
+
+    denied_audit_action: AuditAction
+    _job_slot: BulkJobSlot | None = None
+    own_body_cap = True  # core.body_cap: the cap is body_limit(), checked in initial()
+
+    def body_limit(self) -> int:
+        return max_upload_bytes()
 
     def initial(self, request, *args, **kwargs):
-        refuse_oversize(request)
+        refuse_oversize(request, self.body_limit())
         super().initial(request, *args, **kwargs)
+        self._job_slot = job_slot_take(request.user, action=self.denied_audit_action)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if self._job_slot is not None:
+            job_slot_release(self._job_slot)
+            self._job_slot = None
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def perform_content_negotiation(self, request, force=False):
         # These views answer CSV / the original file themselves; never 406 on Accept.
@@ -92,7 +116,10 @@ class BulkInquiryCheckApi(_UploadView):
             "UTF-8〔BOM有無〕または Shift_JIS/CP932）。形式誤りが1件でもあれば全体を400とし、"
             "誤りの位置を errors に示します（途中まで処理することはありません）。重複は結果に含め、"
             "`duplicates` に位置（results の0始まりの添字）を示します。`Accept: text/csv` で CSV を返します。"
-            "アップロードの上限を超えるものは本文を読む前に413で拒否します。監査記録は件数のみの1件です。"
+            "宣言された長さが上限を超えるものは本文を読む前に、行数の上限を超えるものは受信中に413で、"
+            "空行・短すぎる行や形式誤りの行が上限を超えるものはその行で読むのをやめて400で拒否します。"
+            "同じ利用者の一括処理は同時に1件まで、1日の件数にも上限があります（429）。"
+            "監査記録は件数と、照合した設定対象者の ID の1件です（宛名番号は記録しません）。"
         ),
         request={
             "application/json": BulkCheckJsonRequestSerializer,
@@ -103,7 +130,7 @@ class BulkInquiryCheckApi(_UploadView):
             (200, "text/csv"): OpenApiResponse(
                 response=OpenApiTypes.STR, description="atena_no,nondisclosure_code_required（1/0）の CSV"
             ),
-            **UPLOAD_ERROR_RESPONSES,
+            **BULK_ERROR_RESPONSES,
         },
         parameters=[
             OpenApiParameter(
@@ -164,6 +191,9 @@ class RecipientFilterApi(_UploadView):
     system_scopes = ("recipient_filter",)
     denied_audit_action = AuditAction.RECIPIENT_FILTER_RUN
 
+    def body_limit(self) -> int:
+        return max_recipient_file_bytes()
+
     @extend_schema(
         operation_id="recipient_filter",
         summary="お知らせ宛先ファイルから対象者を除外",
@@ -181,7 +211,7 @@ class RecipientFilterApi(_UploadView):
                 response=OpenApiTypes.BINARY, description="除外後のファイル（元と同じ形式）"
             ),
             (200, "application/json"): RecipientFilterReportSerializer,
-            **UPLOAD_ERROR_RESPONSES,
+            **BULK_ERROR_RESPONSES,
         },
         parameters=[
             OpenApiParameter(

@@ -2,17 +2,20 @@
 
 The protected set is loaded with one query (flags.protection, the same rule as the single
 check) and every number is answered from it in memory; never one query per number. The
-whole call is one audit event with counts (no numbers, no names)."""
+whole call is one audit event with counts (no numbers, no names) and a row per target the
+numbers matched (ids only, audit.hits), so "who has seen this person" finds it."""
 import json
 from dataclasses import dataclass, field
 
 from audit.actions import AuditAction
-from audit.services import audit_record, require_capability
+from audit.hits import audit_record_hits
+from audit.services import require_capability
 from core.errors import DomainError, ValidationFailed
 from core.normalize import normalize_atena_no
 from core.policy import Capability
 from core.uploads import (
     MAX_REPORTED,
+    LineBudget,
     LineReport,
     detect_encoding,
     first_field,
@@ -22,6 +25,7 @@ from core.uploads import (
 )
 
 from . import protection
+from .quota import bulk_quota_require
 
 
 @dataclass
@@ -75,11 +79,13 @@ def bulk_input_from_file(fileobj) -> BulkInput:
     blank lines ignored. Malformed lines refuse the whole call, by line number."""
     encoding = detect_encoding(fileobj)
     limit = max_numbers()
+    budget = LineBudget()
     numbers: list[str] = []
     report = LineReport()
     append = numbers.append
     line_no = 0
     for lines, _ in iter_line_chunks(fileobj):
+        budget.check_line(line_no + len(lines))  # per chunk: the hot loop stays free of it
         for line in lines:
             line_no += 1
             raw = first_field(line)
@@ -91,6 +97,7 @@ def bulk_input_from_file(fileobj) -> BulkInput:
                 append(parsed.value)
             elif parsed.kind == "malformed":
                 report.add_malformed(line_no, parsed.message)
+                budget.check_malformed(report, line_no)
         if len(numbers) > limit:
             raise _too_many(limit)
     if report.malformed_count:
@@ -126,11 +133,17 @@ class BulkResult:
 
 
 def bulk_inquiry_check(*, actor, bulk: BulkInput, direction: str) -> BulkResult:
-    """Yes/no per number, in input order, never why. Linkage departments only."""
+    """Yes/no per number, in input order, never why. Linkage departments only, within the
+    caller's daily quota. The event names every target the numbers matched (by id, as the
+    single check does), whatever the answer."""
     require_capability(actor, Capability.CHECK, action=AuditAction.INQUIRY_BULK_CHECK, detail={"direction": direction})
-    required = protection.protected_set([direction]).requires(direction)
+    bulk_quota_require(actor=actor, action=AuditAction.INQUIRY_BULK_CHECK, numbers=len(bulk.numbers))
+    protected = protection.protected_set([direction])
+    required = protected.requires(direction)
     required_count = sum(1 for n in bulk.numbers if n in required)
-    audit_record(actor=actor, action=AuditAction.INQUIRY_BULK_CHECK, detail={
+    target_ids = protected.target_ids
+    hits = [target_ids[n] for n in target_ids.keys() & set(bulk.numbers)]
+    audit_record_hits(actor=actor, action=AuditAction.INQUIRY_BULK_CHECK, target_ids=hits, detail={
         "direction": direction, "source": bulk.source, "count": len(bulk.numbers),
         "required_count": required_count, "duplicate_count": bulk.report.duplicate_count,
     })

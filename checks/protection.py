@@ -8,7 +8,7 @@ no actor here: the callers (selectors) scope and audit.
 """
 from collections import namedtuple
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
@@ -114,6 +114,8 @@ class ProtectedSet:
     by_direction: dict[str, frozenset[str]]
     target_count: int
     abuser_count: int
+    # atena_no → id of every protecting target: the persons a bulk check matched are audited by id.
+    target_ids: dict[str, int] = field(default_factory=dict)
 
     def requires(self, direction: str) -> frozenset[str]:
         return self.by_direction[direction]
@@ -128,7 +130,8 @@ def protected_set(directions: Iterable[str] = (rules.INQUIRY, rules.PROVISION)) 
         required = {number for number, status, types in victims.values()
                     if _victim_requires(status, types, direction, policy, memo)}
         by_direction[direction] = frozenset(required | abusers)
-    return ProtectedSet(by_direction=by_direction, target_count=len(victims), abuser_count=len(abusers))
+    return ProtectedSet(by_direction=by_direction, target_count=len(victims), abuser_count=len(abusers),
+                        target_ids={number: target_id for target_id, (number, _, _) in victims.items()})
 
 
 # --- お知らせ 宛先ファイル ---------------------------------------------------------------
@@ -156,14 +159,23 @@ _NOTICE_COLUMNS = ", ".join(
     f"c.{f} IS NOT NULL" if f.endswith("_on") else f"c.{f}" for f in _NOTICE_FIELDS)
 
 
-def notice_excluded_set() -> frozenset[str]:
-    """atena_nos to remove from お知らせ recipient files, with one query. The confirmation
-    dates are read as booleans (the rule only asks whether each is confirmed), and the rule
-    is evaluated once per distinct combination of cases rather than once per target."""
+@dataclass(frozen=True)
+class NoticeSet:
+    """The atena_nos to remove from お知らせ recipient files, and the id of every protecting
+    target by atena_no (the persons a recipient file matched are audited by id)."""
+
+    excluded: frozenset[str]
+    target_ids: dict[str, int]
+
+
+def notice_set() -> NoticeSet:
+    """With one query. The confirmation dates are read as booleans (the rule only asks
+    whether each is confirmed), and the rule is evaluated once per distinct combination of
+    cases rather than once per target."""
     statuses = [str(s) for s in PROTECTING_STATUSES]
     # Only table and column names from the models are interpolated; the statuses are parameters.
     sql = f"""
-        SELECT t.atena_no, {_NOTICE_COLUMNS}
+        SELECT t.atena_no, t.id, {_NOTICE_COLUMNS}
           FROM {_TARGETS} t
           LEFT JOIN {_CASES} c ON c.target_id = t.id AND c.active
          WHERE t.status IN (%s, %s)
@@ -172,12 +184,14 @@ def notice_excluded_set() -> frozenset[str]:
         cur.execute(sql, statuses)
         rows = cur.fetchall()
     by_target: dict[str, list] = {}
+    target_ids: dict[str, int] = {}
     for row in rows:
         bucket = by_target.get(row[0])
         if bucket is None:
             bucket = by_target[row[0]] = []
-        if row[1] is not None:
-            bucket.append(row[1:])
+            target_ids[row[0]] = row[1]
+        if row[2] is not None:
+            bucket.append(row[2:])
     memo: dict[tuple, bool] = {}
     excluded = []
     for atena_no, cases in by_target.items():
@@ -187,4 +201,9 @@ def notice_excluded_set() -> frozenset[str]:
             answer = memo[key] = notice_must_exclude([_NoticeCase(*c) for c in key])
         if answer:
             excluded.append(atena_no)
-    return frozenset(excluded)
+    return NoticeSet(excluded=frozenset(excluded), target_ids=target_ids)
+
+
+def notice_excluded_set() -> frozenset[str]:
+    """atena_nos to remove from お知らせ recipient files, with one query."""
+    return notice_set().excluded

@@ -4,16 +4,18 @@ The department's file comes back byte for byte — same encoding, BOM, line endi
 columns and order — minus the lines of targets who must not receive notices, and minus
 malformed lines (an unreadable number cannot be vouched for: when in doubt, protect),
 which are reported by line number. Nothing of the upload is kept: the audit event holds
-counts only."""
+counts, and the ids of the targets the file named (audit.hits), never numbers."""
 from dataclasses import dataclass, field
 
 from audit.actions import AuditAction
-from audit.services import audit_record, require_capability
+from audit.hits import audit_record_hits
+from audit.services import require_capability
 from core.errors import ValidationFailed
 from core.policy import Capability
-from core.uploads import BOM, LineReport, detect_encoding, first_field, iter_line_chunks, parse_line
+from core.uploads import BOM, LineBudget, LineReport, detect_encoding, first_field, iter_line_chunks, parse_line
 
 from . import protection
+from .quota import bulk_quota_require
 
 
 @dataclass
@@ -30,7 +32,8 @@ class FilterResult:
 def recipient_filter(*, actor, fileobj) -> FilterResult:
     require_capability(actor, Capability.CHECK, action=AuditAction.RECIPIENT_FILTER_RUN)
     encoding = detect_encoding(fileobj)
-    excluded = frozenset(a.encode() for a in protection.notice_excluded_set())
+    rule = protection.notice_set()
+    excluded = frozenset(a.encode() for a in rule.excluded)
     result = FilterResult(encoding=encoding)
     report = result.report
     out = result.content
@@ -38,7 +41,9 @@ def recipient_filter(*, actor, fileobj) -> FilterResult:
     line_no = 0
     removed = records = 0
     first_line_bom_only = False
+    budget = LineBudget()
     for lines, last_without_newline in iter_line_chunks(fileobj):
+        budget.check_line(line_no + len(lines))  # per chunk: the hot loop stays free of it
         kept: list[bytes] = []
         keep = kept.append
         for line in lines:
@@ -52,6 +57,7 @@ def recipient_filter(*, actor, fileobj) -> FilterResult:
                     continue
                 if parsed.kind == "malformed":
                     report.add_malformed(line_no, parsed.message)
+                    budget.check_malformed(report, line_no)
                     if line_no == 1 and line.startswith(BOM):
                         keep(BOM)
                         first_line_bom_only = True
@@ -78,7 +84,10 @@ def recipient_filter(*, actor, fileobj) -> FilterResult:
         raise ValidationFailed({"file": "団体内統合宛名番号が1件も含まれていません。"})
     result.line_count, result.record_count, result.removed_count = line_no, records, removed
     result.kept_count = records - removed
-    audit_record(actor=actor, action=AuditAction.RECIPIENT_FILTER_RUN, detail={
+    bulk_quota_require(actor=actor, action=AuditAction.RECIPIENT_FILTER_RUN, numbers=records)
+    # Every target the file named, removed or kept: the department has looked each one up.
+    hits = [target_id for number, target_id in rule.target_ids.items() if number.encode() in seen]
+    audit_record_hits(actor=actor, action=AuditAction.RECIPIENT_FILTER_RUN, target_ids=hits, detail={
         "encoding": encoding, "lines": line_no, "records": records, "removed": removed,
         "malformed": report.malformed_count, "duplicates": report.duplicate_count,
     })

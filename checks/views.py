@@ -8,13 +8,22 @@ from django import forms
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from audit.actions import AuditAction
+from core.body_cap import own_body_cap
 from core.errors import DomainError, ValidationFailed
 from core.policy import Capability
 from core.screens import screen
-from core.uploads import refuse_oversize
+from core.uploads import (
+    PayloadTooLarge,
+    max_recipient_file_bytes,
+    max_upload_bytes,
+    refuse_oversize,
+    refuse_stopped_upload,
+)
 
 from .bulk import bulk_input_from_file, bulk_inquiry_check, render_csv
 from .forms import DIRECTIONS, InquiryCheckForm, direction_field
+from .jobs import bulk_job
 from .recipient_filter import recipient_filter
 from .selectors import inquiry_check
 
@@ -49,15 +58,16 @@ def _field_errors(form, exc: DomainError) -> None:
         form.add_error("file" if exc.field in ("file", "atena_nos") else None, exc.message)
 
 
-def _upload_screen(inner, template: str, form_class):
+def _upload_screen(inner, template: str, form_class, limit):
     """Cap the upload before anything (the CSRF check included) parses the body."""
     protected = csrf_protect(inner)
 
+    @own_body_cap
     @csrf_exempt
     def view(request, *args, **kwargs):
         if request.method == "POST":
             try:
-                refuse_oversize(request)
+                refuse_oversize(request, limit())
             except DomainError as exc:
                 return render(request, template, {"form": form_class(), "page_error": exc.message}, status=413)
         return protected(request, *args, **kwargs)
@@ -87,45 +97,69 @@ def check(request):
     )
 
 
+def _upload_run(request, form, context: dict, action: AuditAction, work) -> int:
+    """The status of an upload screen's POST: the cap that stopped the upload while it
+    streamed in (413, shown above an empty form: the file never arrived whole), the form,
+    then `work` under one of the caller's job slots (429 when they are taken); any other
+    refusal is shown on the form."""
+    if request.method != "POST":
+        return 200
+    try:
+        refuse_stopped_upload(request)
+    except PayloadTooLarge as exc:
+        context.update(form=type(form)(), page_error=exc.message)
+        return exc.status
+    try:
+        if not form.is_valid():
+            return 400 if form.errors else 200  # an empty POST shows the form (ADR 0007)
+        with bulk_job(request.user, action=action):
+            work(form.cleaned_data)
+    except DomainError as exc:
+        _field_errors(form, exc)
+        return exc.status
+    return 200
+
+
 def _bulk_check(request):
     form = BulkCheckForm(request.POST or None, request.FILES or None)
     context = {"form": form}
-    if request.method == "POST" and form.is_valid():
-        try:
-            bulk = bulk_input_from_file(form.cleaned_data["file"])
-            result = bulk_inquiry_check(actor=request.user, bulk=bulk, direction=form.cleaned_data["direction"])
-        except DomainError as exc:
-            _field_errors(form, exc)
-        else:
-            context.update(
-                result=result,
-                duplicates=bulk.report,
-                download=_data_link(render_csv(result), "text/csv"),
-                direction_label=dict(DIRECTIONS)[result.direction],
-            )
-    return render(request, "checks/bulk_check.html", context, status=400 if form.errors else 200)
+
+    def work(data):
+        bulk = bulk_input_from_file(data["file"])
+        result = bulk_inquiry_check(actor=request.user, bulk=bulk, direction=data["direction"])
+        context.update(
+            result=result,
+            duplicates=bulk.report,
+            download=_data_link(render_csv(result), "text/csv"),
+            direction_label=dict(DIRECTIONS)[result.direction],
+        )
+
+    status = _upload_run(request, form, context, AuditAction.INQUIRY_BULK_CHECK, work)
+    return render(request, "checks/bulk_check.html", context, status=status)
 
 
 def _recipient_filter(request):
     form = RecipientFileForm(request.POST or None, request.FILES or None)
     context = {"form": form}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = recipient_filter(actor=request.user, fileobj=upload)
-        except DomainError as exc:
-            _field_errors(form, exc)
-        else:
-            context.update(
-                result=result,
-                report=result.report,
-                filename=f"filtered-{upload.name}",
-                download=_data_link(b"".join(result.content), "application/octet-stream"),
-            )
-    return render(request, "checks/recipient_filter.html", context, status=400 if form.errors else 200)
+
+    def work(data):
+        upload = data["file"]
+        result = recipient_filter(actor=request.user, fileobj=upload)
+        context.update(
+            result=result,
+            report=result.report,
+            filename=f"filtered-{upload.name}",
+            download=_data_link(b"".join(result.content), "application/octet-stream"),
+        )
+
+    status = _upload_run(request, form, context, AuditAction.RECIPIENT_FILTER_RUN, work)
+    return render(request, "checks/recipient_filter.html", context, status=status)
 
 
-bulk_check = _upload_screen(screen(Capability.CHECK)(_bulk_check), "checks/bulk_check.html", BulkCheckForm)
+bulk_check = _upload_screen(
+    screen(Capability.CHECK)(_bulk_check), "checks/bulk_check.html", BulkCheckForm, max_upload_bytes
+)
 recipient_file = _upload_screen(
-    screen(Capability.CHECK)(_recipient_filter), "checks/recipient_filter.html", RecipientFileForm
+    screen(Capability.CHECK)(_recipient_filter), "checks/recipient_filter.html", RecipientFileForm,
+    max_recipient_file_bytes,
 )

@@ -54,5 +54,11 @@ class SystemClientScheme(OpenApiAuthenticationExtension):
 
 UPLOAD_ERROR_RESPONSES = {
     **ERROR_RESPONSES,
-    413: _error("アップロードが上限を超える（本文を読む前に拒否）"),
+    413: _error("アップロードが上限を超える（宣言された長さは本文を読む前に、行数は受信中に拒否）"),
+}
+
+# The bulk check and the recipient filter: one job per caller at a time, and a daily quota.
+BULK_ERROR_RESPONSES = {
+    **UPLOAD_ERROR_RESPONSES,
+    429: _error("この利用者の一括処理が実行中、または1日の件数の上限に達した"),
 }

@@ -35,3 +35,9 @@ class ValidationFailed(DomainError):
     def __init__(self, errors: dict[str, str]):
         super().__init__("入力内容に誤りがあります。")
         self.errors = errors
+
+
+class TooManyRequests(DomainError):
+    """A caller's own limit (a running job, a daily quota): 429, the request may be sent later."""
+
+    status = 429

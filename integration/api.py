@@ -23,6 +23,7 @@ class JuminSupportPushApi(APIView):
     parser_classes = [StreamingJSONParser]  # 10,000 items exceed Django's 2.5 MB form-body cap
     system_scopes = ("jumin_push",)
     max_body_bytes = 16 * 1024 * 1024
+    own_body_cap = True  # core.body_cap: max_body_bytes, checked in initial()
 
     def initial(self, request, *args, **kwargs):
         refuse_oversize(request, self.max_body_bytes)

@@ -2,7 +2,13 @@
 come from it."""
 import pytest
 
-from audit.actions import AuditAction, listing_actions, number_lookup_actions, reading_actions
+from audit.actions import (
+    AuditAction,
+    bulk_lookup_actions,
+    listing_actions,
+    number_lookup_actions,
+    reading_actions,
+)
 from audit.models import AuditEvent
 from audit.services import audit_record
 
@@ -20,6 +26,9 @@ def test_the_auditors_sets_derive_from_the_vocabulary():
     assert set(listing_actions()) == {"target.shared_list", "correction.list", "target.department_list",
                                       "intermediary.monitor_view", "intermediary.batch_view", "notice.list"}
     assert set(number_lookup_actions()) == {"target.search", "inquiry.check"}
+    # bulk look-ups name the persons matched (AuditEventTarget) and count their numbers (ADR 0017)
+    assert set(bulk_lookup_actions()) == {"inquiry.bulk_check", "recipient_filter.run"}
+    assert all(AuditAction(a).numbers_key for a in bulk_lookup_actions())
     assert all(AuditAction(a) for a in (*reading_actions(), *listing_actions(), *number_lookup_actions()))
 
 

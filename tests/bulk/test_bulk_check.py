@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIRequestFactory, force_authenticate
 
+from audit.hits import hits_digest
 from audit.models import AuditEvent
 from checks.api import BulkInquiryCheckApi
 from checks.protection import nondisclosure_code_required, protected_set
@@ -82,8 +83,9 @@ def test_json_bulk_results_in_input_order_with_duplicates(api, population, other
     assert body["count"] == 5 and body["required_count"] == 2
     assert body["duplicates"] == {"count": 1, "indexes": [3]}
     event = AuditEvent.objects.get(action="inquiry.bulk_check")
+    # counts, and the matched targets (②-I victim, ①-I victim) by count and digest; their ids are rows (ADR 0017)
     assert event.detail == {"direction": "inquiry", "source": "json", "count": 5, "required_count": 2,
-                            "duplicate_count": 1}
+                            "duplicate_count": 1, **hits_digest(sorted([population["2-I"].pk, population["1-I"].pk]))}
     assert "500000000000002" not in str(event.detail)
 
 

@@ -120,7 +120,7 @@ def test_bad_encodings_are_refused(api, targets, other_counter, content):
 def test_missing_file_and_oversize(api, targets, other_counter, settings):
     resp = api(other_counter).post(URL, {}, format="multipart")
     assert resp.status_code == 400 and "file" in resp.json()["errors"]
-    settings.BULK_MAX_UPLOAD_BYTES = 100
+    settings.RECIPIENT_FILTER_MAX_UPLOAD_BYTES = 100  # the recipient file's own cap (ADR 0017)
     assert send(api(other_counter), b"700000000000009\n" * 50).status_code == 413
 
 

@@ -57,7 +57,7 @@ def test_recipient_filter_screen(web, counter, other_counter, register):
 
 
 def test_oversize_screen_upload_is_refused(web, other_counter, settings):
-    settings.BULK_MAX_UPLOAD_BYTES = 200
+    settings.RECIPIENT_FILTER_MAX_UPLOAD_BYTES = 200  # the recipient file's own cap (ADR 0017)
     resp = upload(web(other_counter), "/flags/bulk/recipient-filter/", b"610000000000012\n" * 100)
     assert resp.status_code == 413 and "大きすぎます" in resp.content.decode()
 
