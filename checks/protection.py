@@ -14,7 +14,16 @@ from django.conf import settings
 from django.db import connection
 
 from flags import rules
-from victims.models import PROTECTING_STATUSES, CaseAssessment, CaseType, Target, TargetStatus
+from victims.models import (
+    PROTECTING_STATUSES,
+    CaseAssessment,
+    CaseType,
+    ProvisionalProtection,
+    ReviewTask,
+    ReviewTaskStatus,
+    Target,
+    TargetStatus,
+)
 
 _Case = namedtuple("_Case", "case_type abuser_atena_no")
 
@@ -35,15 +44,20 @@ def victim_requires_code(status: str, case_types: Iterable[str], direction: str,
 
 _TARGETS = Target._meta.db_table
 _CASES = CaseAssessment._meta.db_table
+_PROVISIONAL = ProvisionalProtection._meta.db_table
+_TASKS = ReviewTask._meta.db_table
 
 
 def _protected_rows_sql(one: bool) -> str:
     """One row per (protecting target, active case) — or (target, NULL) when it has none —
-    then one row per active ①-I abuser. Grouping happens in Python: cheaper than a
-    GROUP BY with string_agg over every target. Portable SQL: the same statement runs on
-    PostgreSQL and on the embedded default's SQLite (standard CAST, not `::`)."""
+    then one row per active ①-I abuser, then the numbers another department's registration
+    asked to protect while the owner reviews it (ADR 0024): the person as a pending target,
+    its ①-I abusers as abusers. Grouping happens in Python: cheaper than a GROUP BY with
+    string_agg over every target. Portable SQL: the same statement runs on PostgreSQL and
+    on the embedded default's SQLite (standard CAST, not `::`)."""
     victim_filter = "AND t.atena_no = %s" if one else ""
     abuser_filter = "AND c.abuser_atena_no = %s" if one else ""
+    provisional_filter = "AND p.atena_no = %s" if one else ""
     # Only table names and fixed clauses are interpolated; every value is a parameter.
     return f"""
         SELECT t.atena_no, t.id, t.status, c.case_type
@@ -54,6 +68,11 @@ def _protected_rows_sql(one: bool) -> str:
         SELECT c.abuser_atena_no, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
           FROM {_CASES} c JOIN {_TARGETS} t ON t.id = c.target_id
          WHERE c.case_type = %s AND c.active AND t.status IN (%s, %s) {abuser_filter}
+        UNION ALL
+        SELECT p.atena_no, CASE WHEN p.is_abuser THEN NULL ELSE p.target_id END,
+               CASE WHEN p.is_abuser THEN NULL ELSE %s END, CAST(NULL AS TEXT)
+          FROM {_PROVISIONAL} p JOIN {_TASKS} rt ON rt.id = p.review_task_id
+         WHERE rt.status = %s {provisional_filter}
     """  # noqa: S608
 
 
@@ -61,10 +80,11 @@ def _grouped(atena_no: str | None = None):
     """(victims, abusers): victims maps target id → (atena_no, status, sorted case types);
     abusers is the set of abuser atena_nos."""
     statuses = [str(s) for s in PROTECTING_STATUSES]
+    provisional = [str(TargetStatus.PENDING), str(ReviewTaskStatus.OPEN)]
     if atena_no is None:
-        params = [*statuses, str(CaseType.C1_I), *statuses]
+        params = [*statuses, str(CaseType.C1_I), *statuses, *provisional]
     else:
-        params = [*statuses, atena_no, str(CaseType.C1_I), *statuses, atena_no]
+        params = [*statuses, atena_no, str(CaseType.C1_I), *statuses, atena_no, *provisional, atena_no]
     with connection.cursor() as cur:
         cur.execute(_protected_rows_sql(atena_no is not None), params)
         rows = cur.fetchall()
@@ -77,6 +97,8 @@ def _grouped(atena_no: str | None = None):
         entry = victims.get(target_id)
         if entry is None:
             entry = victims[target_id] = [number, status, []]
+        elif status == TargetStatus.PENDING:  # a provisional row protects an active target as pending
+            entry[1] = status
         if case_type is not None:
             entry[2].append(case_type)
     return victims, abusers
@@ -169,9 +191,10 @@ class NoticeSet:
 
 
 def notice_set() -> NoticeSet:
-    """With one query. The confirmation dates are read as booleans (the rule only asks
-    whether each is confirmed), and the rule is evaluated once per distinct combination of
-    cases rather than once per target."""
+    """With one query over the targets and one over the provisional protections. The
+    confirmation dates are read as booleans (the rule only asks whether each is confirmed),
+    and the rule is evaluated once per distinct combination of cases rather than once per
+    target."""
     statuses = [str(s) for s in PROTECTING_STATUSES]
     # Only table and column names from the models are interpolated; the statuses are parameters.
     sql = f"""
@@ -201,6 +224,12 @@ def notice_set() -> NoticeSet:
             answer = memo[key] = notice_must_exclude([_NoticeCase(*c) for c in key])
         if answer:
             excluded.append(atena_no)
+    # A person another department asked to protect is removed while the owner reviews it
+    # (ADR 0024): whatever the recorded cases say, that department may know of a left card.
+    for atena_no, target_id in ProvisionalProtection.objects.filter(
+            is_abuser=False, review_task__status=ReviewTaskStatus.OPEN).values_list("atena_no", "target_id"):
+        excluded.append(atena_no)
+        target_ids.setdefault(atena_no, target_id)
     return NoticeSet(excluded=frozenset(excluded), target_ids=target_ids)
 
 

@@ -235,6 +235,28 @@ class Registration(models.Model):
         return self.review_task.target_id if self.review_task is not None else None
 
 
+class ProvisionalProtection(models.Model):
+    """A number another department's registration asked to protect, for a person who is
+    already a target of some department (ADR 0024). While the owner's review task for that
+    registration is open, the inquiry check answers "required" for it, as it would for a new
+    registration: when in doubt, protect (a released person comes back, a ①-I abuser
+    learnt by another department), and the registering side cannot tell a duplicate from a
+    new person by checking afterwards. Flags at the intermediate server are not touched:
+    they follow the owner's decision with four eyes."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="provisional")
+    review_task = models.ForeignKey(ReviewTask, on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="+")
+    atena_no = models.CharField(max_length=15)
+    is_abuser = models.BooleanField()
+
+    class Meta:
+        indexes = [models.Index(fields=["atena_no"])]
+
+    def __str__(self) -> str:
+        return f"ProvisionalProtection#{self.pk}"
+
+
 # guardian direct-FK tables: object permissions join on a real foreign key, not a
 # generic (content_type, object_pk) text column.
 class TargetUserObjectPermission(UserObjectPermissionBase):

@@ -40,8 +40,10 @@ from .models import (
     PROTECTING_STATUSES,
     Basis,
     CaseAssessment,
+    CaseType,
     HarmType,
     Notice,
+    ProvisionalProtection,
     Registration,
     ReviewTask,
     ReviewTaskKind,
@@ -171,8 +173,18 @@ def registration_submit(*, actor: Staff, payload: object, today: datetime.date) 
         audit_refusal(actor=actor, action=AuditAction.REGISTRATION_SUBMIT, target_id=existing.pk,
                       detail={"outcome": "own_department"})
         raise AlreadyRegistered()
-    # The owner is told who else supports the person; the existing record is left as it is.
-    return _receipt(actor, data, now, review_task=_review_task(actor, existing, ReviewTaskKind.ALSO_SUPPORTED, now))
+    # The owner is told who else supports the person; the existing record is left as it is,
+    # but the numbers this registration names are protected at the check until the owner has
+    # reviewed it (ADR 0024).
+    task = _review_task(actor, existing, ReviewTaskKind.ALSO_SUPPORTED, now)
+    receipt = _receipt(actor, data, now, review_task=task)
+    ProvisionalProtection.objects.bulk_create([
+        ProvisionalProtection(registration=receipt, review_task=task, target=existing, atena_no=number,
+                              is_abuser=is_abuser)
+        for number, is_abuser in [(data.atena_no, False), *[
+            (c.abuser_atena_no, True) for c in data.cases if c.case_type == CaseType.C1_I and c.abuser_atena_no]]
+    ])
+    return receipt
 
 
 def _receipt(actor: Staff, data: IntakeData, now: datetime.datetime, *, created_target: Target | None = None,
