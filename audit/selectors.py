@@ -106,6 +106,8 @@ class Anomalies:
     # bulk look-ups the daily quota refused: an alert for auditors
     bulk_quota_refusals: list[AuditEvent] = field(default_factory=list)
     password_spraying: list[SprayAlert] = field(default_factory=list)
+    # actor_username, department_code, occurred_at__date, n: registrations of existing targets
+    duplicate_registrations: list[dict[str, Any]] = field(default_factory=list)
 
 
 def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anomalies:
@@ -142,7 +144,21 @@ def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anom
     wide = _wide_searchers(staff_events, cfg["max_atena_per_user_day"])
     return Anomalies(list(off_hours), heavy, list(denied), list(failed), wide,
                      bulk_quota_refusals=list(quota_refusals(staff_events)[:500]),
-                     password_spraying=spray_alerts(_period(AuditEvent.objects.all(), start, end)))
+                     password_spraying=spray_alerts(_period(AuditEvent.objects.all(), start, end)),
+                     duplicate_registrations=_duplicate_registrants(
+                         staff_events, cfg["max_duplicate_registrations_per_user_day"]))
+
+
+def _duplicate_registrants(staff_events: QuerySet[AuditEvent], threshold: int) -> list[dict[str, Any]]:
+    """Clerks who registered, in one day, more persons that were already targets than the
+    threshold (ADR 0015: the receipt answers alike, so probing shows only here)."""
+    rows = (
+        staff_events.filter(action=AuditAction.REGISTRATION_SUBMIT, detail__outcome="duplicate")
+        .values("actor_username", "department_code", "occurred_at__date")
+        .annotate(n=Count("target_id", distinct=True))
+        .order_by("occurred_at__date", "actor_username")
+    )
+    return [r for r in rows if r["n"] > threshold]
 
 
 def _wide_searchers(staff_events: QuerySet[AuditEvent], threshold: int) -> list[dict[str, Any]]:

@@ -42,6 +42,10 @@ AUDIT_ANOMALY = {
     "night_end_hour": env.int("AUDIT_NIGHT_END_HOUR", default=6),
     "max_targets_per_user_day": env.int("AUDIT_MAX_TARGETS_PER_USER_DAY", default=20),
     "max_atena_per_user_day": env.int("AUDIT_MAX_ATENA_PER_USER_DAY", default=50),
+    # Registrations of persons who were already targets (ADR 0015): one is a department that also
+    # supports the person; several in a day by one clerk look like probing for who is protected.
+    "max_duplicate_registrations_per_user_day": env.int("AUDIT_MAX_DUPLICATE_REGISTRATIONS_PER_USER_DAY",
+                                                        default=2),
     # Password spraying (audit.spraying): within the window, this many accounts each failed at
     # most max_tries times, from one address or (a higher bar: staff mistype too) from all of them.
     "spray_window_minutes": env.int("AUDIT_SPRAY_WINDOW_MINUTES", default=60),

@@ -5,19 +5,23 @@ A counter of a non-linkage department and one of a linkage department register (
 number, (b) a ①-I target of another department (the check answers "no" for the victim),
 (c) a released one: the answers are identical but for the receipt id; the owning department
 gets a task; every attempt is audited with the target id, never the number."""
+import datetime
 import re
 
 import pytest
+import time_machine
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_issue
 from audit.models import AuditEvent, Outcome
+from audit.selectors import anomalies
 from tests.conftest import VerifiedClient, intake_payload, new_atena
 from tests.web.conftest import form_data
 from victims.models import Registration, ReviewTask, ReviewTaskKind, Target, TargetStatus
-from victims.services import change_request_approve, release_request_create
+from victims.services import change_request_approve, registration_submit, release_request_create
 
 ABUSER = "290000000000001"
 # Headers that differ between any two responses whatever they answer.
@@ -206,3 +210,25 @@ def test_no_field_length_or_content_gives_a_500(api_counter, name, kana, notes, 
         {"type": "2-II", "legal_representative": "guardian", "end_condition": end_condition}])
     response = api_counter.post("/api/v1/targets/", payload, format="json")
     assert response.status_code in (202, 400), response.content
+
+
+def test_a_clerk_registering_many_existing_targets_in_a_day_shows_in_the_anomaly_view(
+        counter, approver, register, nonlinkage_counter, auditor, settings):
+    """The receipt answers alike (above), so probing for who is protected shows only to the
+    auditors: more duplicates by one clerk in one day than the threshold."""
+    settings.AUDIT_ANOMALY = {**settings.AUDIT_ANOMALY, "max_duplicate_registrations_per_user_day": 2}
+    jst = datetime.timezone(datetime.timedelta(hours=9))
+    with time_machine.travel(datetime.datetime(2026, 11, 18, 10, 0, tzinfo=jst), tick=False):
+        existing = [register(counter)[0] for _ in range(3)]
+        for target in existing[:2]:
+            registration_submit(actor=nonlinkage_counter, payload=intake_payload(atena_no=target.atena_no),
+                                today=timezone.localdate())
+        registration_submit(actor=nonlinkage_counter, payload=intake_payload(), today=timezone.localdate())
+    day = datetime.date(2026, 11, 18)
+    assert anomalies(actor=auditor, start=day, end=day).duplicate_registrations == []  # 2: at the threshold
+    with time_machine.travel(datetime.datetime(2026, 11, 18, 15, 0, tzinfo=jst), tick=False):
+        registration_submit(actor=nonlinkage_counter, payload=intake_payload(atena_no=existing[2].atena_no),
+                            today=timezone.localdate())
+    rows = anomalies(actor=auditor, start=day, end=day).duplicate_registrations
+    assert [(r["actor_username"], r["department_code"], r["n"]) for r in rows] == [
+        (nonlinkage_counter.username, nonlinkage_counter.department.code, 3)]
