@@ -6,6 +6,7 @@ insert time) and the database joins prefix + id + suffix and hashes it: the same
 this module hashes when it verifies."""
 import hashlib
 import json
+from typing import Any
 
 GENESIS = "0" * 64
 
@@ -58,3 +59,10 @@ def canonical(values: dict) -> bytes:
 
 def link(prev_hash: str, values: dict) -> str:
     return hashlib.sha256(prev_hash.encode() + b"|" + canonical(values)).hexdigest()
+
+
+def hits_digest(target_ids: list[int]) -> dict[str, Any]:
+    """The detail fields that tie a bulk look-up's AuditEventTarget rows to its chained event
+    (audit/hits.py): count and SHA-256 of the sorted, distinct target ids."""
+    text = ",".join(str(t) for t in target_ids)
+    return {"hit_count": len(target_ids), "hits_sha256": hashlib.sha256(text.encode()).hexdigest()}

@@ -1,11 +1,13 @@
 import json
 from contextlib import closing
 from dataclasses import dataclass, replace
+from itertools import groupby
+from operator import itemgetter
 
 from django.db import connection, transaction
 
 from . import chain, sinks
-from .models import AuditAnchor, AuditEvent, ChainHead, VerificationRun
+from .models import AuditAnchor, AuditEvent, AuditEventTarget, ChainHead, VerificationRun
 
 
 @dataclass
@@ -50,6 +52,7 @@ def verify_chain(batch_size: int = 10_000) -> VerifyResult:
     prev_hash = chain.GENESIS
     expected_id = 1
     anchors_checked = external_checked = 0
+    hit_claims: dict[int, dict] = {}  # event id → what the chained event says it matched
     # closing(): a verification that stops at the first bad event ends the reading
     # transaction at once, before the caller writes its result.
     with closing(_rows_in_id_order(batch_size)) as rows:
@@ -71,6 +74,9 @@ def verify_chain(batch_size: int = 10_000) -> VerifyResult:
             if bad:
                 return VerifyResult(False, expected_id - 1, row["id"], bad, anchors_checked, external_checked,
                                     prev_hash)
+            detail = row["detail"]
+            if isinstance(detail, dict) and "hits_sha256" in detail:
+                hit_claims[row["id"]] = {k: detail.get(k) for k in ("hit_count", "hits_sha256")}
             prev_hash = row["hash"]
             expected_id += 1
     checked = expected_id - 1
@@ -83,6 +89,10 @@ def verify_chain(batch_size: int = 10_000) -> VerifyResult:
         return replace(intact, ok=False, first_bad_id=checked + 1, missing=(checked + 1, last),
                        reason=f"末尾の削除：イベント id {checked + 1}〜{last} の {last - checked} 件が"
                               f"ありません（{furthest.source} は id {last} まで記録）")
+    bad_hits = _hits_mismatch(hit_claims, checked)
+    if bad_hits is not None:
+        return replace(intact, ok=False, first_bad_id=bad_hits,
+                       reason=f"イベント id {bad_hits} の照合した対象者の記録が一致しません（行の削除・追加）")
     for log in logs:
         if log.problem:
             return replace(intact, ok=False, reason=log.problem)
@@ -93,6 +103,21 @@ def verify_chain(batch_size: int = 10_000) -> VerifyResult:
                 return replace(intact, ok=False,
                                reason=f"外部記録にある{name}#{r.record_id} がデータベースにありません（削除）")
     return intact
+
+
+def _hits_mismatch(claims: dict[int, dict], checked: int) -> int | None:
+    """The first event whose AuditEventTarget rows (ADR 0017: who-has-seen reads them) no longer
+    match the count and digest its chained detail holds, or that has rows it never claimed.
+    The rows are append-only by triggers; only someone who bypassed them changes one."""
+    rows = (AuditEventTarget.objects.filter(event_id__lte=checked).order_by("event_id", "target_id")
+            .values_list("event_id", "target_id").iterator(chunk_size=10_000))
+    seen: set[int] = set()
+    for event_id, group in groupby(rows, key=itemgetter(0)):
+        seen.add(event_id)
+        if claims.get(event_id) != chain.hits_digest([t for _, t in group]):
+            return event_id
+    empty = chain.hits_digest([])
+    return next((eid for eid, claim in sorted(claims.items()) if eid not in seen and claim != empty), None)
 
 
 def _db_claims() -> tuple[list[Claim], set[int], set[int]]:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from audit.hits import hits_digest, hits_intact
 from audit.models import AuditEvent, AuditEventTarget
 from audit.selectors import who_has_seen
+from audit.verify import verify_chain
 from victims import services
 
 BULK = "/api/v1/inquiry-checks/bulk/"
@@ -106,6 +107,31 @@ def test_hits_intact_sees_a_set_that_no_longer_matches_its_event(api, people, ot
     assert event.detail["hits_sha256"] == hits_digest(sorted([people["pending"].pk, people["1-I"].pk]))["hits_sha256"]
     AuditEventTarget.objects.create(event_id=event.pk, target_id=people["absent"].pk)  # added behind the event's back
     assert not hits_intact(event)
+
+
+@pytest.mark.parametrize("tamper", ["delete one", "add one"])
+def test_audit_verify_reports_matched_persons_removed_or_added_behind_the_triggers(api, people, other_counter,
+                                                                                    tamper):
+    """As a superuser who bypasses the append-only triggers, hiding that a clerk's bulk check
+    matched a person (or framing another) breaks the verification, naming the event."""
+    bulk_check(api(other_counter), ["800000000000001", "800000000000002"])
+    bulk_check(api(other_counter), ["800000000000001"])
+    first = AuditEvent.objects.filter(action="inquiry.bulk_check").order_by("id").first()
+    assert verify_chain().ok
+    with connection.cursor() as cur:
+        cur.execute("SET session_replication_role = replica")
+        try:
+            if tamper == "delete one":
+                cur.execute("DELETE FROM audit_auditeventtarget WHERE event_id = %s AND target_id = %s",
+                            [first.pk, people["1-I"].pk])
+            else:
+                cur.execute("INSERT INTO audit_auditeventtarget (event_id, target_id) VALUES (%s, %s)",
+                            [first.pk, people["absent"].pk])
+        finally:
+            cur.execute("SET session_replication_role = DEFAULT")
+    result = verify_chain()
+    assert not result.ok and result.first_bad_id == first.pk
+    assert "照合した対象者の記録が一致しません" in result.reason
 
 
 # --- the anomaly view ---------------------------------------------------------------------
