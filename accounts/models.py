@@ -30,6 +30,15 @@ class Department(models.Model):
 class Staff(AbstractUser):
     department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, related_name="staff")
     role = models.CharField("役割", max_length=20, choices=Role.choices, blank=True)
+    # The name printed on 決裁票 and shown on the approval screens (ADR 0028). One field, not
+    # first_name/last_name: a Japanese name is written family name first, often with a full-width
+    # space, and 決裁 paperwork prints it exactly as the person writes it.
+    display_name = models.CharField("表示名（氏名）", max_length=100, blank=True)
+
+    @property
+    def shown_name(self) -> str:
+        """The display name, or the username for an account that has none yet."""
+        return self.display_name or self.username
 
 
 class RevokeReason(models.TextChoices):

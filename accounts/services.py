@@ -24,13 +24,17 @@ def department_create(*, actor: Staff | None, code: str, name: str, does_linkage
 
 
 @transaction.atomic
-def staff_create(*, actor: Staff | None, username: str, department_code: str, role: str, password: str) -> Staff:
+def staff_create(*, actor: Staff | None, username: str, department_code: str, role: str, password: str,
+                 display_name: str = "") -> Staff:
+    """Create or update one staff member. An empty display name keeps the one recorded."""
     if role not in Role.values:
         raise ValueError(f"unknown role {role!r}")
     dept = Department.objects.get(code=department_code)
     staff, created = Staff.objects.get_or_create(username=username)
     staff.department = dept
     staff.role = role
+    if display_name.strip():
+        staff.display_name = display_name.strip()
     staff.is_active = True
     staff.set_password(password)
     staff.save()

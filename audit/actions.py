@@ -20,6 +20,7 @@ class AuditAction(enum.StrEnum):
     NOTICE_LIST = "notice.list"
     TARGET_DEPARTMENT_LIST = "target.department_list"
     REGISTRATION_READ = "registration.read"
+    CHANGE_REQUEST_SLIP = "change_request.slip"  # a 決裁票 shown (and printed): ADR 0028
     # A person's protection, changed
     TARGET_REGISTER = "target.register"
     # Every registration attempt at a counter (new, duplicate, refused, invalid): ADR 0015.
@@ -118,7 +119,7 @@ class AuditAction(enum.StrEnum):
 
 _READS_PERSON = frozenset({
     AuditAction.TARGET_READ, AuditAction.TARGET_SEARCH, AuditAction.TARGET_SHARED_LIST, AuditAction.INQUIRY_CHECK,
-    AuditAction.TARGET_DEPARTMENT_LIST, AuditAction.REGISTRATION_READ,
+    AuditAction.TARGET_DEPARTMENT_LIST, AuditAction.REGISTRATION_READ, AuditAction.CHANGE_REQUEST_SLIP,
 })
 _LISTS_PEOPLE = frozenset({
     AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST, AuditAction.TARGET_DEPARTMENT_LIST,

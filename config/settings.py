@@ -17,6 +17,8 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="embedded-demo-only-not-for-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 MUNICIPALITY_CODE = env("MUNICIPALITY_CODE", default="131041")
+# 団体名 printed at the top of every 決裁票 (ADR 0028); the default matches the default code.
+MUNICIPALITY_NAME = env("MUNICIPALITY_NAME", default="新宿区")
 
 # Stricter-than-minimum local policy (DOMAIN.md §3). Each switch can only add measures.
 FLAG_POLICY = {

@@ -8,4 +8,5 @@ urlpatterns = [
     path("requests/<int:pk>/approve/", views.approve, name="approve"),
     path("requests/<int:pk>/reject/", views.reject, name="reject"),
     path("requests/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("requests/<int:pk>/slip/", views.slip, name="slip"),
 ]

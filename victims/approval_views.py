@@ -1,4 +1,4 @@
-"""The approval queue (approve / reject) and withdrawal of a request. Thin."""
+"""The approval queue (approve / reject), withdrawal of a request and its 決裁票. Thin."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
@@ -11,6 +11,7 @@ from flags.models import ChangeStatus
 from flags.selectors import approval_queue
 
 from .services import change_request_approve, change_request_reject, change_request_withdraw
+from .slips import change_request_slip
 
 _FIELD_ERRORS = {"reason": "reason_error", "withdraw": "withdraw_error"}
 
@@ -90,3 +91,10 @@ def withdraw(request, pk):
     else:
         messages.success(request, "申請を取り下げました。")
     return redirect("approvals:queue") if from_queue else redirect("victims:detail", pk=change_request.target_id)
+
+
+@screen(Capability.HANDLE_VICTIMS)
+@require_safe
+def slip(request, pk):
+    """The printable 決裁票 (ADR 0028): for whoever may see the request's target; else 404."""
+    return render(request, "victims/slip.html", {"slip": change_request_slip(actor=request.user, change_request_id=pk)})

@@ -76,6 +76,7 @@ OBJECT_PARAMS = {
     "approvals:approve": {"pk": "change_request"},
     "approvals:reject": {"pk": "change_request"},
     "approvals:withdraw": {"pk": "change_request"},
+    "approvals:slip": {"pk": "change_request"},
     "integration:close_review_task": {"pk": "review_task"},
     "api-target-detail": {"target_id": "target"},
     "api-target-flags": {"target_id": "target"},

@@ -15,16 +15,17 @@ DEPARTMENTS = [
     ("kansa", "監査室", False),
     ("koho", "広報課", False),
 ]
+# username, department, role, display name (printed on 決裁票; fictitious)
 STAFF = [
-    ("counter1", "kodomo", Role.COUNTER),
-    ("approver1", "kodomo", Role.APPROVER),
-    ("approver2", "kodomo", Role.APPROVER),
-    ("zeimu1", "zeimu", Role.COUNTER),
-    ("zeimu_head", "zeimu", Role.APPROVER),
-    ("fukushi1", "fukushi", Role.COUNTER),
-    ("koho1", "koho", Role.COUNTER),
-    ("sysadmin1", "johosys", Role.SYSADMIN),
-    ("auditor1", "kansa", Role.AUDITOR),
+    ("counter1", "kodomo", Role.COUNTER, "窓口　一郎"),
+    ("approver1", "kodomo", Role.APPROVER, "所属長　和子"),
+    ("approver2", "kodomo", Role.APPROVER, "次長　二郎"),
+    ("zeimu1", "zeimu", Role.COUNTER, "税務　三郎"),
+    ("zeimu_head", "zeimu", Role.APPROVER, "税務課長　四郎"),
+    ("fukushi1", "fukushi", Role.COUNTER, "福祉　五月"),
+    ("koho1", "koho", Role.COUNTER, "広報　六郎"),
+    ("sysadmin1", "johosys", Role.SYSADMIN, "情報　七海"),
+    ("auditor1", "kansa", Role.AUDITOR, "監査　八郎"),
 ]
 
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         for code, name, linkage in DEPARTMENTS:
             department_create(actor=None, code=code, name=name, does_linkage=linkage)
         self.stdout.write(f"デモ用ログイン（パスワードはすべて {DEMO_PASSWORD}）:")
-        for username, dept, role in STAFF:
-            staff_create(actor=None, username=username, department_code=dept, role=role, password=DEMO_PASSWORD)
-            self.stdout.write(f"  {username:12s} {dept:8s} {Role(role).label}")
+        for username, dept, role, display_name in STAFF:
+            staff_create(actor=None, username=username, department_code=dept, role=role, password=DEMO_PASSWORD,
+                         display_name=display_name)
+            self.stdout.write(f"  {username:12s} {dept:8s} {Role(role).label}　{display_name}")
