@@ -21,7 +21,7 @@ from flags.models import ChangeAction, ChangeRequest, ChangeStatus
 
 from .forms import case_label
 from .models import CaseAssessment
-from .selectors import object_id, target_id_of_change_request
+from .selectors import target_id_of_change_request
 
 CaseSelector = Callable[[ChangeRequest, list[CaseAssessment]], list[CaseAssessment]]
 
@@ -106,7 +106,7 @@ class Slip:
         return f"kessai-{self.change_request.pk}"
 
 
-def change_request_slip(*, actor: Staff, change_request_id: object) -> Slip:
+def change_request_slip(*, actor: Staff, change_request_id: int) -> Slip:
     """The slip of a change request whose target the actor's department owns or was granted
     (anything else: the same NotFound, audited). Showing it is recorded as a read of the person."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
@@ -114,7 +114,7 @@ def change_request_slip(*, actor: Staff, change_request_id: object) -> Slip:
                                             action=AuditAction.CHANGE_REQUEST_SLIP)
     cr = (ChangeRequest.objects.select_related("target", "department", "requested_by", "decided_by",
                                                "withdrawal_requested_by")
-          .prefetch_related("release_cases").get(pk=object_id(change_request_id), target_id=target_id))
+          .prefetch_related("release_cases").get(pk=change_request_id, target_id=target_id))
     kind = SLIP_KINDS[slip_kind_of(cr)]
     cases = list(CaseAssessment.objects.filter(target_id=target_id).order_by("pk"))
     resulting = kind.resulting(cr, cases)
