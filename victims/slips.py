@@ -83,6 +83,7 @@ def slip_kind_of(cr: ChangeRequest) -> str:
 
 
 _DECIDED_LABEL = {ChangeStatus.APPROVED: "承認日", ChangeStatus.REJECTED: "却下日", ChangeStatus.WITHDRAWN: "取下げ日"}
+_DECIDER_LABEL = {ChangeStatus.REJECTED: "却下者", ChangeStatus.WITHDRAWN: "取下げを承認した所属長"}
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class Slip:
     approver: Staff | None
     decided_at: datetime.datetime | None
     decided_label: str
+    decider_label: str
     case_labels: list[str]
     measures: rules.Measures | None  # None: no measure remains
     reasons: list[tuple[str, str]]
@@ -131,6 +133,7 @@ def change_request_slip(*, actor: Staff, change_request_id: int) -> Slip:
         applicant=getattr(cr, kind.applicant_field), applied_at=getattr(cr, kind.applied_at_field),
         approver=cr.decided_by, decided_at=cr.decided_at if cr.status != ChangeStatus.PENDING else None,
         decided_label=_DECIDED_LABEL.get(ChangeStatus(cr.status), "承認日"),
+        decider_label=_DECIDER_LABEL.get(ChangeStatus(cr.status), "承認者"),
         case_labels=[case_label(c) for c in kind.cases(cr, cases)],
         measures=rules.required_measures(resulting, settings.FLAG_POLICY) if resulting else None,
         reasons=reasons,

@@ -7,14 +7,21 @@ import re
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import Role, Staff
 from accounts.services import staff_create
 from audit.models import AuditEvent
 from core.wareki import wareki, wareki_and_seireki
-from victims.services import change_request_approve, change_request_withdraw, release_request_create
+from victims.services import (
+    change_request_approve,
+    change_request_reject,
+    change_request_withdraw,
+    registration_submit,
+    release_request_create,
+)
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, intake_payload
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
 
@@ -167,3 +174,21 @@ def test_target_page_and_queue_link_to_the_slip_and_show_display_names(
     assert f'href="/flags/requests/{cr.pk}/slip/"' in detail and "窓口　一郎" in detail
     queue = login(approver).get("/flags/approvals/").content.decode()
     assert f'href="/flags/requests/{cr.pk}/slip/"' in queue and "窓口　一郎" in queue
+
+
+def test_rejected_slip_names_the_head_who_rejected_and_why(login, counter, approver, register, named):
+    named(approver, "所属長　和子")
+    target, cr = register(counter)
+    change_request_reject(actor=approver, change_request_id=cr.pk, reason="イの事実が確認できない")
+    text = text_of(login(counter).get(f"/flags/requests/{cr.pk}/slip/"))
+    assert "却下" in text and "却下者 所属長　和子" in text and "却下日" in text
+    assert "イの事実が確認できない" in text
+
+
+def test_review_task_and_receipt_show_the_clerks_display_name(login, counter, other_counter, register, named):
+    named(other_counter, "税務　三郎")
+    target, cr = register(counter)
+    receipt = registration_submit(actor=other_counter, payload=intake_payload(atena_no=target.atena_no),
+                                  today=timezone.localdate())
+    assert "税務　三郎" in login(other_counter).get(f"/targets/registrations/{receipt.pk}/").content.decode()
+    assert "税務　三郎" in login(counter).get("/integration/review-tasks/").content.decode()
