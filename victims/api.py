@@ -7,10 +7,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_permissions import IsCheckCaller, IsVictimStaff
+from audit.actions import AuditAction
 from core.api_schema import ERROR_RESPONSES
 from intermediary.selectors import flag_states_for_unit
-
-from audit.actions import AuditAction
 
 from .selectors import (
     NOTICE_PAGE_SIZE,
@@ -23,10 +22,10 @@ from .serializers import (
     ApproveRequestSerializer,
     CaseConfirmationRequestSerializer,
     CaseConfirmationSerializer,
+    ChangeRequestSerializer,
     NoticeListQuerySerializer,
     NoticePageSerializer,
     NoticeSerializer,
-    ChangeRequestSerializer,
     RegistrationAcceptedSerializer,
     RegistrationSerializer,
     RejectRequestSerializer,
@@ -318,7 +317,8 @@ class NoticeListApi(APIView):
     @extend_schema(
         operation_id="notices_list",
         summary="自所属へのお知らせ（他所属の設定対象者の設定・解除・変更）",
-        description=f"新しい順に {NOTICE_PAGE_SIZE} 件ずつ。表示した対象者は監査記録されます。類型・加害者は含みません。",
+        description=(f"新しい順に {NOTICE_PAGE_SIZE} 件ずつ。表示した対象者は監査記録されます。"
+                     "類型・加害者は含みません。"),
         parameters=[NoticeListQuerySerializer],
         responses={200: NoticePageSerializer, **ERROR_RESPONSES},
         examples=[OpenApiExample("未確認の設定通知", response_only=True, value={
@@ -348,5 +348,4 @@ class NoticeAcknowledgeApi(APIView):
     )
     def post(self, request, notice_id: int):
         notice = notice_acknowledge(actor=request.user, notice_id=notice_id)
-        notice.overdue = False  # acknowledged: never overdue
         return Response(NoticeSerializer(notice).data)

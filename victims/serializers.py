@@ -194,7 +194,8 @@ class ReleaseRequestCreateSerializer(serializers.Serializer):
 class NoticeSerializer(serializers.Serializer):
     """A notice as the recipient department sees it: only what the shared list shows."""
     id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=NoticeKind.choices, help_text="set: 設定 / release: 解除 / amend: 設定内容の変更")
+    kind = serializers.ChoiceField(choices=NoticeKind.choices,
+                                   help_text="set: 設定 / release: 解除 / amend: 設定内容の変更")
     kind_display = serializers.CharField(source="get_kind_display")
     atena_no = serializers.CharField()
     name = serializers.CharField(help_text="氏名（共有一覧と同じ。通知した時点のもの）")
@@ -202,7 +203,8 @@ class NoticeSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     acknowledged_by = serializers.CharField(source="acknowledged_by.username", allow_null=True, default=None)
-    overdue = serializers.BooleanField(help_text="NOTICE_ACK_DAYS 日を過ぎても未確認")
+    # Set by the listing selector; an acknowledged notice (the acknowledge answer) is never overdue.
+    overdue = serializers.BooleanField(default=False, help_text="NOTICE_ACK_DAYS 日を過ぎても未確認")
 
 
 class NoticePageSerializer(serializers.Serializer):
