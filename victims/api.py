@@ -335,6 +335,7 @@ class NoticeListApi(APIView):
 
 class NoticeAcknowledgeApi(APIView):
     permission_classes = [IsCheckCaller]
+    parser_classes: list = []  # takes no body: whatever is sent is never parsed
     denied_audit_action = AuditAction.NOTICE_ACKNOWLEDGE
 
     @extend_schema(
