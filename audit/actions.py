@@ -18,6 +18,8 @@ class AuditAction(enum.StrEnum):
     CORRECTION_LIST = "correction.list"
     REVIEW_TASK_LIST = "review_task.list"
     NOTICE_LIST = "notice.list"
+    # The auditors' list of notices left unacknowledged past NOTICE_ACK_DAYS (target ids, no names)
+    NOTICE_OVERDUE_VIEW = "notice.overdue_view"
     TARGET_DEPARTMENT_LIST = "target.department_list"
     REGISTRATION_READ = "registration.read"
     CHANGE_REQUEST_SLIP = "change_request.slip"  # a 決裁票 shown (and printed): ADR 0028
@@ -39,6 +41,7 @@ class AuditAction(enum.StrEnum):
     CORRECTION_REQUEST = "correction.request"
     CORRECTION_COMPLETE = "correction.complete"
     REVIEW_TASK_CLOSE = "review_task.close"
+    NOTICE_ACKNOWLEDGE = "notice.acknowledge"
     JUMIN_PUSH = "jumin.push"
     JUMIN_SUPPORT_START = "jumin.support_start"
     JUMIN_SUPPORT_EXTEND = "jumin.support_extend"
@@ -123,7 +126,8 @@ _READS_PERSON = frozenset({
 })
 _LISTS_PEOPLE = frozenset({
     AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST, AuditAction.TARGET_DEPARTMENT_LIST,
-    # The 解除 notices on a linkage department's home page show each person's atena_no.
+    # The notices (set / release / amend) on a linkage department's home page and API show
+    # each person's atena_no and name.
     AuditAction.NOTICE_LIST,
     # The system admins' sync screens show the atena_no of failing operations and alerts (ADR 0021).
     AuditAction.INTERMEDIARY_MONITOR_VIEW, AuditAction.INTERMEDIARY_BATCH_VIEW,

@@ -168,6 +168,9 @@ GUARDIAN_RAISE_403 = False
 OTP_TOTP_ISSUER = "DV-Protect"
 
 # Staff API tokens expire this many days after they were issued (ADR 0019).
+# A notice to another linkage department (set / release / amend) not acknowledged this many days
+# after it was sent is overdue: flagged on the recipient's home page, listed for auditors (ADR 0027).
+NOTICE_ACK_DAYS = env.int("NOTICE_ACK_DAYS", default=3)
 API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
 
 # Reverse proxies whose X-Forwarded-For and X-Request-ID are believed (IPs or CIDRs, comma

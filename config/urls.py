@@ -15,6 +15,7 @@ urlpatterns = [
     path("flags/", include("victims.approval_urls")),
     path("integration/", include("integration.urls")),
     path("audit/who-has-seen/", victims_views.who_has_seen, name="who_has_seen"),
+    path("audit/notices-overdue/", victims_views.notices_overdue, name="notices_overdue"),
     path("audit/", include("audit.urls")),
     path("intermediary/", include("intermediary.urls")),
     path("api/v1/", include("config.api_urls")),

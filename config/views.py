@@ -1,4 +1,5 @@
 """The per-role home page: it gathers lists from victims, so it sits in the top layer."""
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,7 +10,7 @@ from core import policy
 from core.policy import Capability
 from core.screens import screen
 from flags.selectors import approval_queue
-from victims.selectors import notices_for
+from victims.selectors import notices_for, overdue_notice_count, overdue_notice_total
 
 
 @screen(None)
@@ -18,9 +19,12 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not isinstance(user, Staff):  # `screen` let only signed-in staff through
         raise PermissionDenied
-    context: dict[str, object] = {"role": getattr(user, "role", "")}
+    context: dict[str, object] = {"role": getattr(user, "role", ""), "notice_ack_days": settings.NOTICE_ACK_DAYS}
     if policy.allows(user, Capability.HANDLE_VICTIMS):
-        context["notices"] = list(notices_for(actor=user))
+        context["notices"] = notices_for(actor=user)
+        context["overdue_notices"] = overdue_notice_count(actor=user)
         if policy.allows(user, Capability.DECIDE):
             context["queue_count"] = approval_queue(actor=user).count()
+    if policy.allows(user, Capability.AUDIT):
+        context["overdue_notices"] = overdue_notice_total(actor=user)
     return render(request, "accounts/home.html", context)

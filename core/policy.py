@@ -153,6 +153,13 @@ def may_grant(actor: Actor, *, owning_department_id: int) -> bool:
     return allows(actor, Capability.DECIDE) and actor.department_id == owning_department_id
 
 
+def sees_notice_acknowledgements(actor: Actor, *, owning_department_id: int) -> bool:
+    """Which departments were told of a target's changes and when they acknowledged: for the
+    owning department, which must know each was told (DOMAIN §7); a granted one works the
+    case but does not answer for telling the others."""
+    return allows(actor, Capability.HANDLE_VICTIMS) and actor.department_id == owning_department_id
+
+
 def registration_reveals_existing(actor: Actor, *, owning_department_id: int) -> bool:
     """May a registration by `actor` of a person who is already a target say so? Only to the
     owning department, which holds the record anyway. Anyone else gets the receipt a new

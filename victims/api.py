@@ -6,16 +6,26 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_permissions import IsVictimStaff
+from accounts.api_permissions import IsCheckCaller, IsVictimStaff
+from audit.actions import AuditAction
 from core.api_schema import ERROR_RESPONSES
 from intermediary.selectors import flag_states_for_unit
 
-from .selectors import registration_get_for_user, target_department_list, target_get_for_user
+from .selectors import (
+    NOTICE_PAGE_SIZE,
+    notices_page,
+    registration_get_for_user,
+    target_department_list,
+    target_get_for_user,
+)
 from .serializers import (
     ApproveRequestSerializer,
     CaseConfirmationRequestSerializer,
     CaseConfirmationSerializer,
     ChangeRequestSerializer,
+    NoticeListQuerySerializer,
+    NoticePageSerializer,
+    NoticeSerializer,
     RegistrationAcceptedSerializer,
     RegistrationSerializer,
     RejectRequestSerializer,
@@ -32,6 +42,7 @@ from .services import (
     change_request_approve,
     change_request_reject,
     change_request_withdraw,
+    notice_acknowledge,
     registration_submit,
     release_request_create,
 )
@@ -289,3 +300,53 @@ class ReleaseRequestCreateApi(APIView):
             comment=form.validated_data.get("comment", ""),
         )
         return Response(_change_request_body(change_request), status=status.HTTP_201_CREATED)
+
+
+_NOTICE_EXAMPLE = {
+    "id": 12, "kind": "set", "kind_display": "設定", "atena_no": "123456789012345", "name": "山田　花子",
+    "message": "設定対象者になりました。マイナポータルのお知らせの宛先ファイル等から除外してください。",
+    "created_at": "2025-06-01T01:00:00Z", "acknowledged_at": None, "acknowledged_by": None, "overdue": False,
+}
+
+
+class NoticeListApi(APIView):
+    """The acting linkage department's notices (ADR 0027); a department without linkage holds no list."""
+    permission_classes = [IsCheckCaller]
+    denied_audit_action = AuditAction.NOTICE_LIST
+
+    @extend_schema(
+        operation_id="notices_list",
+        summary="自所属へのお知らせ（他所属の設定対象者の設定・解除・変更）",
+        description=(f"新しい順に {NOTICE_PAGE_SIZE} 件ずつ。表示した対象者は監査記録されます。"
+                     "類型・加害者は含みません。"),
+        parameters=[NoticeListQuerySerializer],
+        responses={200: NoticePageSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("未確認の設定通知", response_only=True, value={
+            "count": 1, "page": 1, "page_size": NOTICE_PAGE_SIZE, "results": [_NOTICE_EXAMPLE]})],
+    )
+    def get(self, request):
+        query = NoticeListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = query.validated_data["page"]
+        notices, count = notices_page(actor=request.user, page=page)
+        return Response({"count": count, "page": page, "page_size": NOTICE_PAGE_SIZE,
+                         "results": NoticeSerializer(notices, many=True).data})
+
+
+class NoticeAcknowledgeApi(APIView):
+    permission_classes = [IsCheckCaller]
+    parser_classes: list = []  # takes no body: whatever is sent is never parsed
+    denied_audit_action = AuditAction.NOTICE_ACKNOWLEDGE
+
+    @extend_schema(
+        operation_id="notices_acknowledge",
+        summary="お知らせを確認済み（既読）にする",
+        description="最初に確認した職員と日時が記録されます。2回目以降も同じ内容を返します（最初の記録は変わりません）。",
+        request=None,
+        responses={200: NoticeSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("確認済み", response_only=True, value={
+            **_NOTICE_EXAMPLE, "acknowledged_at": "2025-06-02T00:30:00Z", "acknowledged_by": "zeimu1"})],
+    )
+    def post(self, request, notice_id: int):
+        notice = notice_acknowledge(actor=request.user, notice_id=notice_id)
+        return Response(NoticeSerializer(notice).data)

@@ -144,20 +144,61 @@ class CaseAssessment(models.Model):
         return f"Case#{self.pk}({self.case_type})"
 
 
+class NoticeKind(models.TextChoices):
+    """What changed for the linkage departments (never why: no case, no abuser)."""
+    SET = "set", "設定"
+    RELEASE = "release", "解除"
+    AMEND = "amend", "設定内容の変更"
+
+
+# What the recipient must do (DOMAIN §3: until the 利用停止手続 completes a target stays out of
+# every お知らせ 宛先ファイル; after a release the person may be restored to it).
+NOTICE_MESSAGES = {
+    NoticeKind.SET: "設定対象者になりました。マイナポータルのお知らせの宛先ファイル等から除外してください。"
+                    "情報照会・提供の前には「照会時確認」で不開示コードの要否を確認してください。",
+    NoticeKind.RELEASE: "設定対象者から外れました（設定解除が承認されました）。宛先ファイル等への復帰が可能です。",
+    NoticeKind.AMEND: "設定内容が変更されました（引き続き設定対象者です）。宛先ファイル等からの除外を続け、"
+                      "照会・提供の前には「照会時確認」で不開示コードの要否を確認してください。",
+}
+
+
 class Notice(models.Model):
-    """Tells a linkage department that a person left the shared target list (released)."""
+    """Tells another linkage department that a person's protection changed: set (joined the
+    shared list), released (left it) or amended (still a target, protection changed). It
+    carries only what the shared list shows (氏名, atena_no), as it was when told. The
+    recipient acknowledges it once (who and when); the owning department sees that."""
 
     department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField("通知の種類", max_length=10, choices=NoticeKind.choices)
     atena_no = models.CharField(max_length=15)
+    name = models.CharField("氏名", max_length=100, blank=True)
     change_request = models.ForeignKey("flags.ChangeRequest", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField("確認日時", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         db_table = "flags_notice"  # moved from flags without copying data (ADR 0010)
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["department", "created_at"], name="notice_department_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | models.Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                name="notice_acknowledged_by_and_at_together",
+            ),
+            # One notice per department and decision: a retried approval cannot tell twice.
+            models.UniqueConstraint(fields=["change_request", "department"], name="notice_one_per_department"),
+        ]
 
     def __str__(self) -> str:
-        return f"Notice#{self.pk}"
+        return f"Notice#{self.pk}({self.kind})"
+
+    @property
+    def message(self) -> str:
+        return NOTICE_MESSAGES.get(NoticeKind(self.kind), "")
 
 
 class ReviewTaskKind(models.TextChoices):

@@ -3,9 +3,12 @@
 A target the actor may not see and a target that does not exist take the same one query
 (core.policy.target_scope applied to the lookup) and raise the same NotFound; both refusals
 are audited, and the audit outlives a rolled-back service transaction (audit_refusal)."""
+import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import Staff
 from audit.actions import AuditAction
@@ -136,18 +139,96 @@ def target_id_for_auditor(*, actor: Staff, atena_no: str) -> int | None:
     return Target.objects.filter(atena_no=atena_no).values_list("id", flat=True).first()
 
 
-def notices_for(*, actor: Staff) -> list[Notice]:
-    """The 解除 notices of the actor's linkage department (newest first). Each shows a
-    person's atena_no, so showing any of them is recorded with their target ids."""
-    if not policy.allows(actor, Capability.CHECK):
-        return []
-    notices = list(Notice.objects.filter(department=actor.department_id)
-                   .select_related("change_request")[:50])
+# --- notices (ADR 0027) -----------------------------------------------------------------
+
+HOME_UNACKNOWLEDGED_MAX = 100  # the home page shows this many open notices (the API pages through all)
+HOME_ACKNOWLEDGED_MAX = 10
+NOTICE_PAGE_SIZE = 50
+
+
+def notice_overdue_since() -> datetime.datetime:
+    """A notice sent before this moment and still unacknowledged is overdue (NOTICE_ACK_DAYS)."""
+    return timezone.now() - datetime.timedelta(days=settings.NOTICE_ACK_DAYS)
+
+
+def _mark_overdue(notices: list[Notice]) -> list[Notice]:
+    since = notice_overdue_since()
+    for n in notices:
+        n.overdue = n.acknowledged_at is None and n.created_at <= since  # type: ignore[attr-defined]
+    return notices
+
+
+def _department_notices(actor: Staff) -> QuerySet[Notice]:
+    return Notice.objects.filter(department=actor.department_id).select_related("change_request", "acknowledged_by")
+
+
+def _shown(actor: Staff, notices: list[Notice], via: str) -> list[Notice]:
+    """Each notice shows a person's atena_no and name: record the people shown, and mark the overdue."""
+    _mark_overdue(notices)
     if notices:
         audit_record(actor=actor, action=AuditAction.NOTICE_LIST,
-                     detail={"count": len(notices),
+                     detail={"count": len(notices), "via": via,
                              "target_ids": sorted({n.change_request.target_id for n in notices})})
     return notices
+
+
+def notices_for(*, actor: Staff) -> dict[str, list[Notice]]:
+    """The home page of a linkage department: its open notices (newest first), and the last
+    few it acknowledged, shown apart. Anyone else has none."""
+    if not policy.allows(actor, Capability.CHECK):
+        return {"open": [], "acknowledged": []}
+    qs = _department_notices(actor)
+    unacknowledged = list(qs.filter(acknowledged_at__isnull=True)[:HOME_UNACKNOWLEDGED_MAX])
+    acknowledged = list(qs.filter(acknowledged_at__isnull=False)[:HOME_ACKNOWLEDGED_MAX])
+    _shown(actor, unacknowledged + acknowledged, "screen")
+    return {"open": unacknowledged, "acknowledged": acknowledged}
+
+
+def notices_page(*, actor: Staff, page: int) -> tuple[list[Notice], int]:
+    """One page (NOTICE_PAGE_SIZE, newest first) of the actor's department's notices, and how many there are."""
+    policy.require(actor, Capability.CHECK)
+    qs = _department_notices(actor)
+    start = (page - 1) * NOTICE_PAGE_SIZE
+    return _shown(actor, list(qs[start:start + NOTICE_PAGE_SIZE]), "api"), qs.count()
+
+
+def overdue_notice_count(*, actor: Staff) -> int:
+    """How many of the department's notices are overdue (a count: no person shown)."""
+    if not policy.allows(actor, Capability.CHECK):
+        return 0
+    return Notice.objects.filter(department=actor.department_id, acknowledged_at__isnull=True,
+                                 created_at__lte=notice_overdue_since()).count()
+
+
+def _overdue() -> QuerySet[Notice]:
+    return Notice.objects.filter(acknowledged_at__isnull=True, created_at__lte=notice_overdue_since())
+
+
+def overdue_notice_total(*, actor: Staff) -> int:
+    """The auditors' home page alert: overdue notices of every department (a count)."""
+    policy.require(actor, Capability.AUDIT)
+    return _overdue().count()
+
+
+def notices_overdue_for_auditor(*, actor: Staff, limit: int = 500) -> list[Notice]:
+    """Notices not acknowledged within NOTICE_ACK_DAYS, oldest first: which department, which
+    target (by id, as the audit log names people), what kind and since when. No name, no number."""
+    policy.require(actor, Capability.AUDIT)
+    rows = list(_overdue().select_related("department", "change_request").order_by("created_at", "id")[:limit])
+    audit_record(actor=actor, action=AuditAction.NOTICE_OVERDUE_VIEW,
+                 detail={"count": len(rows), "target_ids": sorted({n.change_request.target_id for n in rows})})
+    return rows
+
+
+def notice_acknowledgements_for_target(*, actor: Staff, target: Target) -> list[Notice]:
+    """For the target's page: every notice sent about the person, which department it went to
+    and when that department acknowledged it — to the owning department only (the caller
+    has already read, and audited, the target itself)."""
+    if not policy.sees_notice_acknowledgements(actor, owning_department_id=target.owning_department_id):
+        return []
+    rows = list(Notice.objects.filter(change_request__target=target)
+                .select_related("department", "acknowledged_by").order_by("-created_at", "department__code"))
+    return _mark_overdue(rows)
 
 
 def review_tasks_for(*, actor: Staff, include_done: bool = False) -> QuerySet[ReviewTask]:

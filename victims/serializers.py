@@ -6,7 +6,7 @@ from flags import rules
 from flags.rules import RELEASE_REASONS
 from intermediary.flag_kinds import FLAG_KINDS
 
-from .models import Basis, CaseType, HarmType, LegalRepresentative
+from .models import Basis, CaseType, HarmType, LegalRepresentative, NoticeKind
 
 PROCEDURE_CHOICES = tuple(rules.PROCEDURES)
 
@@ -189,3 +189,30 @@ class ReleaseRequestCreateSerializer(serializers.Serializer):
     cases = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_empty=True,
                                   help_text="解除する類型（CaseAssessment）のID。省略・空は有効な類型すべて")
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class NoticeSerializer(serializers.Serializer):
+    """A notice as the recipient department sees it: only what the shared list shows."""
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=NoticeKind.choices,
+                                   help_text="set: 設定 / release: 解除 / amend: 設定内容の変更")
+    kind_display = serializers.CharField(source="get_kind_display")
+    atena_no = serializers.CharField()
+    name = serializers.CharField(help_text="氏名（共有一覧と同じ。通知した時点のもの）")
+    message = serializers.CharField(help_text="受け取った所属が行うこと")
+    created_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    acknowledged_by = serializers.CharField(source="acknowledged_by.username", allow_null=True, default=None)
+    # Set by the listing selector; an acknowledged notice (the acknowledge answer) is never overdue.
+    overdue = serializers.BooleanField(default=False, help_text="NOTICE_ACK_DAYS 日を過ぎても未確認")
+
+
+class NoticePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    results = NoticeSerializer(many=True)
+
+
+class NoticeListQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=100_000)

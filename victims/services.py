@@ -43,6 +43,7 @@ from .models import (
     CaseType,
     HarmType,
     Notice,
+    NoticeKind,
     ProvisionalProtection,
     Registration,
     ReviewTask,
@@ -316,8 +317,7 @@ def change_request_approve(*, actor: Staff, change_request_id: int, comment: str
     change_requests.change_request_close(
         change_request=change_request, status=ChangeStatus.APPROVED, decider=actor, reason=comment, now=now
     )
-    if target.status == TargetStatus.RELEASED:
-        _notify_linkage_departments(target, change_request, now)
+    _notify_on_approval(target, change_request, now)
     audit_record(
         actor=actor,
         action=_DECIDED[(ChangeStatus.APPROVED, ChangeAction(change_request.action))],
@@ -462,14 +462,66 @@ def release_request_create(
     return change_request
 
 
-def _notify_linkage_departments(target: Target, change_request: ChangeRequest, now: datetime.datetime) -> None:
-    """Every department holding the shared list is told that the protection changed."""
-    Notice.objects.bulk_create(
-        [
-            Notice(department=d, atena_no=target.atena_no, change_request=change_request, created_at=now)
-            for d in Department.objects.filter(does_linkage=True)
-        ]
-    )
+# --- notices to the other linkage departments (ADR 0027) ---------------------------------
+
+
+def notify_linkage_departments(*, target: Target, change_request: ChangeRequest, kind: NoticeKind,
+                               now: datetime.datetime) -> list[Notice]:
+    """Tell every other department holding the shared list that this person's protection
+    changed: 宛名番号 and 氏名 as the shared list shows them and the kind, never the case or the
+    abuser. The owning department made the change, and a department without linkage holds no
+    list, so neither is told. Called inside the approving service's transaction."""
+    notices = [
+        Notice(department=d, kind=kind, atena_no=target.atena_no, name=target.name,
+               change_request=change_request, created_at=now)
+        for d in Department.objects.filter(does_linkage=True).exclude(pk=target.owning_department_id)
+    ]
+    return Notice.objects.bulk_create(notices)
+
+
+def _notify_on_approval(target: Target, change_request: ChangeRequest, now: datetime.datetime) -> None:
+    """An approved set puts the person on the shared list; an approved release takes them off
+    it, or — when other cases remain — changes their protection while they stay a target."""
+    if change_request.action == ChangeAction.SET:
+        kind = NoticeKind.SET
+    elif target.status == TargetStatus.RELEASED:
+        kind = NoticeKind.RELEASE
+    else:
+        kind = NoticeKind.AMEND
+    notify_linkage_departments(target=target, change_request=change_request, kind=kind, now=now)
+
+
+def notices_on_amendment_approved(*, target: Target, change_request: ChangeRequest, changes_protection: bool,
+                                  now: datetime.datetime) -> list[Notice]:
+    """The hook the approval of an amendment (issue 11, not built yet) calls once the amended
+    record is saved, in its transaction: an amendment that changes protection (a case added
+    or ended, a birth date that moves the ②-II majority) is an `amend` notice to every other
+    linkage department; a correction that changes nothing for them (a kana typo) is not.
+    The name on the notice is the corrected one, as the shared list now shows it."""
+    if not changes_protection:
+        return []
+    return notify_linkage_departments(target=target, change_request=change_request, kind=NoticeKind.AMEND, now=now)
+
+
+@audited_atomic
+def notice_acknowledge(*, actor: Staff, notice_id: object) -> Notice:
+    """The recipient department records that it has acted on a notice (e.g. removed the
+    person from its 宛先ファイル). Idempotent: the first acknowledgement (who, when) stays; a
+    later one is audited as such and changes nothing. Another department's notice, or none,
+    is the same 404, audited."""
+    policy.require(actor, Capability.CHECK)
+    pk = object_id(notice_id)
+    notice = (Notice.objects.select_for_update(of=("self",)).select_related("change_request", "acknowledged_by")
+              .filter(pk=pk, department=actor.department_id).first() if pk is not None else None)
+    if notice is None:
+        raise refuse(actor=actor, action=AuditAction.NOTICE_ACKNOWLEDGE, detail={"notice_id": pk})
+    already = notice.acknowledged_at is not None
+    if not already:
+        notice.acknowledged_at, notice.acknowledged_by = timezone.now(), actor
+        notice.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    audit_record(actor=actor, action=AuditAction.NOTICE_ACKNOWLEDGE, target_id=notice.change_request.target_id,
+                 detail={"notice_id": notice.pk, "kind": notice.kind, "already": already})
+    return notice
 
 
 # --- review tasks and 追記 requests -----------------------------------------------------

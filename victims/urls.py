@@ -9,6 +9,7 @@ urlpatterns = [
     path("registrations/<int:pk>/", views.registration, name="registration"),
     path("search/", views.search, name="search"),
     path("shared/", views.shared_list, name="shared"),
+    path("notices/<int:pk>/acknowledge/", views.acknowledge_notice, name="acknowledge_notice"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/cases/<int:case_id>/confirm/", views.confirm_procedure, name="confirm_procedure"),
     path("<int:pk>/release/", views.release, name="release"),

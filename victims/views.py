@@ -24,6 +24,8 @@ from .forms import AtenaForm, IntakeForm, ProcedureConfirmForm, ReleaseForm, cas
 from .intake import intake_from_json, parse_intake
 from .models import Basis, CaseType, HarmType, LegalRepresentative, TargetStatus
 from .selectors import (
+    notice_acknowledgements_for_target,
+    notices_overdue_for_auditor,
     registration_get_for_user,
     target_department_list,
     target_get_for_user,
@@ -37,6 +39,7 @@ from .services import (
     correction_refusal,
     correction_request,
     measures_for,
+    notice_acknowledge,
     registration_refusal_record,
     registration_submit,
     release_request_create,
@@ -148,6 +151,7 @@ def _detail_page(request, target, status=200, **extra):
         "release_reasons": rules.RELEASE_REASONS,
         "today": timezone.localdate(),
         "is_approver": policy.allows(request.user, Capability.DECIDE),
+        "notice_receipts": notice_acknowledgements_for_target(actor=request.user, target=target),
         **extra,
     }
     return render(request, "victims/detail.html", context, status=status)
@@ -227,6 +231,23 @@ def search(request):
 @require_safe
 def shared_list(request):
     return render(request, "victims/shared_list.html", {"rows": target_shared_list(actor=request.user)})
+
+
+@screen(Capability.CHECK)
+@require_POST
+def acknowledge_notice(request, pk):
+    """「確認しました（既読にする）」 on the home page; a second press keeps the first acknowledgement."""
+    return act(request, lambda: notice_acknowledge(actor=request.user, notice_id=pk),
+               success="お知らせを確認済みにしました。", then=reverse("home"))
+
+
+@require_GET
+@screen(Capability.AUDIT)
+def notices_overdue(request):
+    """The auditors' list of notices no department acknowledged within NOTICE_ACK_DAYS. Here,
+    not in audit, for the reason who_has_seen is: it reads victims' records."""
+    return render(request, "audit/notices_overdue.html", {"rows": notices_overdue_for_auditor(actor=request.user),
+                                                         "days": settings.NOTICE_ACK_DAYS})
 
 
 @require_GET

@@ -125,7 +125,9 @@ def test_partial_release_keeps_the_remaining_case(counter, approver, register, o
     assert selectors.inquiry_check(actor=other_counter, atena_no=abuser, direction="inquiry") is True
     assert selectors.inquiry_check(actor=other_counter, atena_no=target.atena_no, direction="inquiry") is False
     assert {o.action for o in Operation.objects.filter(change_request=rr)} == {"release"}
-    assert Notice.objects.count() == 0  # still a target: the shared list did not change
+    # Still a target, so not a 解除 notice: the other linkage department is told the protection changed (ADR 0027).
+    assert list(Notice.objects.filter(change_request=rr).values_list("department__code", "kind")) == [
+        ("zeimu", "amend")]
 
 
 def test_full_release_tells_every_linkage_department(counter, approver, register):
@@ -134,7 +136,9 @@ def test_full_release_tells_every_linkage_department(counter, approver, register
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     rr = services.release_request_create(actor=counter, target_id=target.pk, reason="wish", case_ids=None)
     services.change_request_approve(actor=approver, change_request_id=rr.pk)
-    assert sorted(Notice.objects.values_list("department__code", flat=True)) == ["kodomo", "zeimu"]
+    # Every linkage department but the owner (子ども家庭支援課), which made the change (ADR 0027).
+    assert list(Notice.objects.filter(change_request=rr).values_list("department__code", "kind")) == [
+        ("zeimu", "release")]
 
 
 def test_release_is_rechecked_against_the_live_record_at_approval(counter, approver, register):

@@ -44,7 +44,7 @@ from schemathesis.transport.serialization import Binary
 from accounts.services import api_token_issue
 from audit.models import AuditEvent
 from tests.conftest import born_aged, intake_payload, system_client_key
-from victims.models import CaseAssessment, ReviewTask, Target
+from victims.models import CaseAssessment, Notice, ReviewTask, Target
 from victims.services import change_request_approve, registration_submit
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -60,6 +60,8 @@ STAFF_OPS = {"targets_create", "targets_list", "targets_retrieve", "targets_flag
 APPROVER_OPS = {"change_requests_approve", "change_requests_reject"}
 CHECK_OPS = {"inquiry_checks_create", "inquiry_checks_bulk", "recipient_filter"}
 JUMIN_OPS = {"jumin_support_measures_push"}
+# Notices go to the other linkage departments (ADR 0027): 税務課 receives those of 子ども家庭支援課's targets.
+NOTICE_OPS = {"notices_list", "notices_acknowledge"}
 
 
 def _openapi_schema(tmp_path) -> dict:
@@ -69,7 +71,7 @@ def _openapi_schema(tmp_path) -> dict:
 
 
 @pytest.fixture
-def world(counter, approver, register):
+def world(counter, approver, other_counter, register):
     """Real objects for the ids the fuzzer draws, and a credential for every caller."""
     jumin_key = system_client_key("juki", "kodomo", "jumin_push")
     check_key = system_client_key("zeimu-batch", "zeimu", "inquiry_check", "recipient_filter")
@@ -97,6 +99,7 @@ def world(counter, approver, register):
         "change_request_id": [r.pk for r in pending + [pending_1i]],
         "case_id": list(CaseAssessment.objects.values_list("pk", flat=True)),
         "task_id": list(ReviewTask.objects.values_list("pk", flat=True)),
+        "notice_id": list(Notice.objects.values_list("pk", flat=True)),
         "atena_no": list(Target.objects.values_list("atena_no", flat=True)) + ["200000000000001", "200000000000002"],
     }
     assert all(real.values()), real
@@ -105,6 +108,7 @@ def world(counter, approver, register):
         **{op: f"Token {api_token_issue(actor=None, staff=approver)}" for op in APPROVER_OPS},
         **{op: f"System {check_key}" for op in CHECK_OPS},
         **{op: f"System {jumin_key}" for op in JUMIN_OPS},
+        **{op: f"Token {api_token_issue(actor=None, staff=other_counter)}" for op in NOTICE_OPS},
     }
     return real, auth
 

@@ -41,7 +41,7 @@ from intermediary.models import (
     RecordCorrection,
 )
 from tests.conftest import VerifiedClient, intake_payload, system_client_key
-from victims.models import CaseAssessment, Registration, ReviewTask, ReviewTaskKind, Target
+from victims.models import CaseAssessment, Notice, NoticeKind, Registration, ReviewTask, ReviewTaskKind, Target
 from victims.services import change_request_approve, registration_submit, release_request_create
 
 MATRIX = Path(settings.BASE_DIR) / "docs" / "security" / "authz_matrix.csv"
@@ -78,6 +78,7 @@ OBJECT_PARAMS = {
     "approvals:withdraw": {"pk": "change_request"},
     "approvals:slip": {"pk": "change_request"},
     "integration:close_review_task": {"pk": "review_task"},
+    "victims:acknowledge_notice": {"pk": "notice"},
     "api-target-detail": {"target_id": "target"},
     "api-target-flags": {"target_id": "target"},
     "api-target-release-requests": {"target_id": "target"},
@@ -87,6 +88,7 @@ OBJECT_PARAMS = {
     "api-change-request-withdraw": {"change_request_id": "change_request"},
     "api-registration-detail": {"registration_id": "registration"},
     "api-review-task-close": {"task_id": "review_task"},
+    "api-notice-acknowledge": {"notice_id": "notice"},
 }
 # Routes on intermediary objects, which belong to no department and carry no target state.
 SYSTEM_OBJECT_PARAMS = {
@@ -217,10 +219,14 @@ def _build_set(registrar, head, state: str) -> dict:
         change_request_approve(actor=head, change_request_id=change_request.pk)
     task = ReviewTask.objects.create(target=target, department=target.owning_department,
                                      kind=ReviewTaskKind.JUMIN_ENDED, created_at=timezone.now(), created_by=registrar)
+    # A notice addressed to this department (in life it comes from another department's
+    # target; which one does not matter to who may acknowledge it).
+    notice = Notice.objects.create(department=registrar.department, kind=NoticeKind.SET, atena_no=target.atena_no,
+                                   name=target.name, change_request=change_request, created_at=timezone.now())
     target.refresh_from_db()
     assert target.status == {"pending": "pending", "approved": "active", "released": "released"}[state]
     return {"target": target.pk, "case": target.cases.get().pk, "change_request": change_request.pk,
-            "review_task": task.pk, "registration": receipt.pk}
+            "review_task": task.pk, "registration": receipt.pk, "notice": notice.pk}
 
 
 def _system_objects(sysadmin2, approved_target_id: int) -> dict:
@@ -259,6 +265,7 @@ def fingerprint() -> tuple:
         agg(Registration, "id"),
         agg(FlagState, "id", "desired", "desired_at"),
         agg(ReviewTask, "id", "status"),
+        agg(Notice, "id", "acknowledged_at", "acknowledged_by_id"),
         agg(Alert, "id", "resolved_at"),
         agg(InfoCodeChangeRequest, "id", "status"),
         agg(RecordCorrection, "id", "status", "done_at"),
