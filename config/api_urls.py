@@ -34,6 +34,7 @@ urlpatterns = [
          name="api-change-request-withdraw"),
     path("registrations/<int:registration_id>/", victims_api.RegistrationDetailApi.as_view(),
          name="api-registration-detail"),
+    path("reminders/", victims_api.ReminderListApi.as_view(), name="api-reminders"),
     path("inquiry-checks/", checks_api.InquiryCheckApi.as_view(), name="api-inquiry-checks"),
     path("inquiry-checks/bulk/", checks_api.BulkInquiryCheckApi.as_view(), name="api-inquiry-checks-bulk"),
     path("recipient-filter/", checks_api.RecipientFilterApi.as_view(), name="api-recipient-filter"),

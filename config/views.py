@@ -9,6 +9,7 @@ from core import policy
 from core.policy import Capability
 from core.screens import screen
 from flags.selectors import approval_queue
+from victims.reminders import alerted_keys, reminders_for
 from victims.selectors import notices_for
 
 
@@ -21,6 +22,12 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"role": getattr(user, "role", "")}
     if policy.allows(user, Capability.HANDLE_VICTIMS):
         context["notices"] = list(notices_for(actor=user))
+        reminders = reminders_for(actor=user)
+        # Approvers see which ones the daily job has alerted them of (overdue), highlighted.
+        alerted = (alerted_keys(user.department_id, reminders)
+                   if policy.allows(user, Capability.DECIDE) and user.department_id is not None else set())
+        rows = [{"reminder": r, "overdue": r.key in alerted} for r in reminders]
+        context["reminders"], context["overdue_count"] = rows, sum(1 for row in rows if row["overdue"])
         if policy.allows(user, Capability.DECIDE):
             context["queue_count"] = approval_queue(actor=user).count()
     return render(request, "accounts/home.html", context)

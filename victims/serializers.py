@@ -6,7 +6,7 @@ from flags import rules
 from flags.rules import RELEASE_REASONS
 from intermediary.flag_kinds import FLAG_KINDS
 
-from .models import Basis, CaseType, HarmType, LegalRepresentative
+from .models import Basis, CaseType, HarmType, LegalRepresentative, ReminderKind
 
 PROCEDURE_CHOICES = tuple(rules.PROCEDURES)
 
@@ -189,3 +189,11 @@ class ReleaseRequestCreateSerializer(serializers.Serializer):
     cases = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_empty=True,
                                   help_text="解除する類型（CaseAssessment）のID。省略・空は有効な類型すべて")
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ReminderSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReminderKind.values)
+    kind_display = serializers.CharField(source="label")
+    target_id = serializers.IntegerField()
+    case_id = serializers.IntegerField(allow_null=True, help_text="類型ごとの通知（majority, procedure_followup）のみ")
+    due_on = serializers.DateField()
