@@ -30,6 +30,7 @@ from accounts.models import Department, Staff
 from audit.actions import AuditAction
 from audit.services import audit_record
 from core import policy
+from core.errors import Forbidden
 from core.policy import Capability
 from flags import rules
 from flags.models import ChangeAction, ChangeRequest, ChangeStatus
@@ -148,7 +149,8 @@ def reminders_for(*, actor: Staff, until: datetime.date | None = None, via: str 
     policy.require(actor, Capability.HANDLE_VICTIMS)
     until = until or timezone.localdate()
     department_id = actor.department_id
-    assert department_id is not None  # noqa: S101 - HANDLE_VICTIMS requires a department
+    if department_id is None:  # policy already refused such an actor; this keeps the type honest
+        raise Forbidden(policy.refusal_message(Capability.HANDLE_VICTIMS))
     reminders = department_reminders(department_id, until=until,
                                      for_approvers=policy.allows(actor, Capability.DECIDE))
     audit_record(actor=actor, action=AuditAction.REMINDER_LIST,
