@@ -1,43 +1,20 @@
 """Reminders computed from the live record (ADR 0026): each kind's due date at its
-boundaries, the department's scope, the API, the home page and the daily job."""
+boundaries and the department's scope. The API is in tests/api/test_reminders_api.py, the home
+page and the daily job in tests/web/test_reminders_home.py."""
 import datetime
-import re
 
 import pytest
 import time_machine
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from accounts.services import api_token_issue
-from audit.models import AuditEvent
 from flags.rules import age_on, majority_date
-from tests.conftest import VerifiedClient, intake_payload
-from victims.models import ReminderRecord, ReviewTask
+from tests.conftest import intake_payload
+from victims.models import ReviewTask
 from victims.reminders import department_reminders, months_before, reminders_for
 from victims.services import case_confirm_procedure, change_request_approve, registration_submit
-from victims.tasks import daily_reminders
 
 pytestmark = pytest.mark.django_db
 JST = datetime.timezone(datetime.timedelta(hours=9))
-
-
-@pytest.fixture
-def api():
-    def make(staff=None):
-        client = APIClient()
-        if staff is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(actor=None, staff=staff)}")
-        return client
-    return make
-
-
-@pytest.fixture
-def login():
-    def make(staff):
-        client = VerifiedClient()
-        client.force_login(staff)
-        return client
-    return make
 
 
 def at(day: str, hour: int = 10) -> datetime.datetime:
@@ -143,74 +120,6 @@ def test_open_review_tasks_of_the_department_and_nothing_of_another(counter, app
     assert due(other_counter, "2026-06-01") == [] and due(other_approver, "2026-06-01") == []
     ReviewTask.objects.update(status="done")
     assert due(counter, "2026-01-12", "review_task") == []
-
-
-# --- API ------------------------------------------------------------------------------------
-
-def test_api_lists_until_a_date_audits_the_listing_and_refuses_bad_dates(api, counter, register):
-    with time_machine.travel(at("2025-06-15"), tick=False):
-        target, _ = register(counter, jumin_support={"active": True, "start": "2025-06-16", "end": "2026-06-15"})
-    with time_machine.travel(at("2026-05-14"), tick=False):
-        client = api(counter)  # issued now: staff tokens expire (ADR 0019)
-        assert client.get("/api/v1/reminders/").json() == []
-        body = client.get("/api/v1/reminders/?until=2026-05-15").json()
-        bad = client.get("/api/v1/reminders/?until=2026-13-01")
-    assert body == [{"kind": "jumin_support_expiry", "kind_display": body[0]["kind_display"],
-                     "target_id": target.pk, "case_id": None, "due_on": "2026-05-15"}]
-    assert "住基" in body[0]["kind_display"]
-    event = AuditEvent.objects.filter(action="reminder.list").order_by("-id").first()
-    assert event.detail["target_ids"] == [target.pk] and event.detail["via"] == "api"
-    assert bad.status_code == 400
-    assert "YYYY-MM-DD" in bad.json()["errors"]["until"][0]
-
-
-def test_api_is_for_staff_of_a_department_only(api, sysadmin, auditor):
-    for staff in (sysadmin, auditor):
-        assert api(staff).get("/api/v1/reminders/").status_code == 403
-    assert api().get("/api/v1/reminders/").status_code == 401
-
-
-# --- home page and the daily job ----------------------------------------------------------
-
-def test_job_records_once_alerts_overdue_once_and_home_highlights_them(login, counter, approver, register,
-                                                                      settings):
-    settings.REMINDER_OVERDUE_AFTER_DAYS = 7
-    settings.REMINDER_APPROVAL_OVERDUE_DAYS = 3
-    with time_machine.travel(at("2026-01-10"), tick=False):
-        target, _ = register(counter)  # pending: an approval reminder due 2026-01-13
-    with time_machine.travel(at("2026-01-13", hour=7), tick=False):
-        assert daily_reminders() == {"seen": 1, "alerted": 0}
-        assert daily_reminders() == {"seen": 0, "alerted": 0}  # twice: nothing more
-        first_seen = ReminderRecord.objects.get().first_seen_at
-        page = login(approver).get("/").content.decode()
-    assert "承認待ちの申請が滞留しています" in page and f"/targets/{target.pk}/" in page
-    assert 'class="overdue"' not in page
-    with time_machine.travel(at("2026-01-19", hour=7), tick=False):
-        assert daily_reminders()["alerted"] == 0  # six days: not yet overdue
-    with time_machine.travel(at("2026-01-20", hour=7), tick=False):
-        assert daily_reminders() == {"seen": 0, "alerted": 1}
-        assert daily_reminders() == {"seen": 0, "alerted": 0}
-        approver_page = login(approver).get("/").content.decode()
-        counter_page = login(counter).get("/").content.decode()
-    record = ReminderRecord.objects.get()
-    assert record.first_seen_at == first_seen and record.alerted_at is not None
-    alerts = AuditEvent.objects.filter(action="reminder.alert")
-    assert alerts.count() == 1 and alerts.get().detail["target_ids"] == [target.pk]
-    assert re.search(r'<tr class="overdue"><td>2026年1月13日（期限超過）', approver_page)
-    assert "承認待ちの申請が滞留しています" not in counter_page  # the counters' list has no approvals
-    assert "期限の来た確認事項はありません。" in counter_page
-
-
-def test_home_page_shows_the_counters_reminders_in_japanese(login, counter, register):
-    with time_machine.travel(at("2025-06-15"), tick=False):
-        target, _ = register(counter, jumin_support={"active": True, "start": "2025-06-16", "end": "2026-06-15"})
-    with time_machine.travel(at("2026-05-15"), tick=False):
-        response = login(counter).get("/")
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert "期限の来た確認事項（リマインダー）" in page and "2026年5月15日" in page
-    assert "住基DV等支援措置の終了が近い" in page and f'href="/targets/{target.pk}/"' in page
-    assert AuditEvent.objects.filter(action="reminder.list", detail__via="screen").exists()
 
 
 def test_department_reminders_ignore_released_and_other_departments(counter, other_counter, register):
