@@ -23,6 +23,7 @@ class AuditAction(enum.StrEnum):
     TARGET_DEPARTMENT_LIST = "target.department_list"
     REGISTRATION_READ = "registration.read"
     CHANGE_REQUEST_SLIP = "change_request.slip"  # a 決裁票 shown (and printed): ADR 0028
+    REMINDER_LIST = "reminder.list"  # the department's reminders (API, home page): ADR 0026
     # A person's protection, changed
     TARGET_REGISTER = "target.register"
     # Every registration attempt at a counter (new, duplicate, refused, invalid): ADR 0015.
@@ -46,6 +47,8 @@ class AuditAction(enum.StrEnum):
     JUMIN_SUPPORT_START = "jumin.support_start"
     JUMIN_SUPPORT_EXTEND = "jumin.support_extend"
     JUMIN_SUPPORT_END = "jumin.support_end"
+    # The daily job alerted a department's approvers of overdue reminders (ADR 0026).
+    REMINDER_ALERT = "reminder.alert"
     # Accounts and access
     API_DENIED = "api.denied"
     SCREEN_DENIED = "screen.denied"
@@ -129,6 +132,8 @@ _LISTS_PEOPLE = frozenset({
     # The notices (set / release / amend) on a linkage department's home page and API show
     # each person's atena_no and name.
     AuditAction.NOTICE_LIST,
+    # The reminders on the API and the home page name each person (ADR 0026).
+    AuditAction.REMINDER_LIST,
     # The system admins' sync screens show the atena_no of failing operations and alerts (ADR 0021).
     AuditAction.INTERMEDIARY_MONITOR_VIEW, AuditAction.INTERMEDIARY_BATCH_VIEW,
 })

@@ -37,6 +37,7 @@ urlpatterns = [
     path("notices/", victims_api.NoticeListApi.as_view(), name="api-notices"),
     path("notices/<int:notice_id>/acknowledge", victims_api.NoticeAcknowledgeApi.as_view(),
          name="api-notice-acknowledge"),
+    path("reminders/", victims_api.ReminderListApi.as_view(), name="api-reminders"),
     path("inquiry-checks/", checks_api.InquiryCheckApi.as_view(), name="api-inquiry-checks"),
     path("inquiry-checks/bulk/", checks_api.BulkInquiryCheckApi.as_view(), name="api-inquiry-checks-bulk"),
     path("recipient-filter/", checks_api.RecipientFilterApi.as_view(), name="api-recipient-filter"),

@@ -19,6 +19,7 @@ app.autodiscover_tasks()
 def _beat_schedule():
     hh, mm = settings.INTERMEDIARY_RECONCILE_AT.split(":")
     ah, am = settings.AUDIT_ANCHOR_AT.split(":")
+    rh, rm = settings.REMINDER_JOB_AT.split(":")
     return {
         "intermediary-xml-batch-tick": {"task": "intermediary.xml_batch_tick", "schedule": 15.0},
         "intermediary-results-ingest": {"task": "intermediary.results_ingest", "schedule": 15.0},
@@ -28,6 +29,9 @@ def _beat_schedule():
         # The auditors' daily anchor of the chain head, after verifying the chain.
         "audit-daily-anchor": {"task": "audit.daily_anchor_and_verify",
                                "schedule": crontab(hour=int(ah), minute=int(am))},
+        # Records when each reminder became due and alerts the approvers of overdue ones (ADR 0026).
+        "victims-daily-reminders": {"task": "victims.daily_reminders",
+                                    "schedule": crontab(hour=int(rh), minute=int(rm))},
     }
 
 

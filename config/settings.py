@@ -26,6 +26,18 @@ FLAG_POLICY = {
     "code_on_victim_for_case_1_1": env.bool("POLICY_CODE_ON_VICTIM_FOR_CASE_1_1", default=False),
 }
 
+# Reminders (victims/reminders.py, ADR 0026), computed from the live record each time.
+# 住基DV等支援措置: the extension can be applied for from one month before the end (DOMAIN.md §7).
+REMINDER_JUMIN_SUPPORT_LEAD_MONTHS = env.int("REMINDER_JUMIN_SUPPORT_LEAD_MONTHS", default=1)
+# ②-I procedures not confirmed complete: follow up this many days after the set approval, and again.
+REMINDER_PROCEDURE_FOLLOWUP_DAYS = env.int("REMINDER_PROCEDURE_FOLLOWUP_DAYS", default=30)
+# A pending request this many days old is a reminder for the department's approvers.
+REMINDER_APPROVAL_OVERDUE_DAYS = env.int("REMINDER_APPROVAL_OVERDUE_DAYS", default=3)
+# A reminder still due this many days after its due date is overdue: the daily job alerts the approvers.
+REMINDER_OVERDUE_AFTER_DAYS = env.int("REMINDER_OVERDUE_AFTER_DAYS", default=7)
+# The daily reminder job (Japan time), run by the single beat.
+REMINDER_JOB_AT = env("REMINDER_JOB_AT", default="07:00")
+
 # Auditors' anomaly views (issue 4): thresholds are the municipality's to tune.
 # Daily anchor of the audit chain (Japan time), run by the single beat.
 AUDIT_ANCHOR_AT = env("AUDIT_ANCHOR_AT", default="03:30")

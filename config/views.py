@@ -10,6 +10,7 @@ from core import policy
 from core.policy import Capability
 from core.screens import screen
 from flags.selectors import approval_queue
+from victims.reminders import alerted_keys, reminders_for
 from victims.selectors import notices_for, overdue_notice_count, overdue_notice_total
 
 
@@ -23,6 +24,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if policy.allows(user, Capability.HANDLE_VICTIMS):
         context["notices"] = notices_for(actor=user)
         context["overdue_notices"] = overdue_notice_count(actor=user)
+        reminders = reminders_for(actor=user)
+        # Approvers see which ones the daily job has alerted them of (overdue), highlighted.
+        alerted = (alerted_keys(user.department_id, reminders)
+                   if policy.allows(user, Capability.DECIDE) and user.department_id is not None else set())
+        rows = [{"reminder": r, "overdue": r.key in alerted} for r in reminders]
+        context["reminders"], context["overdue_count"] = rows, sum(1 for row in rows if row["overdue"])
         if policy.allows(user, Capability.DECIDE):
             context["queue_count"] = approval_queue(actor=user).count()
     if policy.allows(user, Capability.AUDIT):

@@ -124,6 +124,30 @@ def procedures_complete(case: TypedCase) -> bool:
     return all(getattr(case, p.date_field) for p in procedures_for(case))
 
 
+# 成年年齢 (民法第4条): at 18 a parent is no longer a minor's legal representative, so a ②-II
+# case with a parent as representative ends then (DOMAIN.md §3, §7).
+MAJORITY_AGE = 18
+
+
+def age_on(birth: datetime.date, day: datetime.date) -> int:
+    """Completed years on `day`: the birthday itself counts (a 29 February birth counts from
+    1 March in a common year, the first day the anniversary has passed)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def is_adult_on(birth: datetime.date, day: datetime.date) -> bool:
+    return age_on(birth, day) >= MAJORITY_AGE
+
+
+def majority_date(birth: datetime.date) -> datetime.date:
+    """The first day on which `is_adult_on` holds: the 18th birthday, or 1 March when the
+    person was born on 29 February and that year has none."""
+    try:
+        return birth.replace(year=birth.year + MAJORITY_AGE)
+    except ValueError:  # 29 February in a common year
+        return datetime.date(birth.year + MAJORITY_AGE, 3, 1)
+
+
 RELEASE_WISH = "wish"
 RELEASE_2_I_COMPLETE = "2-I_complete"
 RELEASE_2_II_ENDED = "2-II_ended"

@@ -1,7 +1,8 @@
 """Target endpoints of the JSON API. Thin: parse, call a service or selector, render."""
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,8 +10,11 @@ from rest_framework.views import APIView
 from accounts.api_permissions import IsCheckCaller, IsVictimStaff
 from audit.actions import AuditAction
 from core.api_schema import ERROR_RESPONSES
+from core.errors import ValidationFailed
+from core.normalize import parse_date
 from intermediary.selectors import flag_states_for_unit
 
+from .reminders import reminders_for
 from .selectors import (
     NOTICE_PAGE_SIZE,
     notices_page,
@@ -30,6 +34,7 @@ from .serializers import (
     RegistrationSerializer,
     RejectRequestSerializer,
     ReleaseRequestCreateSerializer,
+    ReminderSerializer,
     TargetCreateRequestSerializer,
     TargetDetailSerializer,
     TargetFlagsSerializer,
@@ -350,3 +355,30 @@ class NoticeAcknowledgeApi(APIView):
     def post(self, request, notice_id: int):
         notice = notice_acknowledge(actor=request.user, notice_id=notice_id)
         return Response(NoticeSerializer(notice).data)
+class ReminderListApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="reminders_list",
+        summary="自所属の通知（期限の到来した確認事項）",
+        description=(
+            "登録内容から毎回計算します（保存された一覧ではありません）。種類：住基支援措置の終了1か月前"
+            "（jumin_support_expiry）、②-II 本人の18歳到達（majority）、②-I 手続の完了確認の追跡"
+            "（procedure_followup、承認からN日ごと）、承認待ちの滞留（approval_overdue、所属長のみ）、"
+            "未対応の確認事項（review_task）。表示された対象者は監査記録されます。"
+        ),
+        parameters=[OpenApiParameter("until", OpenApiTypes.DATE, required=False,
+                                     description="この日まで（この日を含む）に期限の来る通知。省略時は今日（日本時間）。")],
+        responses={200: ReminderSerializer(many=True), **ERROR_RESPONSES},
+        examples=[OpenApiExample("18歳到達", response_only=True, value=[{
+            "kind": "majority",
+            "kind_display": "②-II 本人が18歳に到達：親権者による法定代理の終了（解除か他の類型で継続か）",
+            "target_id": 42, "case_id": 88, "due_on": "2026-04-01"}])],
+    )
+    def get(self, request):
+        errors: dict[str, str] = {}
+        until = parse_date(request.query_params.get("until"), "until", errors, "期限の日付（until）", required=False)
+        if errors:
+            raise ValidationFailed(errors)
+        reminders = reminders_for(actor=request.user, until=until, via="api")
+        return Response(ReminderSerializer(reminders, many=True).data)

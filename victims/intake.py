@@ -13,6 +13,7 @@ from core.normalize import (
     parse_date,
     refuse_control_characters,
 )
+from flags.rules import is_adult_on
 
 from .models import Basis, CaseType, HarmType, LegalRepresentative
 
@@ -58,10 +59,6 @@ def _bool(value) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "on", "yes")
     return bool(value)
-
-
-def _age_on(birth: datetime.date, day: datetime.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def _capture(errors: dict, fn, *args, **kwargs):
@@ -196,7 +193,7 @@ def _parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
                 errors[f"{prefix}.legal_representative"] = (
                     "②-II は法定代理人の種類（親権者／成年後見人／その他）を選択してください。"
                 )
-            elif rep == LegalRepresentative.PARENT and birth and _age_on(birth, today) >= 18:
+            elif rep == LegalRepresentative.PARENT and birth and is_adult_on(birth, today):
                 errors[f"{prefix}.legal_representative"] = "本人が18歳以上のため、親権者は法定代理人ではありません。"
             case.legal_representative = rep or ""
             case.end_condition = _free_text(item, "end_condition", errors, label="終了条件", limit=END_CONDITION_MAX,

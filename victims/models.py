@@ -298,6 +298,41 @@ class ProvisionalProtection(models.Model):
         return f"ProvisionalProtection#{self.pk}"
 
 
+class ReminderKind(models.TextChoices):
+    JUMIN_SUPPORT_EXPIRY = "jumin_support_expiry", "住基DV等支援措置の終了が近い：延長の申出の確認"
+    MAJORITY = "majority", "②-II 本人が18歳に到達：親権者による法定代理の終了（解除か他の類型で継続か）"
+    PROCEDURE_FOLLOWUP = "procedure_followup", "②-I カード利用停止等の手続の完了確認（追跡）"
+    APPROVAL_OVERDUE = "approval_overdue", "承認待ちの申請が滞留しています"
+    REVIEW_TASK = "review_task", "未対応の確認事項（住基連携・他所属からの登録）"
+
+
+class ReminderRecord(models.Model):
+    """When the daily job first saw a reminder due, and when it alerted the approvers of it
+    (ADR 0026). Never the list of reminders: that is computed from the live record each time
+    (victims/reminders.py); this row only remembers one occurrence, so the job is idempotent."""
+
+    kind = models.CharField(max_length=24, choices=ReminderKind.choices)
+    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(CaseAssessment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField()
+    first_seen_at = models.DateTimeField()
+    alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Two partial constraints, not one: NULLs are distinct in a unique index on both databases.
+            models.UniqueConstraint(fields=["kind", "target", "case", "due_on"], condition=models.Q(case__isnull=False),
+                                    name="reminder_once_per_case_occurrence"),
+            models.UniqueConstraint(fields=["kind", "target", "due_on"], condition=models.Q(case__isnull=True),
+                                    name="reminder_once_per_target_occurrence"),
+        ]
+        indexes = [models.Index(fields=["department", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"ReminderRecord#{self.pk}({self.kind}, {self.due_on})"
+
+
 # guardian direct-FK tables: object permissions join on a real foreign key, not a
 # generic (content_type, object_pk) text column.
 class TargetUserObjectPermission(UserObjectPermissionBase):

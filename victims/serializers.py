@@ -6,7 +6,7 @@ from flags import rules
 from flags.rules import RELEASE_REASONS
 from intermediary.flag_kinds import FLAG_KINDS
 
-from .models import Basis, CaseType, HarmType, LegalRepresentative, NoticeKind
+from .models import Basis, CaseType, HarmType, LegalRepresentative, NoticeKind, ReminderKind
 
 PROCEDURE_CHOICES = tuple(rules.PROCEDURES)
 
@@ -216,3 +216,11 @@ class NoticePageSerializer(serializers.Serializer):
 
 class NoticeListQuerySerializer(serializers.Serializer):
     page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=100_000)
+
+
+class ReminderSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReminderKind.values)
+    kind_display = serializers.CharField(source="label")
+    target_id = serializers.IntegerField()
+    case_id = serializers.IntegerField(allow_null=True, help_text="類型ごとの通知（majority, procedure_followup）のみ")
+    due_on = serializers.DateField()

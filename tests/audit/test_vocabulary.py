@@ -25,7 +25,8 @@ def test_the_auditors_sets_derive_from_the_vocabulary():
                                       "target.department_list", "registration.read",
                                       "change_request.slip"}
     assert set(listing_actions()) == {"target.shared_list", "correction.list", "target.department_list",
-                                      "intermediary.monitor_view", "intermediary.batch_view", "notice.list"}
+                                      "intermediary.monitor_view", "intermediary.batch_view", "notice.list",
+                                      "reminder.list"}
     assert set(number_lookup_actions()) == {"target.search", "inquiry.check"}
     # bulk look-ups name the persons matched (AuditEventTarget) and count their numbers (ADR 0017)
     assert set(bulk_lookup_actions()) == {"inquiry.bulk_check", "recipient_filter.run"}
