@@ -93,6 +93,10 @@ class TargetCreateApi(APIView):
         request=TargetCreateRequestSerializer,
         responses={202: RegistrationAcceptedSerializer, 201: TargetReopenedSerializer, **ERROR_RESPONSES},
         examples=[
+            OpenApiExample("自所属の解除済みの方（新しい保護の期間）", response_only=True, status_codes=["201"], value={
+                "id": 42, "status": "pending", "period": 2,
+                "change_request": {"id": 91, "status": "pending", "action": "set"},
+                "registration": {"id": 58, "status": "accepted"}, "detail": TARGET_REOPENED}),
             OpenApiExample("登録", value=INTAKE_EXAMPLE, request_only=True),
             OpenApiExample("受付", response_only=True, status_codes=["202"], value={
                 "registration": {"id": 57, "status": "accepted"}, "detail": REGISTRATION_ACCEPTED}),
@@ -353,8 +357,10 @@ class TargetGrantApi(APIView):
         summary="他の所属への閲覧の許可を取り消す（登録した所属の所属長のみ）",
         description="取り消された所属は、この時点から対象者を閲覧できません（404）。",
         responses={200: TargetGrantsSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("取消し後", response_only=True, value={"target_id": 42, "departments": []})],
     )
     def delete(self, request, target_id: int, department: str):
+        request.data  # noqa: B018 - parse any body, so a hostile one is the one 400 before any work
         target_revoke_department(actor=request.user, target_id=target_id, department_code=department)
         target = target_get_for_user(actor=request.user, target_id=target_id, via="api")
         return Response(_grants_body(target))
