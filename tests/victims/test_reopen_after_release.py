@@ -4,9 +4,7 @@ period; the earlier periods stay in the history. Other departments still get the
 (ADR 0015); a pending or active target still gets the clear 400."""
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from accounts.services import api_token_issue
 from audit.models import AuditEvent, Outcome
 from checks.selectors import inquiry_check
 from flags.models import ChangeRequest
@@ -22,13 +20,9 @@ from victims.services import (
     release_request_create,
 )
 
+from .test_registration_no_oracle import token_client
+
 ABUSER = "290000000000123"
-
-
-def token_client(staff) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(actor=None, staff=staff)}")
-    return client
 
 
 @pytest.fixture

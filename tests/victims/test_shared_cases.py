@@ -4,9 +4,7 @@ registration's task grants the registering department in one click. Every grant,
 refusal is audited; the granted department sees the record at once and loses it at once."""
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from accounts.services import api_token_issue
 from audit.models import AuditEvent, Outcome
 from checks.protection import protected_set
 from flags.rules import INQUIRY
@@ -14,11 +12,7 @@ from tests.conftest import intake_payload
 from victims.models import ReviewTask, ReviewTaskKind, ReviewTaskStatus
 from victims.services import change_request_approve, registration_submit
 
-
-def token_client(staff) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(actor=None, staff=staff)}")
-    return client
+from .test_registration_no_oracle import token_client
 
 
 def _sees(staff, target_id: int) -> tuple[int, bool]:
