@@ -29,6 +29,9 @@ class AuditAction(enum.StrEnum):
     # Every registration attempt at a counter (new, duplicate, refused, invalid): ADR 0015.
     REGISTRATION_SUBMIT = "registration.submit"
     TARGET_GRANT = "target.grant"
+    TARGET_REVOKE = "target.revoke"
+    # The owning department registering its own released, withdrawn or rejected person (ADR 0029).
+    TARGET_REOPEN = "target.reopen"
     CASE_CONFIRM_PROCEDURE = "case.confirm_procedure"
     CHANGE_REQUEST_REQUEST_RELEASE = "change_request.request_release"
     CHANGE_REQUEST_APPROVE_SET = "change_request.approve_set"

@@ -25,6 +25,9 @@ urlpatterns = [
     path("targets/<int:target_id>/flags/", victims_api.TargetFlagsApi.as_view(), name="api-target-flags"),
     path("targets/<int:target_id>/release-requests/", victims_api.ReleaseRequestCreateApi.as_view(),
          name="api-target-release-requests"),
+    path("targets/<int:target_id>/grants/", victims_api.TargetGrantsApi.as_view(), name="api-target-grants"),
+    path("targets/<int:target_id>/grants/<str:department>", victims_api.TargetGrantApi.as_view(),
+         name="api-target-grant"),
     path("cases/<int:case_id>/confirmations", victims_api.CaseConfirmationApi.as_view(), name="api-case-confirmations"),
     path("change-requests/<int:change_request_id>/approve", victims_api.ChangeRequestApproveApi.as_view(),
          name="api-change-request-approve"),
@@ -45,6 +48,8 @@ urlpatterns = [
     path("review-tasks/", integration_api.ReviewTaskListApi.as_view(), name="api-review-tasks"),
     path("review-tasks/<int:task_id>/close", integration_api.ReviewTaskCloseApi.as_view(),
          name="api-review-task-close"),
+    path("review-tasks/<int:task_id>/grant", integration_api.ReviewTaskGrantApi.as_view(),
+         name="api-review-task-grant"),
 ]
 
 # Last: anything else under /api/v1/ (after authentication) is a JSON 404.

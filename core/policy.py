@@ -148,9 +148,25 @@ def decision_refusal(actor: Actor, *, owning_department_id: int, requested_by_id
     return None
 
 
+def grant_refusal(actor: Actor, *, owning_department_id: int) -> str | None:
+    """Why `actor` may not share (grant or revoke) a target's full record with another
+    department, or None: only a head of the owning department decides who else sees it."""
+    if not allows(actor, Capability.DECIDE):
+        return "閲覧の許可・取消しは所属長（承認者）のみ行えます。"
+    if actor.department_id != owning_department_id:
+        return "閲覧の許可・取消しは対象者を登録した所属の所属長のみ行えます。"
+    return None
+
+
 def may_grant(actor: Actor, *, owning_department_id: int) -> bool:
     """Sharing the full record with another department: the owning department's head."""
-    return allows(actor, Capability.DECIDE) and actor.department_id == owning_department_id
+    return grant_refusal(actor, owning_department_id=owning_department_id) is None
+
+
+def owns(actor: Actor, *, owning_department_id: int) -> bool:
+    """Is `actor` staff of the department that owns a target? Granted departments read the
+    record but not what is the owner's alone (its protection periods, ADR 0029)."""
+    return allows(actor, Capability.HANDLE_VICTIMS) and actor.department_id == owning_department_id
 
 
 def sees_notice_acknowledgements(actor: Actor, *, owning_department_id: int) -> bool:
@@ -165,7 +181,7 @@ def registration_reveals_existing(actor: Actor, *, owning_department_id: int) ->
     owning department, which holds the record anyway. Anyone else gets the receipt a new
     person gets (ADR 0015): the answer must not tell who is protected, nor by which
     department (that would reveal the kind of harm)."""
-    return allows(actor, Capability.HANDLE_VICTIMS) and actor.department_id == owning_department_id
+    return owns(actor, owning_department_id=owning_department_id)
 
 
 def withdrawal_refusal(actor: Actor, *, owning_department_id: int, asked_by_id: object,

@@ -7,7 +7,7 @@ from accounts.api_permissions import IsVictimStaff, SystemClientOnly
 from core.api_schema import ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
 from core.uploads import StreamingJSONParser, refuse_oversize
 from victims.selectors import review_tasks_for
-from victims.services import jumin_support_apply, review_task_close
+from victims.services import jumin_support_apply, review_task_close, review_task_grant
 
 from .jumin import parse_jumin_push
 from .serializers import (
@@ -79,3 +79,19 @@ class ReviewTaskCloseApi(APIView):
         form.is_valid(raise_exception=True)
         task = review_task_close(actor=request.user, task_id=task_id, note=form.validated_data.get("note", ""))
         return Response(ReviewTaskSerializer(task).data)
+
+
+class ReviewTaskGrantApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(operation_id="review_tasks_grant",
+                   summary="「他の所属もこの方を支援しています」：申出をした所属に閲覧を許可し、対応済みにする",
+                   description="所属長のみ。許可と対応済みは一つの処理で行われ、仮の保護はこの時点で終わります。",
+                   request=None, responses={200: ReviewTaskSerializer, **ERROR_RESPONSES},
+                   examples=[OpenApiExample("許可して対応済み", response_only=True, value={
+                       "id": 6, "target_id": 42, "kind": "also_supported",
+                       "kind_display": "他の所属もこの方を支援しています：閲覧の許可または連携の調整", "status": "done",
+                       "created_at": "2025-06-01T00:00:00Z", "closed_at": "2025-06-02T00:00:00Z"})])
+    def post(self, request, task_id: int):
+        request.data  # noqa: B018 - parse any body, so a hostile one is the one 400 before any work
+        return Response(ReviewTaskSerializer(review_task_grant(actor=request.user, task_id=task_id)).data)

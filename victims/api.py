@@ -21,12 +21,14 @@ from .selectors import (
     registration_get_for_user,
     target_department_list,
     target_get_for_user,
+    target_granted_departments,
 )
 from .serializers import (
     ApproveRequestSerializer,
     CaseConfirmationRequestSerializer,
     CaseConfirmationSerializer,
     ChangeRequestSerializer,
+    GrantRequestSerializer,
     NoticeListQuerySerializer,
     NoticePageSerializer,
     NoticeSerializer,
@@ -38,18 +40,24 @@ from .serializers import (
     TargetCreateRequestSerializer,
     TargetDetailSerializer,
     TargetFlagsSerializer,
+    TargetGrantsSerializer,
     TargetListItemSerializer,
+    TargetReopenedSerializer,
     WithdrawRequestSerializer,
 )
 from .services import (
     REGISTRATION_ACCEPTED,
+    TARGET_REOPENED,
     case_confirm_procedure,
     change_request_approve,
     change_request_reject,
     change_request_withdraw,
     notice_acknowledge,
+    pending_set_request_of,
     registration_submit,
     release_request_create,
+    target_grant_department,
+    target_revoke_department,
 )
 
 INTAKE_EXAMPLE = {
@@ -90,11 +98,17 @@ class TargetCreateApi(APIView):
         description=(
             "応答は、新しい方でも既に設定対象者の方でも同じ 202（受付票の番号のみ）です。"
             "既に他の所属の設定対象者である場合、その所属に確認事項が届きます。"
-            "自所属の設定対象者の場合のみ 400 で登録済みと回答します。"
+            "自所属の設定対象者で、設定中・承認待ちの場合は 400 で登録済みと回答します。"
+            "自所属の解除済み・取下げ・却下の対象者の場合は、同じ対象者の新しい保護の期間として登録し、"
+            "201 で対象者の番号と設定申請を返します。"
         ),
         request=TargetCreateRequestSerializer,
-        responses={202: RegistrationAcceptedSerializer, **ERROR_RESPONSES},
+        responses={202: RegistrationAcceptedSerializer, 201: TargetReopenedSerializer, **ERROR_RESPONSES},
         examples=[
+            OpenApiExample("自所属の解除済みの方（新しい保護の期間）", response_only=True, status_codes=["201"], value={
+                "id": 42, "status": "pending", "period": 2,
+                "change_request": {"id": 91, "status": "pending", "action": "set"},
+                "registration": {"id": 58, "status": "accepted"}, "detail": TARGET_REOPENED}),
             OpenApiExample("登録", value=INTAKE_EXAMPLE, request_only=True),
             OpenApiExample("受付", response_only=True, status_codes=["202"], value={
                 "registration": {"id": 57, "status": "accepted"}, "detail": REGISTRATION_ACCEPTED}),
@@ -106,9 +120,22 @@ class TargetCreateApi(APIView):
     )
     def post(self, request):
         receipt = registration_submit(actor=request.user, payload=request.data, today=timezone.localdate())
+        reopened = receipt.reopened_target
+        if reopened is not None:  # only ever the owning department's own person (ADR 0029)
+            return Response(TargetReopenedSerializer(_reopened_body(reopened, receipt)).data,
+                            status=status.HTTP_201_CREATED,
+                            headers={"Location": reverse("api-target-detail", args=[reopened.pk])})
         body = {"registration": {"id": receipt.pk, "status": "accepted"}, "detail": REGISTRATION_ACCEPTED}
         return Response(RegistrationAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED,
                         headers={"Location": reverse("api-registration-detail", args=[receipt.pk])})
+
+
+def _reopened_body(target, receipt) -> dict:
+    change_request = pending_set_request_of(target)
+    return {"id": target.pk, "status": target.status, "period": receipt.opened_period.number,
+            "change_request": {"id": change_request.pk, "status": change_request.status,
+                               "action": change_request.action},
+            "registration": {"id": receipt.pk, "status": "accepted"}, "detail": TARGET_REOPENED}
 
 
 class RegistrationDetailApi(APIView):
@@ -382,3 +409,45 @@ class ReminderListApi(APIView):
             raise ValidationFailed(errors)
         reminders = reminders_for(actor=request.user, until=until, via="api")
         return Response(ReminderSerializer(reminders, many=True).data)
+def _grants_body(target) -> dict:
+    departments = [{"code": d.code, "name": d.name} for d in target_granted_departments(target)]
+    return TargetGrantsSerializer({"target_id": target.pk, "departments": departments}).data
+
+
+class TargetGrantsApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="targets_grants_create",
+        summary="他の所属に対象者の閲覧を許可（登録した所属の所属長のみ）",
+        description="許可された所属は、この時点から対象者の詳細と所属の一覧で閲覧できます。",
+        request=GrantRequestSerializer,
+        responses={201: TargetGrantsSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("福祉課に許可", request_only=True, value={"department": "fukushi"}),
+                  OpenApiExample("許可後", response_only=True, status_codes=["201"], value={
+                      "target_id": 42, "departments": [{"code": "fukushi", "name": "福祉課"}]})],
+    )
+    def post(self, request, target_id: int):
+        form = GrantRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        target_grant_department(actor=request.user, target_id=target_id,
+                                department_code=form.validated_data["department"])
+        target = target_get_for_user(actor=request.user, target_id=target_id, via="api")
+        return Response(_grants_body(target), status=status.HTTP_201_CREATED)
+
+
+class TargetGrantApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="targets_grants_destroy",
+        summary="他の所属への閲覧の許可を取り消す（登録した所属の所属長のみ）",
+        description="取り消された所属は、この時点から対象者を閲覧できません（404）。",
+        responses={200: TargetGrantsSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("取消し後", response_only=True, value={"target_id": 42, "departments": []})],
+    )
+    def delete(self, request, target_id: int, department: str):
+        request.data  # noqa: B018 - parse any body, so a hostile one is the one 400 before any work
+        target_revoke_department(actor=request.user, target_id=target_id, department_code=department)
+        target = target_get_for_user(actor=request.user, target_id=target_id, via="api")
+        return Response(_grants_body(target))

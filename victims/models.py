@@ -90,10 +90,35 @@ class LegalRepresentative(models.TextChoices):
     OTHER = "other", "その他の法定代理人"
 
 
+class ProtectionPeriod(models.Model):
+    """One period of protection of a target (ADR 0029). A target protected once has none: its
+    first period is recorded when the owning department registers the person again after a
+    release, withdrawal or rejection, which closes it and opens the next one on the same
+    target. Each period keeps its own cases, so the history keeps every earlier period."""
+
+    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="periods")
+    number = models.PositiveIntegerField("期")
+    started_at = models.DateTimeField("開始")
+    ended_at = models.DateTimeField("終了", null=True, blank=True)
+    opened_by_registration = models.OneToOneField(
+        "victims.Registration", null=True, blank=True, on_delete=models.PROTECT, related_name="opened_period"
+    )
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["target", "number"], name="protection_period_number_unique")]
+
+    def __str__(self) -> str:
+        return f"ProtectionPeriod#{self.pk}({self.number})"
+
+
 class CaseAssessment(models.Model):
     """One case type applying to a target; several may apply at once (measures are the union)."""
 
     target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="cases")
+    # The period the case belongs to; empty for a target never reopened (its only period).
+    period = models.ForeignKey(ProtectionPeriod, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="cases")
     case_type = models.CharField("類型", max_length=5, choices=CaseType.choices)
     active = models.BooleanField(default=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -267,6 +292,16 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"Registration#{self.pk}"
+
+    @property
+    def reopened_target(self) -> Target | None:
+        """The target this receipt protected again (the owner's own registration), or None.
+        A target's first receipt may open period 1 (recorded at the first reopening): not a reopening."""
+        try:
+            period = self.opened_period
+        except ProtectionPeriod.DoesNotExist:
+            return None
+        return period.target if period.number > 1 else None
 
     @property
     def concerns_target_id(self) -> int | None:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Staff
+from accounts.models import Department, Staff
 from audit.actions import AuditAction
 from audit.services import audit_record, audit_refusal
 from core import policy
@@ -18,7 +18,16 @@ from core.errors import NotFound
 from core.policy import Capability
 from flags.models import ChangeRequest
 
-from .models import PROTECTING_STATUSES, CaseAssessment, Notice, Registration, ReviewTask, ReviewTaskStatus, Target
+from .models import (
+    PROTECTING_STATUSES,
+    CaseAssessment,
+    Notice,
+    ProtectionPeriod,
+    Registration,
+    ReviewTask,
+    ReviewTaskStatus,
+    Target,
+)
 
 _BIGINT = 2 ** 63
 
@@ -117,6 +126,22 @@ def target_department_list(*, actor: Staff) -> list[Target]:
     audit_record(actor=actor, action=AuditAction.TARGET_DEPARTMENT_LIST,
                  detail={"count": len(rows), "target_ids": [t.pk for t in rows]})
     return rows
+
+
+def target_granted_departments(target: Target) -> list[Department]:
+    """The departments other than the owner whose group holds the view permission on
+    `target` (the grants). Department names only: the caller has read the target already."""
+    return list(
+        Department.objects.filter(
+            group__targetgroupobjectpermission__content_object=target,
+            group__targetgroupobjectpermission__permission__codename=policy.VIEW_TARGET,
+        ).exclude(pk=target.owning_department_id).select_related("group").distinct().order_by("code")
+    )
+
+
+def protection_periods(target: Target) -> list[ProtectionPeriod]:
+    """Every period of `target`, earliest first, with its cases (shown to those who read it)."""
+    return list(ProtectionPeriod.objects.filter(target=target).prefetch_related("cases").order_by("number"))
 
 
 def registration_get_for_user(*, actor: Staff, registration_id: object, via: str = "screen") -> Registration:

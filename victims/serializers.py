@@ -224,3 +224,32 @@ class ReminderSerializer(serializers.Serializer):
     target_id = serializers.IntegerField()
     case_id = serializers.IntegerField(allow_null=True, help_text="類型ごとの通知（majority, procedure_followup）のみ")
     due_on = serializers.DateField()
+class GrantRequestSerializer(serializers.Serializer):
+    department = serializers.CharField(max_length=20, help_text="閲覧を許可する所属の所属コード")
+
+
+class GrantedDepartmentSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class TargetGrantsSerializer(serializers.Serializer):
+    target_id = serializers.IntegerField()
+    departments = GrantedDepartmentSerializer(many=True, help_text="登録した所属以外で閲覧を許可された所属")
+
+
+class ReopenedChangeRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    action = serializers.CharField()
+
+
+class TargetReopenedSerializer(serializers.Serializer):
+    """The owning department registered its own released, withdrawn or rejected person (ADR 0029)."""
+
+    id = serializers.IntegerField(help_text="対象者の番号（以前と同じ）")
+    status = serializers.CharField()
+    period = serializers.IntegerField(help_text="保護の期（第何期か）")
+    change_request = ReopenedChangeRequestSerializer()
+    registration = RegistrationRefSerializer()
+    detail = serializers.CharField()

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import Department, Staff
 from audit.actions import AuditAction
@@ -44,6 +45,7 @@ from .models import (
     HarmType,
     Notice,
     NoticeKind,
+    ProtectionPeriod,
     ProvisionalProtection,
     Registration,
     ReviewTask,
@@ -52,7 +54,14 @@ from .models import (
     Target,
     TargetStatus,
 )
-from .selectors import object_id, refuse, target_id_of_case, target_id_of_change_request, target_lock_for_user
+from .selectors import (
+    object_id,
+    refuse,
+    target_granted_departments,
+    target_id_of_case,
+    target_id_of_change_request,
+    target_lock_for_user,
+)
 
 TARGET_PERMS = ("victims.view_target", "victims.change_target")
 # Said only to the owning department (policy.registration_reveals_existing, ADR 0015).
@@ -66,6 +75,22 @@ REGISTRATION_ACCEPTED = (
     "申出を受け付けました。受付票で申し出た内容を確認できます。"
     "登録内容の確認・承認は所属の手続に沿って行われます。"
 )
+
+
+# Said only to the owning department, which registered its own released, withdrawn or
+# rejected person again (ADR 0029).
+TARGET_REOPENED = (
+    "以前に登録した方のため、同じ対象者の新しい保護の期間として登録しました。"
+    "所属長の承認後に設定されます（承認までの間も照会時の確認では保護されます）。"
+)
+
+
+def pending_set_request_of(target: Target) -> ChangeRequest:
+    """The pending set request of a target just registered or reopened."""
+    change_request = change_requests.change_request_pending_set(target_id=target.pk)
+    if change_request is None:  # registration opened one in the same transaction
+        raise Conflict("設定申請が見つかりません。")
+    return change_request
 
 
 class AlreadyRegistered(ValidationFailed):
@@ -121,20 +146,73 @@ def target_register(*, actor: Staff, data: IntakeData) -> tuple[Target, ChangeRe
         target = _target_create(actor=actor, identity=data, now=now)
     except IntegrityError:  # registered already, or concurrently by a registration that won the race
         raise AlreadyRegistered() from None
-    CaseAssessment.objects.bulk_create([
-        CaseAssessment(
-            target=target, case_type=c.case_type, abuser_atena_no=c.abuser_atena_no, abuser_name=c.abuser_name,
-            card_left=c.card_left, smartphone_left=c.smartphone_left, agent_set=c.agent_set,
-            legal_representative=c.legal_representative, end_condition=c.end_condition,
-        )
-        for c in data.cases
-    ])
+    _cases_create(target, data)
     change_request = change_requests.change_request_open(
         target_id=target.pk, department_id=target.owning_department_id, action=ChangeAction.SET,
         requested_by=actor, now=now)
     audit_record(actor=actor, action=AuditAction.TARGET_REGISTER, target_id=target.pk,
                  detail={"change_request_id": change_request.pk, "cases": [c.case_type for c in data.cases]})
     return target, change_request
+
+
+def _cases_create(target: Target, data: IntakeData, period: ProtectionPeriod | None = None) -> None:
+    CaseAssessment.objects.bulk_create([
+        CaseAssessment(
+            target=target, period=period, case_type=c.case_type, abuser_atena_no=c.abuser_atena_no,
+            abuser_name=c.abuser_name, card_left=c.card_left, smartphone_left=c.smartphone_left,
+            agent_set=c.agent_set, legal_representative=c.legal_representative, end_condition=c.end_condition,
+        )
+        for c in data.cases
+    ])
+
+
+# A protection that ended (released) or never started (withdrawn, rejected): the owning
+# department registering the person again reopens the same target (ADR 0029).
+REOPENABLE_STATUSES = (TargetStatus.RELEASED, TargetStatus.WITHDRAWN, TargetStatus.REJECTED)
+
+
+def _target_reopen(actor: Staff, target: Target, data: IntakeData, now: datetime.datetime) -> Registration:
+    """The same target, a new protection period: the earlier period is closed (created on
+    the way for a target protected once), every earlier case stays in its period, inactive;
+    the submitted cases are the new period's; the facts confirmed at the counter (ア・イ・ウ,
+    harm, 支援措置, explanations) are those of this intake; a pending set request protects at
+    the check from now. Identity fields stay as on record: correcting them is an amendment."""
+    periods = list(ProtectionPeriod.objects.select_for_update().filter(target=target).order_by("number"))
+    if not periods:
+        first_receipt = Registration.objects.filter(created_target=target).order_by("created_at", "id").first()
+        first = ProtectionPeriod.objects.create(
+            target=target, number=1, started_at=target.created_at, opened_by_registration=first_receipt)
+        CaseAssessment.objects.filter(target=target, period__isnull=True).update(period=first)
+        periods = [first]
+    last_decision = (ChangeRequest.objects.filter(target=target, decided_at__isnull=False)
+                     .aggregate(at=Max("decided_at"))["at"])
+    ProtectionPeriod.objects.filter(pk=periods[-1].pk).update(ended_at=last_decision or now)
+    # Cases of a withdrawn or rejected registration were never ended: they end with their period.
+    CaseAssessment.objects.filter(target=target, active=True).update(active=False, ended_at=now)
+    receipt = Registration.objects.create(department_id=target.owning_department_id, submitted_by=actor,
+                                          created_at=now, intake=_intake_json(data), created_target=target)
+    period = ProtectionPeriod.objects.create(target=target, number=periods[-1].number + 1, started_at=now,
+                                             opened_by_registration=receipt)
+    _cases_create(target, data, period)
+    target.status = TargetStatus.PENDING
+    target.harm_types, target.fled, target.basis = data.harm_types, data.fled, data.basis
+    target.is_victim, target.is_victim_confirmed_by, target.is_victim_confirmed_at = True, actor, now
+    target.fled_confirmed_by, target.fled_confirmed_at = actor, now
+    target.basis_confirmed_by, target.basis_confirmed_at = actor, now
+    target.jumin_support_active = data.jumin_support_active
+    target.jumin_support_start, target.jumin_support_end = data.jumin_support_start, data.jumin_support_end
+    for key in ("mynaportal", "jumin", "card_suspension", "agent_release"):
+        setattr(target, f"explained_{key}", data.explanations.get(key, False))
+    target.save()
+    change_request = change_requests.change_request_open(
+        target_id=target.pk, department_id=target.owning_department_id, action=ChangeAction.SET,
+        requested_by=actor, now=now)
+    audit_record(actor=actor, action=AuditAction.TARGET_REOPEN, target_id=target.pk,
+                 detail={"change_request_id": change_request.pk, "period": period.number,
+                         "registration_id": receipt.pk, "cases": [c.case_type for c in data.cases]})
+    audit_record(actor=actor, action=AuditAction.REGISTRATION_SUBMIT, target_id=target.pk,
+                 detail={"registration_id": receipt.pk, "outcome": "reopened"})
+    return receipt
 
 
 def _intake_json(data: IntakeData) -> dict[str, object]:
@@ -151,7 +229,9 @@ def registration_submit(*, actor: Staff, payload: object, today: datetime.date) 
     - a new person: registered at once (target_register: pending, protected at the check);
     - a target of another department (any status): nothing of it is changed; its owning
       department gets a review task naming the registering department and clerk;
-    - a target of the actor's own department: refused with a clear answer (it knows).
+    - a target of the actor's own department: released, withdrawn or rejected, the same
+      target is reopened for a new protection period (ADR 0029; receipt.reopened_target);
+      pending or active, refused with a clear answer (it knows).
     Every attempt is audited with the target id when there is one, never the number."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
     try:
@@ -171,6 +251,8 @@ def registration_submit(*, actor: Staff, payload: object, today: datetime.date) 
         else:
             return _receipt(actor, data, now, created_target=target)
     if policy.registration_reveals_existing(actor, owning_department_id=existing.owning_department_id):
+        if existing.status in REOPENABLE_STATUSES:
+            return _target_reopen(actor, existing, data, now)
         audit_refusal(actor=actor, action=AuditAction.REGISTRATION_SUBMIT, target_id=existing.pk,
                       detail={"outcome": "own_department"})
         raise AlreadyRegistered()
@@ -220,20 +302,60 @@ def registration_refusal_record(*, actor: Staff, payload: object, fields: list[s
                   detail={"outcome": "invalid", "fields": sorted(fields)})
 
 
-@audited_atomic
-def target_grant_department(*, actor: Staff, target_id: int, department_code: str) -> None:
-    """The owning department's head may share the full record with another department."""
-    policy.require(actor, Capability.DECIDE)
-    target = target_lock_for_user(actor=actor, target_id=target_id)
-    if not policy.may_grant(actor, owning_department_id=target.owning_department_id):
-        raise refuse(actor=actor, action=AuditAction.TARGET_GRANT, target_id=target.pk)
-    department = Department.objects.filter(code=department_code).first()
+def _sharing_refusal(actor: Staff, target: Target, action: AuditAction, department_code: object
+                     ) -> Department:
+    """The department a grant or revoke names, once the actor may decide it: a head of the
+    owning department (policy.grant_refusal) naming another, existing department. Every
+    refusal is audited with the target id and survives the rollback (ADR 0014)."""
+    code = str(department_code or "").strip()[:20]
+
+    def refused(reason: str, message: str, error: type[DomainError] = DomainError) -> DomainError:
+        audit_refusal(actor=actor, action=action, target_id=target.pk, detail={"department": code, "reason": reason})
+        return error(message) if error is Forbidden else error(message, "department")
+
+    refusal = policy.grant_refusal(actor, owning_department_id=target.owning_department_id)
+    if refusal:
+        raise refused("not_owner_head", refusal, Forbidden)
+    department = Department.objects.select_related("group").filter(code=code).first() if code else None
     if department is None:
-        raise DomainError("所属が見つかりません。", "department")
+        raise refused("unknown_department", "指定された所属が見つかりません。所属を選び直してください。")
+    if department.pk == target.owning_department_id:
+        raise refused("owning_department", "登録した所属は常に閲覧できます。他の所属を選んでください。")
+    return department
+
+
+@audited_atomic
+def target_grant_department(*, actor: Staff, target_id: int, department_code: str) -> Department:
+    """The owning department's head shares the full record with another department: its
+    group gets the target's object permissions, so it sees the record from this moment."""
+    target = target_lock_for_user(actor=actor, target_id=target_id)  # 404 unless the actor may see it
+    department = _sharing_refusal(actor, target, AuditAction.TARGET_GRANT, department_code)
+    _grant(actor, target, department)
+    return department
+
+
+def _grant(actor: Staff, target: Target, department: Department, **detail: object) -> None:
     for perm in TARGET_PERMS:
         assign_perm(perm, department.group, target)
     audit_record(actor=actor, action=AuditAction.TARGET_GRANT, target_id=target.pk,
+                 detail={"department": department.code, **detail})
+
+
+@audited_atomic
+def target_revoke_department(*, actor: Staff, target_id: int, department_code: str) -> Department:
+    """Ends a grant: the department's group loses the target's object permissions, so the
+    record leaves its list and its detail answers 404 from this moment."""
+    target = target_lock_for_user(actor=actor, target_id=target_id)
+    department = _sharing_refusal(actor, target, AuditAction.TARGET_REVOKE, department_code)
+    if department not in target_granted_departments(target):
+        audit_refusal(actor=actor, action=AuditAction.TARGET_REVOKE, target_id=target.pk,
+                      detail={"department": department.code, "reason": "not_granted"})
+        raise DomainError("この所属には閲覧を許可していません。", "department")
+    for perm in TARGET_PERMS:
+        remove_perm(perm, department.group, target)
+    audit_record(actor=actor, action=AuditAction.TARGET_REVOKE, target_id=target.pk,
                  detail={"department": department.code})
+    return department
 
 
 @audited_atomic
@@ -527,9 +649,8 @@ def notice_acknowledge(*, actor: Staff, notice_id: object) -> Notice:
 # --- review tasks and 追記 requests -----------------------------------------------------
 
 
-@audited_atomic
-def review_task_close(*, actor: Staff, task_id: int, note: str = "") -> ReviewTask:
-    """The owning department records that it reviewed the event (e.g. decided to keep or release)."""
+def _open_task_lock(actor: Staff, task_id: object, action: AuditAction) -> ReviewTask:
+    """An open review task of the actor's department, row-locked (anything else: 404, audited)."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
     pk = object_id(task_id)
     task = (
@@ -538,9 +659,13 @@ def review_task_close(*, actor: Staff, task_id: int, note: str = "") -> ReviewTa
         else None
     )
     if task is None:
-        raise refuse(actor=actor, action=AuditAction.REVIEW_TASK_CLOSE, detail={"review_task_id": object_id(task_id)})
+        raise refuse(actor=actor, action=action, detail={"review_task_id": pk})
     if task.status != ReviewTaskStatus.OPEN:
         raise DomainError("この確認事項は既に対応済みです。")
+    return task
+
+
+def _task_close(actor: Staff, task: ReviewTask, note: str) -> ReviewTask:
     task.status, task.closed_at, task.closed_by, task.note = ReviewTaskStatus.DONE, timezone.now(), actor, note
     task.save(update_fields=["status", "closed_at", "closed_by", "note"])
     audit_record(
@@ -550,6 +675,30 @@ def review_task_close(*, actor: Staff, task_id: int, note: str = "") -> ReviewTa
         detail={"review_task_id": task.pk, "kind": task.kind},
     )
     return task
+
+
+@audited_atomic
+def review_task_close(*, actor: Staff, task_id: int, note: str = "") -> ReviewTask:
+    """The owning department records that it reviewed the event (e.g. decided to keep or release)."""
+    return _task_close(actor, _open_task_lock(actor, task_id, AuditAction.REVIEW_TASK_CLOSE), note)
+
+
+ALSO_SUPPORTED_GRANTED_NOTE = "申出をした所属に閲覧を許可しました。"
+
+
+@audited_atomic
+def review_task_grant(*, actor: Staff, task_id: int) -> ReviewTask:
+    """「この所属に閲覧を許可する」 on an also_supported task: the owner's head grants the
+    department that registered the person and closes the task in one transaction, which
+    ends the provisional protection (ADR 0024): from now on the owner's record decides."""
+    task = _open_task_lock(actor, task_id, AuditAction.TARGET_GRANT)
+    receipt = Registration.objects.select_related("department").filter(review_task=task).first()
+    if task.kind != ReviewTaskKind.ALSO_SUPPORTED or receipt is None:
+        raise DomainError("この確認事項には閲覧を許可する所属がありません。")
+    target = target_lock_for_user(actor=actor, target_id=task.target_id)
+    department = _sharing_refusal(actor, target, AuditAction.TARGET_GRANT, receipt.department.code)
+    _grant(actor, target, department, review_task_id=task.pk, registration_id=receipt.pk)
+    return _task_close(actor, task, ALSO_SUPPORTED_GRANTED_NOTE)
 
 
 _CORRECTION_OPEN = "この対象者の追記依頼は既に登録されており、まだ完了していません。"

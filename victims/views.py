@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from accounts.models import Department
 from audit import selectors as audit_selectors
 from audit.forms import WhoHasSeenForm
 from core import policy
@@ -26,15 +27,18 @@ from .models import Basis, CaseType, HarmType, LegalRepresentative, TargetStatus
 from .selectors import (
     notice_acknowledgements_for_target,
     notices_overdue_for_auditor,
+    protection_periods,
     registration_get_for_user,
     target_department_list,
     target_get_for_user,
+    target_granted_departments,
     target_id_for_auditor,
     target_search_by_atena,
     target_shared_list,
 )
 from .services import (
     REGISTRATION_ACCEPTED,
+    TARGET_REOPENED,
     case_confirm_procedure,
     correction_refusal,
     correction_request,
@@ -43,6 +47,8 @@ from .services import (
     registration_refusal_record,
     registration_submit,
     release_request_create,
+    target_grant_department,
+    target_revoke_department,
 )
 
 _NOT_CARRIED = {"csrfmiddlewaretoken", "step"}
@@ -67,6 +73,10 @@ def intake(request):
         except ValidationFailed as exc:
             form.add_intake_errors(exc.errors, field_map)
             return _form_page(request, form, status=400)
+        reopened = receipt.reopened_target
+        if reopened is not None:  # the owning department's own person, protected again (ADR 0029)
+            messages.success(request, TARGET_REOPENED)
+            return redirect("victims:detail", pk=reopened.pk)
         messages.success(request, REGISTRATION_ACCEPTED)
         return redirect("victims:registration", pk=receipt.pk)
     data = None
@@ -152,9 +162,22 @@ def _detail_page(request, target, status=200, **extra):
         "today": timezone.localdate(),
         "is_approver": policy.allows(request.user, Capability.DECIDE),
         "notice_receipts": notice_acknowledgements_for_target(actor=request.user, target=target),
+        **_sharing_context(request.user, target),
+        "periods": (protection_periods(target)
+                    if policy.owns(request.user, owning_department_id=target.owning_department_id) else []),
         **extra,
     }
     return render(request, "victims/detail.html", context, status=status)
+
+
+def _sharing_context(actor, target) -> dict:
+    """The grants section, for the owning department's head only (policy.may_grant)."""
+    if not policy.may_grant(actor, owning_department_id=target.owning_department_id):
+        return {"can_share": False}
+    granted = target_granted_departments(target)
+    excluded = [target.owning_department_id, *[d.pk for d in granted]]
+    return {"can_share": True, "granted_departments": granted,
+            "grantable_departments": Department.objects.exclude(pk__in=excluded).order_by("code")}
 
 
 def _case_row(case) -> dict:
@@ -204,6 +227,25 @@ def release(request, pk):
             messages.success(request, "解除を申請しました。所属長の承認後に解除されます。")
             return redirect("victims:detail", pk=target.pk)
     return _detail_page(request, target, status=400, release_form=form)
+
+
+@screen(Capability.HANDLE_VICTIMS)
+@require_POST
+def grant(request, pk):
+    """閲覧を許可する: refusals (not the head, unknown or own department) show on the page."""
+    code = request.POST.get("department", "")
+    return act(request, lambda: target_grant_department(actor=request.user, target_id=pk, department_code=code),
+               success="閲覧を許可しました。許可した所属はすぐに閲覧できます。",
+               then=reverse("victims:detail", kwargs={"pk": pk}) + "#grants")
+
+
+@screen(Capability.HANDLE_VICTIMS)
+@require_POST
+def revoke(request, pk, department):
+    return act(request, lambda: target_revoke_department(actor=request.user, target_id=pk,
+                                                         department_code=department),
+               success="閲覧の許可を取り消しました。その所属はすぐに閲覧できなくなります。",
+               then=reverse("victims:detail", kwargs={"pk": pk}) + "#grants")
 
 
 @screen(Capability.HANDLE_VICTIMS)

@@ -15,7 +15,7 @@ def test_schema_validates_and_documents_every_api_route(tmp_path):
     schema = _schema(tmp_path)
     documented = set(schema["paths"])
 
-    routes = {"/api/v1/" + str(p.pattern).replace("<int:", "{").replace(">", "}")
+    routes = {"/api/v1/" + str(p.pattern).replace("<int:", "{").replace("<str:", "{").replace(">", "}")
               for p in api_urls.urlpatterns if p.name != "api-unknown"}
     assert routes == documented
 

@@ -57,7 +57,8 @@ EXAMPLES = {GenerationMode.POSITIVE: 50, GenerationMode.NEGATIVE: 25}
 STAFF_OPS = {"targets_create", "targets_list", "targets_retrieve", "targets_flags", "cases_confirmations_create",
              "targets_release_requests_create", "review_tasks_list", "review_tasks_close",
              "registrations_retrieve", "change_requests_withdraw", "reminders_list"}
-APPROVER_OPS = {"change_requests_approve", "change_requests_reject"}
+APPROVER_OPS = {"change_requests_approve", "change_requests_reject", "targets_grants_create",
+                "targets_grants_destroy", "review_tasks_grant"}
 CHECK_OPS = {"inquiry_checks_create", "inquiry_checks_bulk", "recipient_filter"}
 JUMIN_OPS = {"jumin_support_measures_push"}
 # Notices go to the other linkage departments (ADR 0027): 税務課 receives those of 子ども家庭支援課's targets.
@@ -100,6 +101,7 @@ def world(counter, approver, other_counter, register):
         "case_id": list(CaseAssessment.objects.values_list("pk", flat=True)),
         "task_id": list(ReviewTask.objects.values_list("pk", flat=True)),
         "notice_id": list(Notice.objects.values_list("pk", flat=True)),
+        "department": ["zeimu", "koho", "kodomo"],
         "atena_no": list(Target.objects.values_list("atena_no", flat=True)) + ["200000000000001", "200000000000002"],
     }
     assert all(real.values()), real

@@ -41,8 +41,22 @@ from intermediary.models import (
     RecordCorrection,
 )
 from tests.conftest import VerifiedClient, intake_payload, system_client_key
-from victims.models import CaseAssessment, Notice, NoticeKind, Registration, ReviewTask, ReviewTaskKind, Target
-from victims.services import change_request_approve, registration_submit, release_request_create
+from victims.models import (
+    CaseAssessment,
+    Notice,
+    NoticeKind,
+    Registration,
+    ReviewTask,
+    ReviewTaskKind,
+    Target,
+    TargetGroupObjectPermission,
+)
+from victims.services import (
+    change_request_approve,
+    registration_submit,
+    release_request_create,
+    target_grant_department,
+)
 
 MATRIX = Path(settings.BASE_DIR) / "docs" / "security" / "authz_matrix.csv"
 
@@ -79,6 +93,12 @@ OBJECT_PARAMS = {
     "approvals:slip": {"pk": "change_request"},
     "integration:close_review_task": {"pk": "review_task"},
     "victims:acknowledge_notice": {"pk": "notice"},
+    "integration:grant_review_task": {"pk": "review_task"},
+    "victims:grant": {"pk": "target"},
+    "victims:revoke": {"pk": "target", "department": "granted_department"},
+    "api-target-grants": {"target_id": "target"},
+    "api-target-grant": {"target_id": "target", "department": "granted_department"},
+    "api-review-task-grant": {"task_id": "review_task"},
     "api-target-detail": {"target_id": "target"},
     "api-target-flags": {"target_id": "target"},
     "api-target-release-requests": {"target_id": "target"},
@@ -219,6 +239,10 @@ def _build_set(registrar, head, state: str) -> dict:
         change_request_approve(actor=head, change_request_id=change_request.pk)
     task = ReviewTask.objects.create(target=target, department=target.owning_department,
                                      kind=ReviewTaskKind.JUMIN_ENDED, created_at=timezone.now(), created_by=registrar)
+    # A department the owner granted (the revoke routes end it): one whose staff among the
+    # callers never handle victims, so the grant changes no other cell.
+    granted = "kansa" if registrar.department.code == "johosys" else "johosys"
+    target_grant_department(actor=head, target_id=target.pk, department_code=granted)
     # A notice addressed to this department (in life it comes from another department's
     # target; which one does not matter to who may acknowledge it).
     notice = Notice.objects.create(department=registrar.department, kind=NoticeKind.SET, atena_no=target.atena_no,
@@ -226,7 +250,8 @@ def _build_set(registrar, head, state: str) -> dict:
     target.refresh_from_db()
     assert target.status == {"pending": "pending", "approved": "active", "released": "released"}[state]
     return {"target": target.pk, "case": target.cases.get().pk, "change_request": change_request.pk,
-            "review_task": task.pk, "registration": receipt.pk, "notice": notice.pk}
+            "review_task": task.pk, "registration": receipt.pk, "granted_department": granted,
+            "notice": notice.pk}
 
 
 def _system_objects(sysadmin2, approved_target_id: int) -> dict:
@@ -263,6 +288,7 @@ def fingerprint() -> tuple:
             "agent_release_confirmed_on", "representation_ended_on"),
         agg(ChangeRequest, "id", "status", "decided_at", "withdrawal_requested_at"),
         agg(Registration, "id"),
+        agg(TargetGroupObjectPermission, "id", "group_id", "content_object_id"),  # grants
         agg(FlagState, "id", "desired", "desired_at"),
         agg(ReviewTask, "id", "status"),
         agg(Notice, "id", "acknowledged_at", "acknowledged_by_id"),
