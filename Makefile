@@ -14,9 +14,10 @@ $(BIN)/.installed: requirements.lock
 
 venv: $(BIN)/.installed
 
-# Debian's Chromium drives the screen tests; Playwright never downloads a browser.
+# Debian's Chromium drives the screen tests; Playwright never downloads a browser. The IPA
+# Gothic font makes the screenshots of failing screen tests show Japanese instead of boxes.
 browser:
-	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/ipafont-gothic || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic >/dev/null)
 
 run: venv
 	mkdir -p var
