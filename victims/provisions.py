@@ -132,7 +132,7 @@ def _received_at(value: object, errors: dict[str, str], now: datetime.datetime) 
     if moment < EARLIEST_RECEIVED_AT:
         errors["received_at"] = f"{label}が古すぎます（情報連携の開始より前です）。"
         return None
-    return moment
+    return moment.astimezone(datetime.UTC)  # stored and answered in UTC, as every other time
 
 
 def parse_provision_request(payload: Any, *, now: datetime.datetime) -> ProvisionRequest:
