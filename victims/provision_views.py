@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from core import policy
-from core.errors import DomainError, NotFound, ValidationFailed
+from core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from core.policy import Capability
 from core.screens import screen
 
@@ -68,11 +68,9 @@ def decision_detail(request, pk):
 def decision_approve(request, pk):
     try:
         provision_decision_approve(actor=request.user, decision_id=pk)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        if exc.status == 403:
-            raise
+    except (NotFound, Forbidden):
+        raise  # the screen's 404 / 403
+    except DomainError as exc:  # already decided
         decision = provision_decision_get(actor=request.user, decision_id=pk)
         return _detail_page(request, decision, status=400, error=exc.message)
     messages.success(request, "承認しました。提供の記録は必ず「不開示」とし、照会機関に取扱いの注意を伝えてください。")
@@ -86,11 +84,9 @@ def decision_reject(request, pk):
     form.is_valid()
     try:
         provision_decision_reject(actor=request.user, decision_id=pk, reason=request.POST.get("reason", ""))
-    except NotFound:
-        raise
-    except DomainError as exc:
-        if exc.status == 403:
-            raise
+    except (NotFound, Forbidden):
+        raise  # the screen's 404 / 403
+    except DomainError as exc:  # no reason, or already decided
         if exc.field:
             form.add_error(exc.field, exc.message)
             form.fields["reason"].widget.attrs.update({"aria-describedby": "error-reason", "aria-invalid": "true"})

@@ -220,14 +220,13 @@ def _lock_for_decision(actor: Staff, decision_id: object, action: AuditAction) -
         audit_refusal(actor=actor, action=action, detail={"decision_id": pk})
         raise NotFound()
     refusal = policy.provision_decision_refusal(actor, requested_by_id=decision.requested_by_id)
-    if refusal is None and decision.status != ProvisionDecisionStatus.PENDING:
-        refusal = "この判断は既に承認または却下されています。"
-    if refusal is not None:
+    error: DomainError | None = Forbidden(refusal) if refusal is not None else None
+    if error is None and decision.status != ProvisionDecisionStatus.PENDING:
+        error = DomainError("この判断は既に承認または却下されています。")
+    if error is not None:
         audit_refusal(actor=actor, action=action, target_id=decision.target_id,
-                      detail={"decision_id": decision.pk, "reason": refusal})
-        if decision.status != ProvisionDecisionStatus.PENDING:
-            raise DomainError(refusal)
-        raise Forbidden(refusal)
+                      detail={"decision_id": decision.pk, "reason": error.message})
+        raise error
     return decision
 
 

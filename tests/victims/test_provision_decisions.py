@@ -119,8 +119,10 @@ def test_rejection_needs_a_reason_and_a_decided_one_is_not_decided_again(contact
     assert rejected.json()["reject_reason"] == "照会者の確認が不十分" and rejected.json()["inquirer_notice"] == ""
     again = token_client(contact["head2"]).post(f"/api/v1/provision-decisions/{decision_id}/approve")
     assert again.status_code == 400 and "既に承認または却下" in again.json()["detail"]
+    clerk = token_client(contact["clerk"]).post(f"/api/v1/provision-decisions/{decision_id}/approve")
+    assert clerk.status_code == 403  # not a head, decided or not
     assert ProvisionDecision.objects.get().status == "rejected"
-    assert len(_events("provision_decision.approve", Outcome.DENIED)) == 1
+    assert len(_events("provision_decision.approve", Outcome.DENIED)) == 2
 
 
 # --- four eyes and who decides ---------------------------------------------------------------
