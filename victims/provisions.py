@@ -288,6 +288,12 @@ def provision_decisions_for(*, actor: Staff, target_id: object = None, via: str 
     return decisions
 
 
+def pending_provision_decision_count(*, actor: Staff) -> int:
+    """How many decisions await a head, for the home page: a number, naming no one."""
+    return ProvisionDecision.objects.filter(policy.provision_decision_scope(actor),
+                                            status=ProvisionDecisionStatus.PENDING).count()
+
+
 def provision_decision_get(*, actor: Staff, decision_id: object, via: str = "screen",
                            action: AuditAction = AuditAction.PROVISION_DECISION_READ) -> ProvisionDecision:
     """One decision, for whoever may see it (else the audited 404). Records the read."""

@@ -55,6 +55,8 @@ def test_contact_point_records_and_its_head_approves(live_db, live_server, page,
     assert_no_axe_violations(page)  # the pending decision, for its clerk
 
     sign_in(head)
+    expect(page.locator("main .tile", has_text="手動提供の判断")).to_contain_text("承認待ち 1件")
+    assert_no_axe_violations(page)  # the head's home page with the pending count
     page.get_by_role("link", name="手動提供の判断").first.click()
     page.get_by_role("link", name=f"判断 No.{decision.pk}").click()
     assert_no_axe_violations(page)  # the pending decision, for the head

@@ -263,6 +263,7 @@ def test_screens_record_approve_and_the_owner_sees_it_on_the_target_page(contact
     assert target.atena_no not in created["Location"]
 
     head = _screen(contact["head"])
+    assert "承認待ち 1件" in head.get("/").content.decode()
     listing = head.get("/provisions/").content.decode()
     assert f"判断 No.{decision.pk}" in listing and "承認待ち" in listing
     detail = head.get(f"/provisions/{decision.pk}/").content.decode()
