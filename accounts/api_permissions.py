@@ -60,3 +60,12 @@ class SystemClientOnly(_Denying):
 
     def allows(self, user) -> bool:
         return False
+
+
+class IsProvisionCaller(_Denying):
+    """Manual-provision decisions (ADR 0037): victim staff (the contact point records and
+    decides; an owning department lists its targets' decisions) and auditors (list). Which
+    decisions each sees, and who may record or decide, the services ask core.policy."""
+
+    def allows(self, user) -> bool:
+        return policy.may_list_provision_decisions(user)

@@ -18,10 +18,18 @@ class Department(models.Model):
     code = models.CharField("所属コード", max_length=20, unique=True)
     name = models.CharField("所属名", max_length=100)
     does_linkage = models.BooleanField("情報連携を行う", default=False)
+    # The 情報連携 contact point (DOMAIN §5, §7 Point 5): its staff decide by hand whether to
+    # provide when an inquiry about a person under 自動応答不可 arrives, its head approves
+    # (ADR 0037). One per municipality, so "who decides" never has two answers.
+    is_contact_point = models.BooleanField("情報連携の窓口（手動提供の判断）", default=False)
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="department")
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_contact_point"], condition=models.Q(is_contact_point=True),
+                                    name="department_one_contact_point"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

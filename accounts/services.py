@@ -13,13 +13,19 @@ from .models import ApiToken, Department, RevokeReason, Staff
 
 
 @transaction.atomic
-def department_create(*, actor: Staff | None, code: str, name: str, does_linkage: bool) -> Department:
+def department_create(*, actor: Staff | None, code: str, name: str, does_linkage: bool,
+                      contact_point: bool | None = None) -> Department:
+    """`contact_point`: True makes this department the 情報連携 contact point (the one: any
+    other loses the mark), False takes the mark away, None leaves it as it is (ADR 0037)."""
     group, _ = Group.objects.get_or_create(name=f"dept:{code}")
-    dept, created = Department.objects.update_or_create(
-        code=code, defaults={"name": name, "does_linkage": does_linkage, "group": group}
-    )
+    if contact_point:
+        Department.objects.filter(is_contact_point=True).exclude(code=code).update(is_contact_point=False)
+    defaults: dict[str, object] = {"name": name, "does_linkage": does_linkage, "group": group}
+    if contact_point is not None:
+        defaults["is_contact_point"] = contact_point
+    dept, created = Department.objects.update_or_create(code=code, defaults=defaults)
     audit_record(actor=actor, action=AuditAction.DEPARTMENT_CREATE if created else AuditAction.DEPARTMENT_UPDATE,
-                 detail={"department": code, "does_linkage": does_linkage})
+                 detail={"department": code, "does_linkage": does_linkage, "contact_point": dept.is_contact_point})
     return dept
 
 

@@ -24,6 +24,10 @@ class AuditAction(enum.StrEnum):
     REGISTRATION_READ = "registration.read"
     CHANGE_REQUEST_SLIP = "change_request.slip"  # a 決裁票 shown (and printed): ADR 0028
     REMINDER_LIST = "reminder.list"  # the department's reminders (API, home page): ADR 0026
+    # Manual-provision decisions (ADR 0036): one shown, a list shown, a 決裁票 shown (and printed)
+    PROVISION_DECISION_READ = "provision_decision.read"
+    PROVISION_DECISION_LIST = "provision_decision.list"
+    PROVISION_DECISION_SLIP = "provision_decision.slip"
     # A person's protection, changed
     TARGET_REGISTER = "target.register"
     # Every registration attempt at a counter (new, duplicate, refused, invalid): ADR 0015.
@@ -45,6 +49,11 @@ class AuditAction(enum.StrEnum):
     CORRECTION_REQUEST = "correction.request"
     CORRECTION_COMPLETE = "correction.complete"
     REVIEW_TASK_CLOSE = "review_task.close"
+    # A manual-provision decision recorded by the contact point (a lookup by a typed 宛名番号),
+    # approved or rejected by its head (ADR 0036, 0037).
+    PROVISION_DECISION_REQUEST = "provision_decision.request"
+    PROVISION_DECISION_APPROVE = "provision_decision.approve"
+    PROVISION_DECISION_REJECT = "provision_decision.reject"
     NOTICE_ACKNOWLEDGE = "notice.acknowledge"
     JUMIN_PUSH = "jumin.push"
     JUMIN_SUPPORT_START = "jumin.support_start"
@@ -129,6 +138,7 @@ class AuditAction(enum.StrEnum):
 _READS_PERSON = frozenset({
     AuditAction.TARGET_READ, AuditAction.TARGET_SEARCH, AuditAction.TARGET_SHARED_LIST, AuditAction.INQUIRY_CHECK,
     AuditAction.TARGET_DEPARTMENT_LIST, AuditAction.REGISTRATION_READ, AuditAction.CHANGE_REQUEST_SLIP,
+    AuditAction.PROVISION_DECISION_READ, AuditAction.PROVISION_DECISION_SLIP,
 })
 _LISTS_PEOPLE = frozenset({
     AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST, AuditAction.TARGET_DEPARTMENT_LIST,
@@ -137,10 +147,13 @@ _LISTS_PEOPLE = frozenset({
     AuditAction.NOTICE_LIST,
     # The reminders on the API and the home page name each person (ADR 0026).
     AuditAction.REMINDER_LIST,
+    # A list of manual-provision decisions shows each person's 宛名番号 (ADR 0036).
+    AuditAction.PROVISION_DECISION_LIST,
     # The system admins' sync screens show the atena_no of failing operations and alerts (ADR 0021).
     AuditAction.INTERMEDIARY_MONITOR_VIEW, AuditAction.INTERMEDIARY_BATCH_VIEW,
 })
-_LOOKS_UP_NUMBER = frozenset({AuditAction.TARGET_SEARCH, AuditAction.INQUIRY_CHECK})
+_LOOKS_UP_NUMBER = frozenset({AuditAction.TARGET_SEARCH, AuditAction.INQUIRY_CHECK,
+                              AuditAction.PROVISION_DECISION_REQUEST})
 _BULK_NUMBERS_KEY = {AuditAction.INQUIRY_BULK_CHECK: "count", AuditAction.RECIPIENT_FILTER_RUN: "records"}
 
 

@@ -6,6 +6,7 @@ from checks import api as checks_api
 from core.errors import NotFound
 from integration import api as integration_api
 from victims import api as victims_api
+from victims import provision_api
 
 
 class _UnknownRoute(APIView):
@@ -41,6 +42,11 @@ urlpatterns = [
     path("notices/<int:notice_id>/acknowledge", victims_api.NoticeAcknowledgeApi.as_view(),
          name="api-notice-acknowledge"),
     path("reminders/", victims_api.ReminderListApi.as_view(), name="api-reminders"),
+    path("provision-decisions/", provision_api.ProvisionDecisionsApi.as_view(), name="api-provision-decisions"),
+    path("provision-decisions/<int:decision_id>/approve", provision_api.ProvisionDecisionApproveApi.as_view(),
+         name="api-provision-decision-approve"),
+    path("provision-decisions/<int:decision_id>/reject", provision_api.ProvisionDecisionRejectApi.as_view(),
+         name="api-provision-decision-reject"),
     path("inquiry-checks/", checks_api.InquiryCheckApi.as_view(), name="api-inquiry-checks"),
     path("inquiry-checks/bulk/", checks_api.BulkInquiryCheckApi.as_view(), name="api-inquiry-checks-bulk"),
     path("recipient-filter/", checks_api.RecipientFilterApi.as_view(), name="api-recipient-filter"),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("accounts.urls")),
     path("targets/", include("victims.urls")),
+    path("provisions/", include("victims.provision_urls")),
     path("flags/", include("checks.urls")),
     path("flags/", include("victims.approval_urls")),
     path("integration/", include("integration.urls")),

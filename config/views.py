@@ -10,6 +10,7 @@ from core import policy
 from core.policy import Capability
 from core.screens import screen
 from flags.selectors import approval_queue
+from victims.provisions import pending_provision_decision_count
 from victims.reminders import alerted_keys, reminders_for
 from victims.selectors import notices_for, overdue_notice_count, overdue_notice_total
 
@@ -32,6 +33,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context["reminders"], context["overdue_count"] = rows, sum(1 for row in rows if row["overdue"])
         if policy.allows(user, Capability.DECIDE):
             context["queue_count"] = approval_queue(actor=user).count()
+        if policy.allows(user, Capability.PROVISION):  # a count, no person: not a read (as the queue's)
+            context["pending_provisions"] = pending_provision_decision_count(actor=user)
     if policy.allows(user, Capability.AUDIT):
         context["overdue_notices"] = overdue_notice_total(actor=user)
     return render(request, "accounts/home.html", context)

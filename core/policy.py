@@ -41,6 +41,8 @@ class _Department(Protocol):
     def does_linkage(self) -> bool: ...
     @property
     def group_id(self) -> int: ...
+    @property
+    def is_contact_point(self) -> bool: ...
 
 
 class Actor(Protocol):
@@ -70,6 +72,7 @@ class Capability(enum.Enum):
     CHECK = "check"  # inquiry-time checks, shared list, recipient filter, notices
     OPERATE_SYNC = "operate_sync"  # sync monitor, operations, 追記 worklist, 2FA reset
     AUDIT = "audit"  # audit log screens
+    PROVISION = "provision"  # record manual-provision decisions: staff of the 情報連携 contact point (ADR 0037)
 
 
 _REFUSALS: dict[Capability, str] = {
@@ -78,6 +81,7 @@ _REFUSALS: dict[Capability, str] = {
     Capability.CHECK: "情報連携を行う所属の職員のみ確認できます。",
     Capability.OPERATE_SYNC: "システム管理者のみ利用できます。",
     Capability.AUDIT: "監査担当のみ利用できます。",
+    Capability.PROVISION: "手動提供の判断は情報連携の窓口の所属の職員のみ記録できます。",
 }
 
 
@@ -106,6 +110,9 @@ def allows(actor: object, capability: Capability) -> bool:
     if capability is Capability.CHECK:
         department = getattr(actor, "department", None)
         return department is not None and bool(department.does_linkage)
+    if capability is Capability.PROVISION:
+        department = getattr(actor, "department", None)
+        return department is not None and bool(getattr(department, "is_contact_point", False))
     return False  # a capability added without a rule is refused
 
 
@@ -197,4 +204,38 @@ def withdrawal_refusal(actor: Actor, *, owning_department_id: int, asked_by_id: 
         return "取下げの承認は対象者を登録した所属の所属長のみ行えます。"
     if actor.pk == registered_by_id:
         return "登録を申請した本人は取下げを承認できません（二者確認）。"
+    return None
+
+
+# --- manual-provision decisions (DOMAIN §5, §7 Point 5; ADR 0036, 0037) ------------------
+
+def provision_decision_scope(actor: object) -> Q:
+    """The ProvisionDecision rows `actor` may see: all of them for the contact point (which
+    records and decides them) and for auditors; a target's decisions for the department
+    that owns the target; nothing for anyone else (the same 404 as for a decision that
+    does not exist). Applied in one query, whether the row exists or not."""
+    if allows(actor, Capability.PROVISION) or allows(actor, Capability.AUDIT):
+        return Q()
+    if allows(actor, Capability.HANDLE_VICTIMS):
+        return Q(target__owning_department_id=getattr(actor, "department_id", None))
+    return Q(pk__in=[])
+
+
+def may_list_provision_decisions(actor: object) -> bool:
+    """Anyone to whom some decision could be shown: contact point, auditors, victim staff
+    (the owners among them see their own targets' decisions)."""
+    return (allows(actor, Capability.PROVISION) or allows(actor, Capability.AUDIT)
+            or allows(actor, Capability.HANDLE_VICTIMS))
+
+
+def provision_decision_refusal(actor: Actor, *, requested_by_id: object) -> str | None:
+    """Why `actor` may not approve or reject a manual-provision decision recorded by
+    `requested_by_id`, or None: a head (approver) of the contact point, never the one who
+    recorded it (four eyes, ADR 0037)."""
+    if not allows(actor, Capability.PROVISION):
+        return _REFUSALS[Capability.PROVISION]
+    if not allows(actor, Capability.DECIDE):
+        return "手動提供の判断の承認・却下は情報連携の窓口の所属長（承認者）のみ行えます。"
+    if actor.pk == requested_by_id:
+        return "記録した本人は承認・却下できません（二者確認）。"
     return None

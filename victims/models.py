@@ -368,6 +368,74 @@ class ReminderRecord(models.Model):
         return f"ReminderRecord#{self.pk}({self.kind}, {self.due_on})"
 
 
+class ProvisionDecisionKind(models.TextChoices):
+    PROVIDE = "provide", "提供する（手動で提供）"
+    WITHHOLD = "withhold", "提供しない"
+
+
+class ProvisionDisclosure(models.TextChoices):
+    # The only value: a manual provision's own disclosure setting overrides the 不開示該当フラグ
+    # (DOMAIN §3), so the record of a provision by hand must carry 不開示 (ADR 0036).
+    NONDISCLOSURE = "nondisclosure", "不開示"
+
+
+class ProvisionDecisionStatus(models.TextChoices):
+    PENDING = "pending", "承認待ち"
+    APPROVED = "approved", "承認済み"
+    REJECTED = "rejected", "却下"
+
+
+INFO_CODE_PATTERN = r"^TM[0-9]{14}$"
+
+
+class ProvisionDecision(models.Model):
+    """The contact point's decision, by hand, on an inquiry about a person under 自動応答不可
+    that arrived at the intermediate server (DOMAIN §5, §7 Point 5; ADR 0036): whether to
+    provide, always with 不開示, approved by the contact point's head (four eyes, ADR 0037)."""
+
+    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="provision_decisions")
+    # The contact point that recorded it (printed as 所属 on its 決裁票), kept if the mark moves.
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+")
+    inquirer = models.CharField("照会機関名", max_length=100)
+    info_code = models.CharField("特定個人情報名コード", max_length=16)
+    received_at = models.DateTimeField("照会の受付日時")
+    decision = models.CharField("判断", max_length=10, choices=ProvisionDecisionKind.choices)
+    disclosure = models.CharField("開示・不開示", max_length=15, choices=ProvisionDisclosure.choices)
+    note = models.TextField("判断の理由・確認した事項", blank=True)
+    status = models.CharField(max_length=10, choices=ProvisionDecisionStatus.choices,
+                              default=ProvisionDecisionStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.TextField("却下の理由", blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(info_code__regex=INFO_CODE_PATTERN),
+                                   name="provision_info_code_format"),
+            models.CheckConstraint(condition=models.Q(disclosure=ProvisionDisclosure.NONDISCLOSURE),
+                                   name="provision_always_nondisclosure"),
+            models.CheckConstraint(
+                condition=(models.Q(status=ProvisionDecisionStatus.PENDING, decided_by__isnull=True,
+                                    decided_at__isnull=True)
+                           | (~models.Q(status=ProvisionDecisionStatus.PENDING)
+                              & models.Q(decided_by__isnull=False, decided_at__isnull=False))),
+                name="provision_decided_iff_not_pending"),
+            models.CheckConstraint(condition=~models.Q(decided_by=models.F("requested_by")),
+                                   name="provision_four_eyes"),
+            models.CheckConstraint(
+                condition=~models.Q(status=ProvisionDecisionStatus.REJECTED) | ~models.Q(reject_reason=""),
+                name="provision_rejection_has_reason"),
+        ]
+        indexes = [models.Index(fields=["target", "requested_at"]), models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self) -> str:  # ids only: str() reaches logs
+        return f"ProvisionDecision#{self.pk}({self.status})"
+
+
 # guardian direct-FK tables: object permissions join on a real foreign key, not a
 # generic (content_type, object_pk) text column.
 class TargetUserObjectPermission(UserObjectPermissionBase):

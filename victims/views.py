@@ -24,6 +24,7 @@ from intermediary.selectors import flag_states_for_unit
 from .forms import AtenaForm, IntakeForm, ProcedureConfirmForm, ReleaseForm, case_label
 from .intake import intake_from_json, parse_intake
 from .models import Basis, CaseType, HarmType, LegalRepresentative, TargetStatus
+from .provisions import provision_decisions_for
 from .selectors import (
     notice_acknowledgements_for_target,
     notices_overdue_for_auditor,
@@ -165,6 +166,10 @@ def _detail_page(request, target, status=200, **extra):
         **_sharing_context(request.user, target),
         "periods": (protection_periods(target)
                     if policy.owns(request.user, owning_department_id=target.owning_department_id) else []),
+        # The contact point's manual-provision decisions on this person, for the owner (ADR 0036).
+        "provision_decisions": (provision_decisions_for(actor=request.user, target_id=target.pk, via="target_page")
+                                if policy.owns(request.user, owning_department_id=target.owning_department_id)
+                                else None),
         **extra,
     }
     return render(request, "victims/detail.html", context, status=status)

@@ -58,7 +58,7 @@ def _url(pattern, ids) -> str:
 def ids(counter, register):
     target, change_request = register(counter)
     return {"target_id": target.pk, "case_id": target.cases.first().pk, "change_request_id": change_request.pk,
-            "task_id": 1}
+            "task_id": 1, "decision_id": 1}
 
 
 @pytest.fixture

@@ -41,10 +41,11 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.transport.serialization import Binary
 
-from accounts.services import api_token_issue
+from accounts.services import api_token_issue, department_create
 from audit.models import AuditEvent
 from tests.conftest import born_aged, intake_payload, system_client_key
 from victims.models import CaseAssessment, Notice, ReviewTask, Target
+from victims.provisions import provision_decision_request
 from victims.services import change_request_approve, registration_submit
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -56,9 +57,11 @@ EXAMPLES = {GenerationMode.POSITIVE: 50, GenerationMode.NEGATIVE: 25}
 
 STAFF_OPS = {"targets_create", "targets_list", "targets_retrieve", "targets_flags", "cases_confirmations_create",
              "targets_release_requests_create", "review_tasks_list", "review_tasks_close",
-             "registrations_retrieve", "change_requests_withdraw", "reminders_list"}
+             "registrations_retrieve", "change_requests_withdraw", "reminders_list",
+             "provision_decisions_list", "provision_decisions_create"}
 APPROVER_OPS = {"change_requests_approve", "change_requests_reject", "targets_grants_create",
-                "targets_grants_destroy", "review_tasks_grant"}
+                "targets_grants_destroy", "review_tasks_grant", "provision_decisions_approve",
+                "provision_decisions_reject"}
 CHECK_OPS = {"inquiry_checks_create", "inquiry_checks_bulk", "recipient_filter"}
 JUMIN_OPS = {"jumin_support_measures_push"}
 # Notices go to the other linkage departments (ADR 0027): 税務課 receives those of 子ども家庭支援課's targets.
@@ -93,6 +96,14 @@ def world(counter, approver, other_counter, register):
          "name": "住基　花子", "name_kana": "ジュウキ　ハナコ", "birth_date": "1985-05-05"}]}, format="json")
     assert resp.status_code == 200, resp.content
     receipts = [registration_submit(actor=counter, payload=intake_payload(), today=timezone.localdate()).pk]
+    # 子ども家庭支援課 is the 情報連携 contact point here: the counter records manual-provision
+    # decisions, the head decides them (ADR 0037).
+    department_create(actor=None, code="kodomo", name="子ども家庭支援課", does_linkage=True, contact_point=True)
+    counter.department.refresh_from_db()
+    decisions = [provision_decision_request(actor=counter, payload={
+        "atena_no": request.target.atena_no, "inquirer": "ファジングのテスト", "info_code": "TM00000000000003",
+        "received_at": timezone.now().isoformat(), "decision": "provide", "disclosure": "nondisclosure"}).pk
+        for request in pending]
     targets = list(Target.objects.values_list("pk", flat=True))
     real = {
         "registration_id": receipts,
@@ -101,6 +112,7 @@ def world(counter, approver, other_counter, register):
         "case_id": list(CaseAssessment.objects.values_list("pk", flat=True)),
         "task_id": list(ReviewTask.objects.values_list("pk", flat=True)),
         "notice_id": list(Notice.objects.values_list("pk", flat=True)),
+        "decision_id": decisions,
         "department": ["zeimu", "koho", "kodomo"],
         "atena_no": list(Target.objects.values_list("atena_no", flat=True)) + ["200000000000001", "200000000000002"],
     }

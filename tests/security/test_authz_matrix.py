@@ -27,7 +27,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Role
-from accounts.services import api_token_issue
+from accounts.services import api_token_issue, department_create
 from flags.models import ChangeRequest
 from intermediary import services as intermediary_services
 from intermediary.models import (
@@ -45,12 +45,14 @@ from victims.models import (
     CaseAssessment,
     Notice,
     NoticeKind,
+    ProvisionDecision,
     Registration,
     ReviewTask,
     ReviewTaskKind,
     Target,
     TargetGroupObjectPermission,
 )
+from victims.provisions import provision_decision_request
 from victims.services import (
     change_request_approve,
     registration_submit,
@@ -109,6 +111,12 @@ OBJECT_PARAMS = {
     "api-registration-detail": {"registration_id": "registration"},
     "api-review-task-close": {"task_id": "review_task"},
     "api-notice-acknowledge": {"notice_id": "notice"},
+    "provisions:detail": {"pk": "provision_decision"},
+    "provisions:approve": {"pk": "provision_decision"},
+    "provisions:reject": {"pk": "provision_decision"},
+    "provisions:slip": {"pk": "provision_decision"},
+    "api-provision-decision-approve": {"decision_id": "provision_decision"},
+    "api-provision-decision-reject": {"decision_id": "provision_decision"},
 }
 # Routes on intermediary objects, which belong to no department and carry no target state.
 SYSTEM_OBJECT_PARAMS = {
@@ -220,20 +228,25 @@ def test_the_table_names_every_route_and_method_and_nothing_else():
 
 # --- the objects ---------------------------------------------------------------------------
 
-def _build_set(registrar, head, state: str) -> dict:
+def _build_set(registrar, head, state: str, contact_clerk) -> dict:
     """One target of `registrar`'s department in `state`, registered at the counter (so with
     its receipt), with the objects routes point at.
 
     pending:  registered, set request pending (protected at inquiry time, nothing sent yet).
     approved: set request approved by the head: status active, flags desired, operations queued.
     released: then a release request (person's wish) approved by the head: status released,
-              every case ended, flags desired off. Its change request is the approved release."""
+              every case ended, flags desired off. Its change request is the approved release.
+    Each set has a pending manual-provision decision of the contact point (子ども家庭支援課 in
+    this table), recorded while the person was under 自動応答不可."""
     receipt = registration_submit(actor=registrar, payload=intake_payload(), today=timezone.localdate())
     target = receipt.created_target
     assert target is not None, "a new person: the receipt led to a new target"
     change_request = ChangeRequest.objects.get(target=target)
     if state in ("approved", "released"):
         change_request_approve(actor=head, change_request_id=change_request.pk)
+    provision = provision_decision_request(actor=contact_clerk, payload={
+        "atena_no": target.atena_no, "inquirer": "権限表のテスト", "info_code": "TM00000000000003",
+        "received_at": timezone.now().isoformat(), "decision": "provide", "disclosure": "nondisclosure"})
     if state == "released":
         change_request = release_request_create(actor=registrar, target_id=target.pk, reason="wish", case_ids=None)
         change_request_approve(actor=head, change_request_id=change_request.pk)
@@ -251,7 +264,7 @@ def _build_set(registrar, head, state: str) -> dict:
     assert target.status == {"pending": "pending", "approved": "active", "released": "released"}[state]
     return {"target": target.pk, "case": target.cases.get().pk, "change_request": change_request.pk,
             "review_task": task.pk, "registration": receipt.pk, "granted_department": granted,
-            "notice": notice.pk}
+            "notice": notice.pk, "provision_decision": provision.pk}
 
 
 def _system_objects(sysadmin2, approved_target_id: int) -> dict:
@@ -296,6 +309,7 @@ def fingerprint() -> tuple:
         agg(InfoCodeChangeRequest, "id", "status"),
         agg(RecordCorrection, "id", "status", "done_at"),
         agg(ApiToken, "id", "revoked_at"),
+        agg(ProvisionDecision, "id", "status", "decided_at"),
         f"(SELECT count(*) || ':' || string_agg(status, ',' ORDER BY created_at, id) FROM {Operation._meta.db_table})",
     ]
     with connection.cursor() as cur:
@@ -350,12 +364,16 @@ def world(departments, make_staff, counter, approver, nonlinkage_counter, sysadm
              "sysadmin": sysadmin, "auditor": auditor}
     # Registrar and head of each department are neither of the callers, so a caller is never
     # the requester (four eyes) and an approver caller meets a request it may decide.
+    # The counter's and approver's department is the 情報連携 contact point here, so the
+    # manual-provision routes are met by a clerk, a head and the owner alike (ADR 0037).
+    department_create(actor=None, code="kodomo", name="子ども家庭支援課", does_linkage=True, contact_point=True)
+    contact_clerk = make_staff("kodomo_contact", "kodomo", Role.COUNTER)
     sets = {}
     for code in ("kodomo", "zeimu", "koho", "johosys", "kansa"):
         registrar = make_staff(f"{code}_registrar", code, Role.COUNTER)
         head = make_staff(f"{code}_head", code, Role.APPROVER)
         for state in STATES:
-            sets[(code, state)] = _build_set(registrar, head, state)
+            sets[(code, state)] = _build_set(registrar, head, state, contact_clerk)
     system_objects = _system_objects(make_staff("sysadmin2", "johosys", Role.SYSADMIN),
                                      sets[("kodomo", "approved")]["target"])
 

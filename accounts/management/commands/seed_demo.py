@@ -14,7 +14,10 @@ DEPARTMENTS = [
     ("johosys", "情報システム課", False),
     ("kansa", "監査室", False),
     ("koho", "広報課", False),
+    ("renkei", "情報連携推進課", True),
 ]
+# The 情報連携 contact point (decides manual provisions, ADR 0037).
+CONTACT_POINT = "renkei"
 # username, department, role, display name (printed on 決裁票; fictitious)
 STAFF = [
     ("counter1", "kodomo", Role.COUNTER, "窓口　一郎"),
@@ -26,6 +29,8 @@ STAFF = [
     ("koho1", "koho", Role.COUNTER, "広報　六郎"),
     ("sysadmin1", "johosys", Role.SYSADMIN, "情報　七海"),
     ("auditor1", "kansa", Role.AUDITOR, "監査　八郎"),
+    ("renkei1", "renkei", Role.COUNTER, "連携　九子"),
+    ("renkei_head", "renkei", Role.APPROVER, "連携課長　十三"),
 ]
 
 
@@ -35,7 +40,8 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         for code, name, linkage in DEPARTMENTS:
-            department_create(actor=None, code=code, name=name, does_linkage=linkage)
+            department_create(actor=None, code=code, name=name, does_linkage=linkage,
+                              contact_point=code == CONTACT_POINT)
         self.stdout.write(f"デモ用ログイン（パスワードはすべて {DEMO_PASSWORD}）:")
         for username, dept, role, display_name in STAFF:
             staff_create(actor=None, username=username, department_code=dept, role=role, password=DEMO_PASSWORD,
