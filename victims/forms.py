@@ -7,7 +7,7 @@ from core.errors import DomainError
 from core.normalize import normalize_atena_no
 from flags import rules
 from flags.rules import RELEASE_REASONS
-from victims.models import Basis, HarmType, LegalRepresentative
+from victims.models import Basis, HarmType, LegalRepresentative, RequestOrigin
 
 ABUSER_SLOTS = (1, 2, 3)
 
@@ -69,6 +69,12 @@ class IntakeForm(forms.Form):
     explained_agent_release = _check("代理人設定の解除を説明した", EXPLANATION_TEXT["agent_release"])
 
     notes = _text("備考", 4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    # Where the request came from (ADR 0039): a radio group, the body and date for an outside body.
+    origin_kind = forms.ChoiceField(label="申出の経路", required=False, choices=RequestOrigin.choices,
+                                    initial=RequestOrigin.COUNTER, widget=forms.RadioSelect)
+    origin_body = _text("設定依頼をした機関の名称（例：〇〇県配偶者暴力相談支援センター、〇〇市）", 100)
+    origin_requested_on = _text("設定依頼の受付日", 20, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,6 +155,8 @@ class IntakeForm(forms.Form):
             "cases": cases,
             "explanations": {k: d.get(f"explained_{k}", False) for k in EXPLANATION_TEXT},
             "notes": d.get("notes", ""),
+            "origin": {"kind": d.get("origin_kind") or RequestOrigin.COUNTER, "body": d.get("origin_body", ""),
+                       "requested_on": d.get("origin_requested_on", "")},
         }
         return payload, field_map
 
@@ -166,7 +174,9 @@ class IntakeForm(forms.Form):
 
     @staticmethod
     def _field_for(key: str, field_map: list[dict]) -> str | None:
-        simple = {"jumin_support.start": "jumin_support_start", "jumin_support.end": "jumin_support_end"}
+        simple = {"jumin_support.start": "jumin_support_start", "jumin_support.end": "jumin_support_end",
+                  "origin.kind": "origin_kind", "origin.body": "origin_body",
+                  "origin.requested_on": "origin_requested_on"}
         if key in simple:
             return simple[key]
         if key.startswith("cases["):

@@ -23,7 +23,7 @@ from intermediary.selectors import flag_states_for_unit
 
 from .forms import AtenaForm, IntakeForm, ProcedureConfirmForm, ReleaseForm, case_label
 from .intake import intake_from_json, parse_intake
-from .models import Basis, CaseType, HarmType, LegalRepresentative, TargetStatus
+from .models import Basis, CaseType, HarmType, LegalRepresentative, RequestOrigin, TargetStatus
 from .selectors import (
     notice_acknowledgements_for_target,
     notices_overdue_for_auditor,
@@ -102,6 +102,8 @@ def _summary(data) -> dict:
         "data": data,
         "harm_labels": [HarmType(h).label for h in data.harm_types if h in HarmType.values],
         "basis_label": Basis(data.basis).label if data.basis in Basis.values else "",
+        "origin_label": (RequestOrigin(data.request_origin).label if data.request_origin in RequestOrigin.values
+                         else ""),
         "cases": [{"case": c, "label": CaseType(c.case_type).label,
                    "rep_label": LegalRepresentative(c.legal_representative).label if c.legal_representative else ""}
                   for c in data.cases],
@@ -165,6 +167,8 @@ def _detail_page(request, target, status=200, **extra):
         **_sharing_context(request.user, target),
         "periods": (protection_periods(target)
                     if policy.owns(request.user, owning_department_id=target.owning_department_id) else []),
+        "is_owner": policy.owns(request.user, owning_department_id=target.owning_department_id),
+        "onward_open": target.onward_requests.filter(confirmed_at__isnull=True).count(),
         **extra,
     }
     return render(request, "victims/detail.html", context, status=status)
