@@ -137,9 +137,10 @@ def worklist_page(*, actor: Staff, query: WorklistQuery, via: str = "screen",
     department_id = actor.department_id
     assert department_id is not None  # HANDLE_VICTIMS requires a department
     today = today or timezone.localdate()
-    qs = visible_targets(actor)
     if query.search:
-        qs = _name_search(qs.filter(owning_department_id=department_id), query.search)
+        qs = _name_search(Target.objects.filter(policy.owned_target_scope(actor)), query.search)
+    else:
+        qs = visible_targets(actor)
     if query.status:
         qs = qs.filter(status=query.status)
     if query.case_type:
