@@ -243,7 +243,8 @@ class WorklistFilterForm(forms.Form):
     """The worklist's filters: they name no person, so they travel in the GET query."""
 
     status = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *TargetStatus.choices])
-    case_type = forms.ChoiceField(label="類型（有効なもの）", required=False, choices=[("", "すべて"), *CaseType.choices])
+    case_type = forms.ChoiceField(label="類型（有効なもの）", required=False,
+                                  choices=[("", "すべて"), *CaseType.choices])
     reminders_due = forms.BooleanField(label="期限の来た確認事項がある対象者のみ", required=False)
 
 

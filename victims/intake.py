@@ -162,7 +162,8 @@ def _parse_origin(payload: dict, today: datetime.date, errors: dict) -> tuple[st
     origin = _mapping(payload, "origin", errors)
     kind = _scalar(origin, "kind", errors, "origin.") or RequestOrigin.COUNTER
     if kind not in RequestOrigin.values:
-        errors["origin.kind"] = "申出の経路は、本人（窓口）・配偶者暴力相談支援センター・児童相談所・他の市区町村・その他から選択してください。"
+        errors["origin.kind"] = ("申出の経路は、本人（窓口）・配偶者暴力相談支援センター・児童相談所・"
+                                 "他の市区町村・その他から選択してください。")
         return RequestOrigin.COUNTER, "", None
     if kind == RequestOrigin.COUNTER:
         return kind, "", None  # a name or date typed for the counter has no meaning: not kept

@@ -34,8 +34,8 @@ from .forms import (
     case_label,
 )
 from .intake import intake_from_json, parse_intake
-from .onward import onward_request_confirm, onward_request_issue, onward_request_letter, onward_requests_for
 from .models import Basis, CaseType, HarmType, LegalRepresentative, RequestOrigin, TargetStatus
+from .onward import onward_request_confirm, onward_request_issue, onward_request_letter, onward_requests_for
 from .selectors import (
     notice_acknowledgements_for_target,
     notices_overdue_for_auditor,
@@ -61,7 +61,6 @@ from .services import (
     target_grant_department,
     target_revoke_department,
 )
-
 from .worklist import WORKLIST_PAGE_SIZE, parse_worklist_query, worklist_page
 
 _NOT_CARRIED = {"csrfmiddlewaretoken", "step"}

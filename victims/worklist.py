@@ -25,7 +25,7 @@ from accounts.models import Staff
 from audit.actions import AuditAction
 from audit.services import audit_record
 from core import policy
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, Forbidden, ValidationFailed
 from core.normalize import normalize_kana, normalize_name, refuse_control_characters
 from core.policy import Capability
 
@@ -59,6 +59,10 @@ class WorklistRow:
     target: Target
     case_types: list[str]
     reminders: list[Reminder] = field(default_factory=list)
+
+    @property
+    def reminder_kinds(self) -> list[str]:
+        return sorted({r.kind for r in self.reminders})
 
 
 @dataclass
@@ -135,7 +139,8 @@ def worklist_page(*, actor: Staff, query: WorklistQuery, via: str = "screen",
     (target.name_search) naming the people found and never what was typed."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
     department_id = actor.department_id
-    assert department_id is not None  # HANDLE_VICTIMS requires a department
+    if department_id is None:  # policy already refused such an actor; this keeps the type honest
+        raise Forbidden(policy.refusal_message(Capability.HANDLE_VICTIMS))
     today = today or timezone.localdate()
     if query.search:
         qs = _name_search(Target.objects.filter(policy.owned_target_scope(actor)), query.search)
