@@ -117,7 +117,7 @@ def onward_request_issue(*, actor: Staff, target_id: object, payload: object) ->
     target = _owned(actor, target_id, AuditAction.ONWARD_REQUEST_ISSUE, Target.objects.select_for_update())
     data = parse_onward(payload)
     if target.status not in PROTECTING_STATUSES:
-        raise ValidationFailed({"non_field": _NOT_PROTECTED})
+        raise DomainError(_NOT_PROTECTED)
     onward = OnwardRequest.objects.create(
         target=target, municipality_name=data.municipality_name, municipality_code=data.municipality_code,
         moved_on=data.moved_on, note=data.note, issued_by=actor, issued_at=timezone.now())

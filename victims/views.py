@@ -374,6 +374,10 @@ def onward_list(request, pk):
             onward = onward_request_issue(actor=request.user, target_id=pk, payload=form.cleaned_data)
         except ValidationFailed as exc:
             form.add_onward_errors(exc.errors)
+        except (NotFound, Forbidden):
+            raise  # already audited; `screen` answers 404 / 403 as for a read
+        except DomainError as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, "設定依頼を作成しました。依頼文書を印刷して転出先に送付してください。")
             return redirect("victims:onward_letter", pk=pk, onward_id=onward.pk)
