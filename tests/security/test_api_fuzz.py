@@ -45,6 +45,7 @@ from accounts.services import api_token_issue
 from audit.models import AuditEvent
 from tests.conftest import born_aged, intake_payload, system_client_key
 from victims.models import CaseAssessment, Notice, ReviewTask, Target
+from victims.onward import onward_request_issue
 from victims.services import change_request_approve, registration_submit
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -56,7 +57,8 @@ EXAMPLES = {GenerationMode.POSITIVE: 50, GenerationMode.NEGATIVE: 25}
 
 STAFF_OPS = {"targets_create", "targets_list", "targets_retrieve", "targets_flags", "cases_confirmations_create",
              "targets_release_requests_create", "review_tasks_list", "review_tasks_close",
-             "registrations_retrieve", "change_requests_withdraw", "reminders_list"}
+             "registrations_retrieve", "change_requests_withdraw", "reminders_list", "targets_search",
+             "targets_onward_requests_list", "targets_onward_requests_create", "targets_onward_requests_confirm"}
 APPROVER_OPS = {"change_requests_approve", "change_requests_reject", "targets_grants_create",
                 "targets_grants_destroy", "review_tasks_grant"}
 CHECK_OPS = {"inquiry_checks_create", "inquiry_checks_bulk", "recipient_filter"}
@@ -93,6 +95,8 @@ def world(counter, approver, other_counter, register):
          "name": "住基　花子", "name_kana": "ジュウキ　ハナコ", "birth_date": "1985-05-05"}]}, format="json")
     assert resp.status_code == 200, resp.content
     receipts = [registration_submit(actor=counter, payload=intake_payload(), today=timezone.localdate()).pk]
+    onward = onward_request_issue(actor=counter, target_id=pending[0].target_id,
+                                  payload={"municipality_name": "大阪府大阪市", "moved_on": "2026-04-01"})
     targets = list(Target.objects.values_list("pk", flat=True))
     real = {
         "registration_id": receipts,
@@ -101,6 +105,7 @@ def world(counter, approver, other_counter, register):
         "case_id": list(CaseAssessment.objects.values_list("pk", flat=True)),
         "task_id": list(ReviewTask.objects.values_list("pk", flat=True)),
         "notice_id": list(Notice.objects.values_list("pk", flat=True)),
+        "onward_id": [onward.pk],
         "department": ["zeimu", "koho", "kodomo"],
         "atena_no": list(Target.objects.values_list("atena_no", flat=True)) + ["200000000000001", "200000000000002"],
     }
