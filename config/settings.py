@@ -270,7 +270,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "DV等被害者 不開示設定管理 API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"FlagKindEnum": "intermediary.flag_kinds.FLAG_KINDS"},
+    # One name per choice set used by several fields (the worklist's case_types and reminders_due, ADR 0038).
+    "ENUM_NAME_OVERRIDES": {"FlagKindEnum": "intermediary.flag_kinds.FLAG_KINDS",
+                            "CaseTypeEnum": "victims.models.CaseType.values",
+                            "ReminderKindEnum": "victims.models.ReminderKind.values",
+                            "RequestOriginEnum": "victims.models.RequestOrigin.values"},
 }
 
 # Celery: the outbox table is the source of truth; the broker only triggers.

@@ -254,8 +254,9 @@ def _build_set(registrar, head, state: str) -> dict:
     notice = Notice.objects.create(department=registrar.department, kind=NoticeKind.SET, atena_no=target.atena_no,
                                    name=target.name, change_request=change_request, created_at=timezone.now())
     # A 転出 設定依頼 (ADR 0040), made directly: the service refuses one for a released person.
-    onward = OnwardRequest.objects.create(target=target, municipality_name="大阪府大阪市", moved_on=timezone.localdate(),
-                                          issued_by=registrar, issued_at=timezone.now())
+    onward = OnwardRequest.objects.create(target=target, municipality_name="大阪府大阪市",
+                                          moved_on=timezone.localdate(), issued_by=registrar,
+                                          issued_at=timezone.now())
     target.refresh_from_db()
     assert target.status == {"pending": "pending", "approved": "active", "released": "released"}[state]
     return {"target": target.pk, "case": target.cases.get().pk, "change_request": change_request.pk,

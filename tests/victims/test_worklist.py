@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.actions import AuditAction
 from audit.models import AuditEvent
+from core.errors import ValidationFailed
 from tests.conftest import VerifiedClient
 from victims.services import change_request_approve, target_grant_department
 from victims.worklist import WORKLIST_PAGE_SIZE, parse_worklist_query, worklist_page
@@ -93,7 +94,6 @@ def test_a_name_search_is_audited_as_a_search_without_the_text(counter, people):
 
 
 def test_invalid_filters_are_refused_in_japanese():
-    from core.errors import ValidationFailed
     with pytest.raises(ValidationFailed) as exc:
         query(status="gone", case_type="3", page="0")
     assert set(exc.value.errors) == {"status", "case_type", "page"}
