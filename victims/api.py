@@ -211,6 +211,7 @@ class TargetDetailApi(APIView):
             "jumin_support": {"active": True, "start": "2025-04-01", "end": "2026-03-31"},
             "explanations": {"mynaportal": True, "jumin": False, "card_suspension": True, "agent_release": False},
             "notes": "", "created_at": "2025-06-01T01:00:00Z",
+            "origin": {"kind": "counter", "kind_display": "本人（窓口での申出）", "body": "", "requested_on": None},
             "cases": [{"id": 88, "type": "2-I", "active": True, "abuser_atena_no": "", "abuser_name": "",
                        "card_left": True, "card_suspension_confirmed_on": None, "smartphone_left": False,
                        "smartphone_suspension_confirmed_on": None, "agent_set": False,

@@ -65,6 +65,12 @@ def onward_requests_for(*, actor: Staff, target_id: object, via: str = "screen")
     return target, rows
 
 
+def open_onward_count(target: Target) -> int:
+    """How many of the target's requests await the receiving municipality's confirmation (for
+    the target page of the owning department, which has read, and audited, the target)."""
+    return OnwardRequest.objects.filter(target=target, confirmed_at__isnull=True).count()
+
+
 @dataclass(frozen=True)
 class OnwardInput:
     municipality_name: str

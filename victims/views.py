@@ -35,7 +35,13 @@ from .forms import (
 )
 from .intake import intake_from_json, parse_intake
 from .models import Basis, CaseType, HarmType, LegalRepresentative, RequestOrigin, TargetStatus
-from .onward import onward_request_confirm, onward_request_issue, onward_request_letter, onward_requests_for
+from .onward import (
+    onward_request_confirm,
+    onward_request_issue,
+    onward_request_letter,
+    onward_requests_for,
+    open_onward_count,
+)
 from .selectors import (
     notice_acknowledgements_for_target,
     notices_overdue_for_auditor,
@@ -211,11 +217,17 @@ def _detail_page(request, target, status=200, **extra):
         **_sharing_context(request.user, target),
         "periods": (protection_periods(target)
                     if policy.owns(request.user, owning_department_id=target.owning_department_id) else []),
-        "is_owner": policy.owns(request.user, owning_department_id=target.owning_department_id),
-        "onward_open": target.onward_requests.filter(confirmed_at__isnull=True).count(),
+        **_onward_context(request.user, target),
         **extra,
     }
     return render(request, "victims/detail.html", context, status=status)
+
+
+def _onward_context(actor, target) -> dict:
+    """The 転出 設定依頼 section, for the owning department only (ADR 0040)."""
+    if not policy.owns(actor, owning_department_id=target.owning_department_id):
+        return {"is_owner": False}
+    return {"is_owner": True, "onward_open": open_onward_count(target)}
 
 
 def _sharing_context(actor, target) -> dict:

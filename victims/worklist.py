@@ -95,6 +95,10 @@ def parse_worklist_query(params: Mapping[str, object], *, search: object = None)
     if not 1 <= page <= PAGE_MAX:
         errors["page"] = "ページ番号は1以上の整数で指定してください。"
         page = 1
+    if search is None and params.get("name"):
+        # A name in a query string lands in access logs and browser histories: refused, so
+        # that no client comes to rely on it.
+        errors["name"] = "氏名での検索は URL に載せず、検索フォーム（POST /api/v1/targets/search/）で行ってください。"
     text = "" if search is None else str(search).strip()
     if search is not None and not isinstance(search, str):
         errors["name"] = "検索する氏名は文字列で指定してください。"

@@ -140,6 +140,10 @@ def test_the_follow_up_reminder_is_due_thirty_days_after_issue_until_confirmed(c
     assert onward_due(30) == [(target.pk, "2026-07-01")]
     with time_machine.travel(NOW + datetime.timedelta(days=30), tick=False):
         listed = client.get("/api/v1/reminders/").json()
+        web = VerifiedClient()
+        web.force_login(counter)
+        home = web.get("/").content.decode()
+    assert f'href="/targets/{target.pk}/onward/"' in home and "設定済みの連絡がありません" in home
     assert {"kind": "onward_followup", "target_id": target.pk} in [
         {"kind": r["kind"], "target_id": r["target_id"]} for r in listed]
     client.post(_url(target, str(onward_id), "confirm"))

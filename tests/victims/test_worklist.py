@@ -139,6 +139,9 @@ def test_the_api_answers_count_page_page_size_results(counter, people):
     assert body["results"][1]["case_types"] == ["1-I"] and body["results"][1]["reminders_due"] == []
     refused = client.get("/api/v1/targets/?case_type=9")
     assert refused.status_code == 400 and "case_type" in refused.json()["errors"]
+    # A name in a query string is refused (it would sit in access logs): the search is a POST.
+    in_url = client.get("/api/v1/targets/?name=%E5%B1%B1%E7%94%B0")
+    assert in_url.status_code == 400 and "POST" in in_url.json()["errors"]["name"][0]
 
 
 def test_the_api_name_search_is_a_post(counter, other_counter, people):
