@@ -433,7 +433,9 @@ class ReminderListApi(APIView):
             "登録内容から毎回計算します（保存された一覧ではありません）。種類：住基支援措置の終了1か月前"
             "（jumin_support_expiry）、②-II 本人の18歳到達（majority）、②-I 手続の完了確認の追跡"
             "（procedure_followup、承認からN日ごと）、承認待ちの滞留（approval_overdue、所属長のみ）、"
-            "未対応の確認事項（review_task）。表示された対象者は監査記録されます。"
+            "未対応の確認事項（review_task）、転出先への設定依頼で設定済みの連絡がないもの（onward_followup、"
+            "依頼から REMINDER_ONWARD_FOLLOWUP_DAYS 日）、他所属からのお知らせの未確認（notice_unacknowledged、"
+            "受け取った所属に NOTICE_ACK_DAYS 日後）。表示された対象者は監査記録されます。"
         ),
         parameters=[OpenApiParameter("until", OpenApiTypes.DATE, required=False,
                                      description="この日まで（この日を含む）に期限の来る通知。省略時は今日（日本時間）。")],

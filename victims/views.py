@@ -162,10 +162,10 @@ def worklist(request):
     filters = WorklistFilterForm(request.GET or None)
     search_form = NameSearchForm(request.POST or None)
     searching = request.method == "POST"
+    params = request.POST if searching else request.GET
     errors: dict[str, str] = {}
     result = None
     try:
-        params = request.POST if searching else request.GET
         query = parse_worklist_query(params, search=params.get("name", "") if searching else None)
     except ValidationFailed as exc:
         errors = exc.errors
@@ -174,9 +174,8 @@ def worklist(request):
     for key, message in errors.items():
         form = search_form if key == "name" and searching else filters
         form.add_error(key if key in form.fields else None, message)
-    filter_query = {k: v for k, v in request.GET.items() if k in WorklistFilterForm.base_fields and v}
-    if searching:
-        filter_query = {k: v for k, v in request.POST.items() if k in WorklistFilterForm.base_fields and v}
+    # The filters (never the name) are carried on by the pagination links and the search form.
+    filter_query = {k: v for k, v in params.items() if k in WorklistFilterForm.base_fields and v}
     return render(request, "victims/worklist.html", {
         "filters": filters, "search_form": search_form, "searching": searching, "result": result,
         "filter_query": urlencode(filter_query), "filter_items": sorted(filter_query.items()),
