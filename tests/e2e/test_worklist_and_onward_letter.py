@@ -47,6 +47,8 @@ def test_worklist_filter_and_search_then_an_onward_request_and_its_letter(live_d
     assert_no_axe_violations(page)
 
     results.get_by_role("link", name=f"設定対象者 No.{hanako.pk}").click()
+    expect(page.locator("#onward")).to_contain_text("転出先の市区町村への設定依頼")
+    assert_no_axe_violations(page)
     page.get_by_role("link", name="設定依頼の一覧・新規作成へ").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("転出先の市区町村への設定依頼")
     assert_no_axe_violations(page)
