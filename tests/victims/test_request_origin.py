@@ -102,6 +102,8 @@ def test_the_intake_screen_asks_in_a_radio_group_and_carries_it_to_the_record(co
     assert "児童相談所からの設定依頼（東京都児童相談センター、2026年5月30日受付）" in _text(confirm)
     done = client.post("/targets/new/", {**data, "step": "register"})
     assert done.status_code == 302
+    receipt = _text(client.get(done["Location"]))  # the receipt shows what was submitted
+    assert "申出の経路 児童相談所からの設定依頼（東京都児童相談センター、2026年5月30日受付）" in receipt
     target = Target.objects.get(atena_no="300000000000077")
     assert target.request_origin == RequestOrigin.CHILD_GUIDANCE
     assert target.request_received_on == datetime.date(2026, 5, 30)
