@@ -12,6 +12,8 @@ class AuditAction(enum.StrEnum):
     TARGET_LOCK = "target.lock"  # only ever denied: a change attempted on a target the actor may not see
     TARGET_SEARCH = "target.search"
     TARGET_SHARED_LIST = "target.shared_list"
+    # The worklist's search by name or kana (ADR 0038): the people found, never the text typed.
+    TARGET_NAME_SEARCH = "target.name_search"
     INQUIRY_CHECK = "inquiry.check"
     INQUIRY_BULK_CHECK = "inquiry.bulk_check"
     RECIPIENT_FILTER_RUN = "recipient_filter.run"
@@ -28,6 +30,8 @@ class AuditAction(enum.StrEnum):
     PROVISION_DECISION_READ = "provision_decision.read"
     PROVISION_DECISION_LIST = "provision_decision.list"
     PROVISION_DECISION_SLIP = "provision_decision.slip"
+    ONWARD_REQUEST_LIST = "onward_request.list"  # a target's 転出 設定依頼 (ADR 0040)
+    ONWARD_REQUEST_LETTER = "onward_request.letter"  # a 設定依頼 letter shown (and printed): ADR 0040
     # A person's protection, changed
     TARGET_REGISTER = "target.register"
     # Every registration attempt at a counter (new, duplicate, refused, invalid): ADR 0015.
@@ -54,6 +58,8 @@ class AuditAction(enum.StrEnum):
     PROVISION_DECISION_REQUEST = "provision_decision.request"
     PROVISION_DECISION_APPROVE = "provision_decision.approve"
     PROVISION_DECISION_REJECT = "provision_decision.reject"
+    ONWARD_REQUEST_ISSUE = "onward_request.issue"  # a 転出 設定依頼 to the new municipality (ADR 0040)
+    ONWARD_REQUEST_CONFIRM = "onward_request.confirm"  # that municipality confirmed it set its measures
     NOTICE_ACKNOWLEDGE = "notice.acknowledge"
     JUMIN_PUSH = "jumin.push"
     JUMIN_SUPPORT_START = "jumin.support_start"
@@ -139,9 +145,11 @@ _READS_PERSON = frozenset({
     AuditAction.TARGET_READ, AuditAction.TARGET_SEARCH, AuditAction.TARGET_SHARED_LIST, AuditAction.INQUIRY_CHECK,
     AuditAction.TARGET_DEPARTMENT_LIST, AuditAction.REGISTRATION_READ, AuditAction.CHANGE_REQUEST_SLIP,
     AuditAction.PROVISION_DECISION_READ, AuditAction.PROVISION_DECISION_SLIP,
+    AuditAction.TARGET_NAME_SEARCH, AuditAction.ONWARD_REQUEST_LIST, AuditAction.ONWARD_REQUEST_LETTER,
 })
 _LISTS_PEOPLE = frozenset({
     AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST, AuditAction.TARGET_DEPARTMENT_LIST,
+    AuditAction.TARGET_NAME_SEARCH,
     # The notices (set / release / amend) on a linkage department's home page and API show
     # each person's atena_no and name.
     AuditAction.NOTICE_LIST,

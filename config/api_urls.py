@@ -22,7 +22,12 @@ class _UnknownRoute(APIView):
 
 urlpatterns = [
     path("targets/", victims_api.TargetCreateApi.as_view(), name="api-targets"),
+    path("targets/search/", victims_api.TargetSearchApi.as_view(), name="api-targets-search"),
     path("targets/<int:target_id>/", victims_api.TargetDetailApi.as_view(), name="api-target-detail"),
+    path("targets/<int:target_id>/onward-requests/", victims_api.OnwardRequestsApi.as_view(),
+         name="api-target-onward-requests"),
+    path("targets/<int:target_id>/onward-requests/<int:onward_id>/confirm",
+         victims_api.OnwardRequestConfirmApi.as_view(), name="api-target-onward-request-confirm"),
     path("targets/<int:target_id>/flags/", victims_api.TargetFlagsApi.as_view(), name="api-target-flags"),
     path("targets/<int:target_id>/release-requests/", victims_api.ReleaseRequestCreateApi.as_view(),
          name="api-target-release-requests"),

@@ -33,6 +33,8 @@ REMINDER_JUMIN_SUPPORT_LEAD_MONTHS = env.int("REMINDER_JUMIN_SUPPORT_LEAD_MONTHS
 REMINDER_PROCEDURE_FOLLOWUP_DAYS = env.int("REMINDER_PROCEDURE_FOLLOWUP_DAYS", default=30)
 # A pending request this many days old is a reminder for the department's approvers.
 REMINDER_APPROVAL_OVERDUE_DAYS = env.int("REMINDER_APPROVAL_OVERDUE_DAYS", default=3)
+# A 転出 設定依頼 the receiving municipality has not confirmed this many days after it was issued (ADR 0040).
+REMINDER_ONWARD_FOLLOWUP_DAYS = env.int("REMINDER_ONWARD_FOLLOWUP_DAYS", default=30)
 # A reminder still due this many days after its due date is overdue: the daily job alerts the approvers.
 REMINDER_OVERDUE_AFTER_DAYS = env.int("REMINDER_OVERDUE_AFTER_DAYS", default=7)
 # The daily reminder job (Japan time), run by the single beat.
@@ -268,7 +270,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "DV等被害者 不開示設定管理 API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"FlagKindEnum": "intermediary.flag_kinds.FLAG_KINDS"},
+    # One name per choice set used by several fields (the worklist's case_types and reminders_due, ADR 0038).
+    "ENUM_NAME_OVERRIDES": {"FlagKindEnum": "intermediary.flag_kinds.FLAG_KINDS",
+                            "CaseTypeEnum": "victims.models.CaseType.values",
+                            "ReminderKindEnum": "victims.models.ReminderKind.values",
+                            "RequestOriginEnum": "victims.models.RequestOrigin.values"},
 }
 
 # Celery: the outbox table is the source of truth; the broker only triggers.

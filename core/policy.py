@@ -143,6 +143,17 @@ def target_scope(actor: object) -> Q:
     )
 
 
+def owned_target_scope(actor: object) -> Q:
+    """The Target rows the actor's department owns (and so sees): what is the owner's work
+    alone, not a granted department's — finding people by name in the worklist (ADR 0038)
+    and the 転出 設定依頼 to another municipality (ADR 0040). One query whether the row is
+    another department's or absent."""
+    department_id = getattr(actor, "department_id", None)
+    if not allows(actor, Capability.HANDLE_VICTIMS) or department_id is None:
+        return Q(pk__in=[])
+    return target_scope(actor) & Q(owning_department_id=department_id)
+
+
 def decision_refusal(actor: Actor, *, owning_department_id: int, requested_by_id: object) -> str | None:
     """Why `actor` may not approve or reject a request on a target owned by
     `owning_department_id` and requested by `requested_by_id`, or None (four eyes)."""

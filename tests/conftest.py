@@ -210,12 +210,12 @@ def intake_payload(**overrides) -> dict:
 def register_via_api(client, **overrides) -> dict:
     """Register through POST /api/v1/targets/ as a counter would: the answer is a receipt
     (202, ADR 0015), so the new target is found in the department's own list
-    (GET /api/v1/targets/). Returns the target id, its set request and the receipt."""
+    (GET /api/v1/targets/, newest first, one page). Returns the target id, its set request and the receipt."""
     payload = intake_payload(**overrides)
     response = client.post("/api/v1/targets/", payload, format="json")
     assert response.status_code == 202, response.json()
     atena_no = normalize_atena_no(payload["atena_no"])
-    target_id = next(t["id"] for t in client.get("/api/v1/targets/").json() if t["atena_no"] == atena_no)
+    target_id = next(t["id"] for t in client.get("/api/v1/targets/").json()["results"] if t["atena_no"] == atena_no)
     change_request = ChangeRequest.objects.get(target_id=target_id)
     return {"id": target_id, "change_request": {"id": change_request.pk, "status": change_request.status},
             "registration": response.json()["registration"]}

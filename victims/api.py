@@ -14,12 +14,12 @@ from core.errors import ValidationFailed
 from core.normalize import parse_date
 from intermediary.selectors import flag_states_for_unit
 
+from .onward import onward_request_confirm, onward_request_issue, onward_requests_for
 from .reminders import reminders_for
 from .selectors import (
     NOTICE_PAGE_SIZE,
     notices_page,
     registration_get_for_user,
-    target_department_list,
     target_get_for_user,
     target_granted_departments,
 )
@@ -32,6 +32,8 @@ from .serializers import (
     NoticeListQuerySerializer,
     NoticePageSerializer,
     NoticeSerializer,
+    OnwardRequestCreateSerializer,
+    OnwardRequestSerializer,
     RegistrationAcceptedSerializer,
     RegistrationSerializer,
     RejectRequestSerializer,
@@ -41,8 +43,10 @@ from .serializers import (
     TargetDetailSerializer,
     TargetFlagsSerializer,
     TargetGrantsSerializer,
-    TargetListItemSerializer,
+    TargetListQuerySerializer,
+    TargetPageSerializer,
     TargetReopenedSerializer,
+    TargetSearchRequestSerializer,
     WithdrawRequestSerializer,
 )
 from .services import (
@@ -59,6 +63,7 @@ from .services import (
     target_grant_department,
     target_revoke_department,
 )
+from .worklist import WORKLIST_PAGE_SIZE, parse_worklist_query, worklist_page
 
 INTAKE_EXAMPLE = {
     "atena_no": "１２３４５６７８９０１２３４５",
@@ -74,7 +79,39 @@ INTAKE_EXAMPLE = {
         {"type": "2-I", "card_left": True, "agent_set": True},
     ],
     "explanations": {"mynaportal": True, "card_suspension": True, "agent_release": True},
+    "origin": {"kind": "dv_center", "body": "〇〇県配偶者暴力相談支援センター", "requested_on": "2025-05-30"},
 }
+
+
+_TARGET_ITEM_EXAMPLE = {
+    "id": 42, "atena_no": "123456789012345", "name": "山田　花子", "status": "active",
+    "owning_department": "kodomo", "case_types": ["2-I"], "reminders_due": ["procedure_followup"],
+    "created_at": "2025-06-01T01:00:00Z"}
+
+
+def _target_page(result) -> dict:
+    return TargetPageSerializer({"count": result.count, "page": result.page.number,
+                                 "page_size": WORKLIST_PAGE_SIZE, "results": result.rows}).data
+
+
+class TargetSearchApi(APIView):
+    permission_classes = [IsVictimStaff]
+    denied_audit_action = AuditAction.TARGET_NAME_SEARCH
+
+    @extend_schema(
+        operation_id="targets_search",
+        summary="自所属が登録した設定対象者を氏名・カナで検索（一覧と同じ絞り込み・ページ）",
+        description=("ひらがな・半角カナ・空白の違いは無視します。検索した文字は記録されず、表示した対象者が"
+                     "監査記録されます（氏名を URL に載せないため POST）。"),
+        request=TargetSearchRequestSerializer,
+        responses={200: TargetPageSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("カナで検索", request_only=True, value={"name": "やまだ", "status": "active"})],
+    )
+    def post(self, request):
+        if not isinstance(request.data, dict):
+            raise ValidationFailed({"non_field": "検索条件はオブジェクトで指定してください。"})
+        query = parse_worklist_query(request.data, search=request.data.get("name", ""))
+        return Response(_target_page(worklist_page(actor=request.user, query=query, via="api")))
 
 
 class TargetCreateApi(APIView):
@@ -83,14 +120,17 @@ class TargetCreateApi(APIView):
     @extend_schema(
         operation_id="targets_list",
         summary="所属の設定対象者の一覧（登録した所属・閲覧を許可された所属）",
-        description="一覧で表示された対象者は監査記録されます。",
-        responses={200: TargetListItemSerializer(many=True), **ERROR_RESPONSES},
-        examples=[OpenApiExample("一覧", response_only=True, value=[{
-            "id": 42, "atena_no": "123456789012345", "name": "山田　花子", "status": "pending",
-            "created_at": "2025-06-01T01:00:00Z"}])],
+        description=(f"新しい順に {WORKLIST_PAGE_SIZE} 件ずつ。状態・類型・期限の来た確認事項で絞り込めます。"
+                     "氏名での検索は URL に氏名を載せないため POST /api/v1/targets/search/ で行います。"
+                     "一覧で表示された対象者は監査記録されます。"),
+        parameters=[TargetListQuerySerializer],
+        responses={200: TargetPageSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("一覧", response_only=True, value={
+            "count": 1, "page": 1, "page_size": WORKLIST_PAGE_SIZE, "results": [_TARGET_ITEM_EXAMPLE]})],
     )
     def get(self, request):
-        return Response(TargetListItemSerializer(target_department_list(actor=request.user), many=True).data)
+        query = parse_worklist_query(request.query_params)
+        return Response(_target_page(worklist_page(actor=request.user, query=query, via="api")))
 
     @extend_schema(
         operation_id="targets_create",
@@ -171,6 +211,7 @@ class TargetDetailApi(APIView):
             "jumin_support": {"active": True, "start": "2025-04-01", "end": "2026-03-31"},
             "explanations": {"mynaportal": True, "jumin": False, "card_suspension": True, "agent_release": False},
             "notes": "", "created_at": "2025-06-01T01:00:00Z",
+            "origin": {"kind": "counter", "kind_display": "本人（窓口での申出）", "body": "", "requested_on": None},
             "cases": [{"id": 88, "type": "2-I", "active": True, "abuser_atena_no": "", "abuser_name": "",
                        "card_left": True, "card_suspension_confirmed_on": None, "smartphone_left": False,
                        "smartphone_suspension_confirmed_on": None, "agent_set": False,
@@ -392,7 +433,9 @@ class ReminderListApi(APIView):
             "登録内容から毎回計算します（保存された一覧ではありません）。種類：住基支援措置の終了1か月前"
             "（jumin_support_expiry）、②-II 本人の18歳到達（majority）、②-I 手続の完了確認の追跡"
             "（procedure_followup、承認からN日ごと）、承認待ちの滞留（approval_overdue、所属長のみ）、"
-            "未対応の確認事項（review_task）。表示された対象者は監査記録されます。"
+            "未対応の確認事項（review_task）、転出先への設定依頼で設定済みの連絡がないもの（onward_followup、"
+            "依頼から REMINDER_ONWARD_FOLLOWUP_DAYS 日）、他所属からのお知らせの未確認（notice_unacknowledged、"
+            "受け取った所属に NOTICE_ACK_DAYS 日後）。表示された対象者は監査記録されます。"
         ),
         parameters=[OpenApiParameter("until", OpenApiTypes.DATE, required=False,
                                      description="この日まで（この日を含む）に期限の来る通知。省略時は今日（日本時間）。")],
@@ -451,3 +494,56 @@ class TargetGrantApi(APIView):
         target_revoke_department(actor=request.user, target_id=target_id, department_code=department)
         target = target_get_for_user(actor=request.user, target_id=target_id, via="api")
         return Response(_grants_body(target))
+
+
+_ONWARD_EXAMPLE = {
+    "id": 7, "target_id": 42, "municipality_name": "〇〇県〇〇市", "municipality_code": "", "moved_on": "2026-04-01",
+    "note": "", "issued_at": "2026-03-20T01:00:00Z", "issued_by": "counter1", "confirmed_at": None,
+    "confirmed_by": None}
+
+
+class OnwardRequestsApi(APIView):
+    """転出 設定依頼 of one target (ADR 0040): the owning department only (anyone else: 404)."""
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="targets_onward_requests_list",
+        summary="転出先の市区町村への設定依頼の一覧（登録した所属のみ）",
+        responses={200: OnwardRequestSerializer(many=True), **ERROR_RESPONSES},
+        examples=[OpenApiExample("一覧", response_only=True, value=[_ONWARD_EXAMPLE])],
+    )
+    def get(self, request, target_id: int):
+        _, rows = onward_requests_for(actor=request.user, target_id=target_id, via="api")
+        return Response(OnwardRequestSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="targets_onward_requests_create",
+        summary="転出先の市区町村への設定依頼を作成（この団体の設定は解除されません）",
+        description=("転出先から設定済みの連絡がないまま REMINDER_ONWARD_FOLLOWUP_DAYS 日たつと、"
+                     "確認事項（onward_followup）になります。依頼文書は画面から印刷します。"),
+        request=OnwardRequestCreateSerializer,
+        responses={201: OnwardRequestSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("依頼", request_only=True,
+                                 value={"municipality_name": "〇〇県〇〇市", "moved_on": "2026-04-01"})],
+    )
+    def post(self, request, target_id: int):
+        onward = onward_request_issue(actor=request.user, target_id=target_id, payload=request.data)
+        return Response(OnwardRequestSerializer(onward).data, status=status.HTTP_201_CREATED)
+
+
+class OnwardRequestConfirmApi(APIView):
+    permission_classes = [IsVictimStaff]
+    parser_classes: list = []  # takes no body: whatever is sent is never parsed
+    denied_audit_action = AuditAction.ONWARD_REQUEST_CONFIRM
+
+    @extend_schema(
+        operation_id="targets_onward_requests_confirm",
+        summary="転出先で設定済みであることを記録（2回目以降は最初の記録のまま）",
+        request=None,
+        responses={200: OnwardRequestSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("設定済み", response_only=True, value={
+            **_ONWARD_EXAMPLE, "confirmed_at": "2026-04-10T01:00:00Z", "confirmed_by": "counter1"})],
+    )
+    def post(self, request, target_id: int, onward_id: int):
+        onward = onward_request_confirm(actor=request.user, target_id=target_id, onward_id=onward_id)
+        return Response(OnwardRequestSerializer(onward).data)

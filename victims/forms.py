@@ -7,7 +7,7 @@ from core.errors import DomainError
 from core.normalize import normalize_atena_no
 from flags import rules
 from flags.rules import RELEASE_REASONS
-from victims.models import Basis, HarmType, LegalRepresentative
+from victims.models import Basis, CaseType, HarmType, LegalRepresentative, RequestOrigin, TargetStatus
 
 ABUSER_SLOTS = (1, 2, 3)
 
@@ -69,6 +69,12 @@ class IntakeForm(forms.Form):
     explained_agent_release = _check("代理人設定の解除を説明した", EXPLANATION_TEXT["agent_release"])
 
     notes = _text("備考", 4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    # Where the request came from (ADR 0039): a radio group, the body and date for an outside body.
+    origin_kind = forms.ChoiceField(label="申出の経路", required=False, choices=RequestOrigin.choices,
+                                    initial=RequestOrigin.COUNTER, widget=forms.RadioSelect)
+    origin_body = _text("設定依頼をした機関の名称（例：〇〇県配偶者暴力相談支援センター、〇〇市）", 100)
+    origin_requested_on = _text("設定依頼の受付日", 20, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,6 +155,8 @@ class IntakeForm(forms.Form):
             "cases": cases,
             "explanations": {k: d.get(f"explained_{k}", False) for k in EXPLANATION_TEXT},
             "notes": d.get("notes", ""),
+            "origin": {"kind": d.get("origin_kind") or RequestOrigin.COUNTER, "body": d.get("origin_body", ""),
+                       "requested_on": d.get("origin_requested_on", "")},
         }
         return payload, field_map
 
@@ -166,7 +174,9 @@ class IntakeForm(forms.Form):
 
     @staticmethod
     def _field_for(key: str, field_map: list[dict]) -> str | None:
-        simple = {"jumin_support.start": "jumin_support_start", "jumin_support.end": "jumin_support_end"}
+        simple = {"jumin_support.start": "jumin_support_start", "jumin_support.end": "jumin_support_end",
+                  "origin.kind": "origin_kind", "origin.body": "origin_body",
+                  "origin.requested_on": "origin_requested_on"}
         if key in simple:
             return simple[key]
         if key.startswith("cases["):
@@ -227,3 +237,31 @@ class ProcedureConfirmForm(forms.Form):
             "invalid": "確認日は YYYY-MM-DD の形式で入力してください。",
         },
     )
+
+
+class WorklistFilterForm(forms.Form):
+    """The worklist's filters: they name no person, so they travel in the GET query."""
+
+    status = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *TargetStatus.choices])
+    case_type = forms.ChoiceField(label="類型（有効なもの）", required=False,
+                                  choices=[("", "すべて"), *CaseType.choices])
+    reminders_due = forms.BooleanField(label="期限の来た確認事項がある対象者のみ", required=False)
+
+
+class NameSearchForm(forms.Form):
+    """The name search: POSTed, so a person's name never lands in a URL or an access log."""
+
+    name = forms.CharField(label="氏名または氏名（カナ）の一部", max_length=100, required=False,
+                           help_text="ひらがな・半角カナでも検索できます。空白は無視します。所属が登録した対象者のみが対象です。")
+
+
+class OnwardRequestForm(forms.Form):
+    municipality_name = _text("転出先の市区町村名（例：〇〇県〇〇市）", 100)
+    municipality_code = _text("地方公共団体コード（6桁、任意）", 6)
+    moved_on = _text("転出日（予定日）", 20, widget=forms.DateInput(attrs={"type": "date"}))
+    note = _text("備考（依頼先に伝えること。類型・加害者などの詳細は書かないでください）", 1000,
+                 widget=forms.Textarea(attrs={"rows": 3}))
+
+    def add_onward_errors(self, errors: dict[str, str]) -> None:
+        for key, message in errors.items():
+            self.add_error(key if key in self.fields else None, message)

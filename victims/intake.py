@@ -15,7 +15,7 @@ from core.normalize import (
 )
 from flags.rules import is_adult_on
 
-from .models import Basis, CaseType, HarmType, LegalRepresentative
+from .models import Basis, CaseType, HarmType, LegalRepresentative, RequestOrigin
 
 EXPLANATIONS = ("mynaportal", "jumin", "card_suspension", "agent_release")
 # Every limit is checked here, before any database work: an over-long value used to reach
@@ -23,6 +23,7 @@ EXPLANATIONS = ("mynaportal", "jumin", "card_suspension", "agent_release")
 NOTES_MAX = 2000
 END_CONDITION_MAX = 200
 CASES_MAX = 10  # the screen offers at most five (three abusers, ②-I, ②-II)
+BODY_NAME_MAX = 100
 
 
 @dataclass
@@ -53,6 +54,10 @@ class IntakeData:
     cases: list[CaseInput]
     explanations: dict[str, bool] = field(default_factory=dict)
     notes: str = ""
+    # Where the request came from (ADR 0039); receipts stored before it default to the counter.
+    request_origin: str = RequestOrigin.COUNTER
+    request_body_name: str = ""
+    request_received_on: datetime.date | None = None
 
 
 def _bool(value) -> bool:
@@ -140,13 +145,37 @@ def parse_intake(payload: dict, *, today: datetime.date) -> IntakeData:
     given_explanations = _mapping(payload, "explanations", errors)
     explanations = {k: _bool(given_explanations.get(k)) for k in EXPLANATIONS}
     notes = _free_text(payload, "notes", errors, label="備考", limit=NOTES_MAX)
+    origin, body_name, received_on = _parse_origin(payload, today, errors)
     if errors or birth is None:  # birth is None only with an error recorded for it
         raise ValidationFailed(errors)
     return IntakeData(
         atena_no=atena_no, name=name, name_kana=kana, birth_date=birth, harm_types=sorted(set(harm_types)),
         fled=fled, basis=basis, jumin_support_active=support_active, jumin_support_start=support_start,
         jumin_support_end=support_end, cases=cases, explanations=explanations, notes=notes,
+        request_origin=origin, request_body_name=body_name, request_received_on=received_on,
     )
+
+
+def _parse_origin(payload: dict, today: datetime.date, errors: dict) -> tuple[str, str, datetime.date | None]:
+    """`origin: {kind, body, requested_on}`: the counter when absent; an outside body's
+    設定依頼 needs the body's name and the day it was received (ADR 0039)."""
+    origin = _mapping(payload, "origin", errors)
+    kind = _scalar(origin, "kind", errors, "origin.") or RequestOrigin.COUNTER
+    if kind not in RequestOrigin.values:
+        errors["origin.kind"] = ("申出の経路は、本人（窓口）・配偶者暴力相談支援センター・児童相談所・"
+                                 "他の市区町村・その他から選択してください。")
+        return RequestOrigin.COUNTER, "", None
+    if kind == RequestOrigin.COUNTER:
+        return kind, "", None  # a name or date typed for the counter has no meaning: not kept
+    body = _free_text(origin, "body", errors, label="設定依頼をした機関の名称", limit=BODY_NAME_MAX,
+                      prefix="origin.").strip()
+    if not body and "origin.body" not in errors:
+        errors["origin.body"] = "設定依頼をした機関の名称を入力してください（例：〇〇県配偶者暴力相談支援センター）。"
+    received = parse_date(_scalar(origin, "requested_on", errors, "origin."), "origin.requested_on", errors,
+                          "設定依頼の受付日")
+    if received and received > today:
+        errors["origin.requested_on"] = "設定依頼の受付日が未来の日付です。"
+    return kind, body, received
 
 
 def _parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
@@ -209,7 +238,7 @@ def _parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
 def intake_from_json(stored: dict) -> IntakeData:
     """An IntakeData back from a receipt's stored JSON (dataclasses.asdict, dates as ISO)."""
     values = dict(stored)
-    for key in ("birth_date", "jumin_support_start", "jumin_support_end"):
+    for key in ("birth_date", "jumin_support_start", "jumin_support_end", "request_received_on"):
         values[key] = datetime.date.fromisoformat(values[key]) if values.get(key) else None
     values["cases"] = [CaseInput(**c) for c in values.get("cases", [])]
     return IntakeData(**values)

@@ -28,6 +28,15 @@ class TargetStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "登録取下げ"
 
 
+class RequestOrigin(models.TextChoices):
+    """Where the request for the settings came from (ADR 0039, DOMAIN.md §7)."""
+    COUNTER = "counter", "本人（窓口での申出）"
+    DV_CENTER = "dv_center", "配偶者暴力相談支援センターからの設定依頼"
+    CHILD_GUIDANCE = "child_guidance", "児童相談所からの設定依頼"
+    MUNICIPALITY = "municipality", "他の市区町村からの設定依頼"
+    OTHER = "other", "その他の関係機関からの設定依頼"
+
+
 # Statuses in which the inquiry-time check protects the person. A pending
 # registration already protects: when in doubt, protect (DESIGN.md flow 1).
 PROTECTING_STATUSES = (TargetStatus.PENDING, TargetStatus.ACTIVE)
@@ -64,6 +73,13 @@ class Target(models.Model):
     explained_card_suspension = models.BooleanField("カード・電子証明書の利用停止手続を説明した", default=False)
     explained_agent_release = models.BooleanField("代理人設定の解除を説明した", default=False)
 
+    # Where the request came from (ADR 0039): the person at the counter, or a 設定依頼 of an
+    # outside body, which then has a name and the date it was received.
+    request_origin = models.CharField("申出の経路", max_length=16, choices=RequestOrigin.choices,
+                                      default=RequestOrigin.COUNTER)
+    request_body_name = models.CharField("設定依頼をした機関の名称", max_length=100, blank=True)
+    request_received_on = models.DateField("設定依頼の受付日", null=True, blank=True)
+
     notes = models.TextField("備考", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -72,6 +88,11 @@ class Target(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(atena_no__regex=ATENA_PATTERN), name="target_atena_no_15_digits"),
+            models.CheckConstraint(
+                condition=models.Q(request_origin="counter")
+                | (~models.Q(request_body_name="") & models.Q(request_received_on__isnull=False)),
+                name="target_outside_request_has_body_and_date",
+            ),
         ]
 
     def __str__(self) -> str:  # never the name: str() ends up in logs
@@ -339,6 +360,8 @@ class ReminderKind(models.TextChoices):
     PROCEDURE_FOLLOWUP = "procedure_followup", "②-I カード利用停止等の手続の完了確認（追跡）"
     APPROVAL_OVERDUE = "approval_overdue", "承認待ちの申請が滞留しています"
     REVIEW_TASK = "review_task", "未対応の確認事項（住基連携・他所属からの登録）"
+    ONWARD_FOLLOWUP = "onward_followup", "転出先の市区町村への設定依頼：設定済みの連絡がありません（確認）"
+    NOTICE_UNACKNOWLEDGED = "notice_unacknowledged", "他所属からのお知らせが未確認のままです（確認してください）"
 
 
 class ReminderRecord(models.Model):
@@ -434,6 +457,40 @@ class ProvisionDecision(models.Model):
 
     def __str__(self) -> str:  # ids only: str() reaches logs
         return f"ProvisionDecision#{self.pk}({self.status})"
+class OnwardRequest(models.Model):
+    """転出 設定依頼 (ADR 0040): the owning department asks the municipality the person moved
+    to to set its own measures, and records when that municipality confirmed it did. Issuing
+    it changes nothing here: protection stays until a release is decided."""
+
+    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="onward_requests")
+    municipality_name = models.CharField("転出先の市区町村", max_length=100)
+    municipality_code = models.CharField("転出先の地方公共団体コード", max_length=6, blank=True)
+    moved_on = models.DateField("転出日（予定日）")
+    note = models.TextField("備考（依頼先に伝えること）", blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField("依頼日時")
+    confirmed_at = models.DateTimeField("設定済みの確認日時", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(confirmed_at__isnull=True, confirmed_by__isnull=True)
+                | models.Q(confirmed_at__isnull=False, confirmed_by__isnull=False),
+                name="onward_confirmed_by_and_at_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"OnwardRequest#{self.pk}"
+
+    @property
+    def file_stem(self) -> str:
+        """The only name a saved letter gets: the id, never the person or the municipality."""
+        return f"settei-irai-{self.pk}"
 
 
 # guardian direct-FK tables: object permissions join on a real foreign key, not a

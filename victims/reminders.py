@@ -17,6 +17,12 @@ Kinds and their due dates (Japan time, dates only):
   REMINDER_APPROVAL_OVERDUE_DAYS old.
 - review_task: open review tasks of the department (住基 and duplicate registrations), one
   per person, due on the day the oldest was raised.
+- onward_followup: a 転出 設定依頼 (ADR 0040) the receiving municipality has not confirmed,
+  REMINDER_ONWARD_FOLLOWUP_DAYS after it was issued.
+- notice_unacknowledged (the recipient department's, not the owner's): notices about a
+  person left unacknowledged, one per person, NOTICE_ACK_DAYS after the oldest was sent
+  (ADR 0027's overdue notice). Its target id names no one the recipient can open: the
+  home page points at the notices themselves.
 """
 import datetime
 from collections import defaultdict
@@ -40,6 +46,8 @@ from .models import (
     CaseAssessment,
     CaseType,
     LegalRepresentative,
+    Notice,
+    OnwardRequest,
     ReminderKind,
     ReminderRecord,
     ReviewTask,
@@ -139,7 +147,19 @@ def department_reminders(department_id: int, *, until: datetime.date, for_approv
     ).values("target_id").annotate(at=Min("created_at")).values_list("target_id", "at"):
         found.append(Reminder(ReminderKind.REVIEW_TASK, target_id, _local(oldest)))
 
-    due = [r for r in found if r.due_on <= until]
+    onward_lag = datetime.timedelta(days=settings.REMINDER_ONWARD_FOLLOWUP_DAYS)
+    for target_id, issued_at in OnwardRequest.objects.filter(target__in=owned, confirmed_at__isnull=True).values_list(
+            "target_id", "issued_at"):
+        found.append(Reminder(ReminderKind.ONWARD_FOLLOWUP, target_id, _local(issued_at) + onward_lag))
+
+    ack_lag = datetime.timedelta(days=settings.NOTICE_ACK_DAYS)
+    for target_id, oldest in Notice.objects.filter(
+            department_id=department_id, acknowledged_at__isnull=True,
+    ).values("change_request__target_id").annotate(at=Min("created_at")).values_list(
+            "change_request__target_id", "at"):
+        found.append(Reminder(ReminderKind.NOTICE_UNACKNOWLEDGED, target_id, _local(oldest) + ack_lag))
+
+    due = {r for r in found if r.due_on <= until}  # two 設定依頼 issued the same day are one occurrence
     return sorted(due, key=lambda r: (r.due_on, r.kind, r.target_id, r.case_id or 0))
 
 

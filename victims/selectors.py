@@ -118,16 +118,6 @@ def target_shared_list(*, actor: Staff) -> list[dict[str, Any]]:
     return [{"atena_no": r["atena_no"], "name": r["name"], "is_target": True} for r in rows]
 
 
-def target_department_list(*, actor: Staff) -> list[Target]:
-    """The targets the actor's department holds (owned or granted), newest first: the
-    department's own list. Records which people it showed."""
-    policy.require(actor, Capability.HANDLE_VICTIMS)
-    rows = list(visible_targets(actor).order_by("-created_at", "-id"))
-    audit_record(actor=actor, action=AuditAction.TARGET_DEPARTMENT_LIST,
-                 detail={"count": len(rows), "target_ids": [t.pk for t in rows]})
-    return rows
-
-
 def target_granted_departments(target: Target) -> list[Department]:
     """The departments other than the owner whose group holds the view permission on
     `target` (the grants). Department names only: the caller has read the target already."""

@@ -6,7 +6,16 @@ from flags import rules
 from flags.rules import RELEASE_REASONS
 from intermediary.flag_kinds import FLAG_KINDS
 
-from .models import Basis, CaseType, HarmType, LegalRepresentative, NoticeKind, ReminderKind
+from .models import (
+    Basis,
+    CaseType,
+    HarmType,
+    LegalRepresentative,
+    NoticeKind,
+    ReminderKind,
+    RequestOrigin,
+    TargetStatus,
+)
 
 PROCEDURE_CHOICES = tuple(rules.PROCEDURES)
 
@@ -35,6 +44,22 @@ class ExplanationsSerializer(serializers.Serializer):
     agent_release = serializers.BooleanField(required=False)
 
 
+class OriginSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RequestOrigin.values, required=False,
+                                   help_text="申出の経路。省略時は counter（本人が窓口で申出）")
+    body = serializers.CharField(required=False, allow_blank=True, max_length=100,
+                                 help_text="設定依頼をした機関の名称（counter 以外は必須）")
+    requested_on = serializers.DateField(required=False, allow_null=True,
+                                         help_text="設定依頼の受付日（counter 以外は必須）")
+
+
+class OriginOutSerializer(serializers.Serializer):
+    kind = serializers.CharField(source="request_origin")
+    kind_display = serializers.CharField(source="get_request_origin_display")
+    body = serializers.CharField(source="request_body_name")
+    requested_on = serializers.DateField(source="request_received_on", allow_null=True)
+
+
 class TargetCreateRequestSerializer(serializers.Serializer):
     atena_no = serializers.CharField(help_text="団体内統合宛名番号。全角数字・空白は正規化されます。")
     name = serializers.CharField()
@@ -47,6 +72,7 @@ class TargetCreateRequestSerializer(serializers.Serializer):
     cases = CaseInputSerializer(many=True)
     explanations = ExplanationsSerializer(required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
+    origin = OriginSerializer(required=False)
 
 
 class RegistrationRefSerializer(serializers.Serializer):
@@ -80,11 +106,56 @@ class RegistrationSerializer(serializers.Serializer):
 
 
 class TargetListItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="target.pk")
+    atena_no = serializers.CharField(source="target.atena_no")
+    name = serializers.CharField(source="target.name")
+    status = serializers.CharField(source="target.status")
+    owning_department = serializers.CharField(source="target.owning_department.code")
+    case_types = serializers.ListField(child=serializers.ChoiceField(choices=CaseType.values),
+                                       help_text="有効な類型")
+    reminders_due = serializers.ListField(child=serializers.ChoiceField(choices=ReminderKind.values),
+                                          source="reminder_kinds", help_text="期限の来た確認事項の種類")
+    created_at = serializers.DateTimeField(source="target.created_at")
+
+
+class TargetPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    results = TargetListItemSerializer(many=True)
+
+
+class TargetListQuerySerializer(serializers.Serializer):
+    """For the schema: parse_worklist_query validates (with Japanese messages)."""
+    status = serializers.ChoiceField(choices=TargetStatus.values, required=False)
+    case_type = serializers.ChoiceField(choices=CaseType.values, required=False)
+    reminders_due = serializers.BooleanField(required=False, help_text="期限の来た確認事項がある対象者のみ")
+    page = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
+
+
+class TargetSearchRequestSerializer(TargetListQuerySerializer):
+    name = serializers.CharField(max_length=100, help_text="氏名または氏名（カナ）の一部。自所属が登録した対象者のみ")
+
+
+class OnwardRequestCreateSerializer(serializers.Serializer):
+    municipality_name = serializers.CharField(max_length=100, help_text="転出先の市区町村名")
+    municipality_code = serializers.CharField(required=False, allow_blank=True, max_length=6,
+                                              help_text="全国地方公共団体コード（6桁、任意）")
+    moved_on = serializers.DateField(help_text="転出日（予定日）")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class OnwardRequestSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    atena_no = serializers.CharField()
-    name = serializers.CharField()
-    status = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    target_id = serializers.IntegerField()
+    municipality_name = serializers.CharField()
+    municipality_code = serializers.CharField()
+    moved_on = serializers.DateField()
+    note = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    issued_by = serializers.CharField(source="issued_by.username")
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    confirmed_by = serializers.CharField(source="confirmed_by.username", allow_null=True, default=None)
 
 
 class CaseSerializer(serializers.Serializer):
@@ -141,6 +212,7 @@ class TargetDetailSerializer(serializers.Serializer):
     jumin_support = JuminSupportOutSerializer(source="*")
     explanations = ExplanationsOutSerializer(source="*")
     notes = serializers.CharField()
+    origin = OriginOutSerializer(source="*")
     cases = CaseSerializer(many=True)
     change_requests = ChangeRequestSerializer(many=True, source="change_requests.all",
                                                     help_text="設定・解除の申請（新しい順）。承認・却下・取下げに使うID")

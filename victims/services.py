@@ -126,6 +126,8 @@ def _target_create(*, actor: Staff, identity: IntakeData, now: datetime.datetime
             explained_card_suspension=identity.explanations.get("card_suspension", False),
             explained_agent_release=identity.explanations.get("agent_release", False),
             notes=identity.notes, created_by=actor,
+            request_origin=identity.request_origin, request_body_name=identity.request_body_name,
+            request_received_on=identity.request_received_on,
         )
     for perm in TARGET_PERMS:
         assign_perm(perm, department.group, target)
@@ -203,6 +205,9 @@ def _target_reopen(actor: Staff, target: Target, data: IntakeData, now: datetime
     target.jumin_support_start, target.jumin_support_end = data.jumin_support_start, data.jumin_support_end
     for key in ("mynaportal", "jumin", "card_suspension", "agent_release"):
         setattr(target, f"explained_{key}", data.explanations.get(key, False))
+    # The new period's request has its own origin (ADR 0039); the earlier one stays on its receipt.
+    target.request_origin, target.request_body_name = data.request_origin, data.request_body_name
+    target.request_received_on = data.request_received_on
     target.save()
     change_request = change_requests.change_request_open(
         target_id=target.pk, department_id=target.owning_department_id, action=ChangeAction.SET,

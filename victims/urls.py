@@ -5,6 +5,7 @@ from . import views
 app_name = "victims"
 urlpatterns = [
     path("", views.department_list, name="list"),
+    path("worklist/", views.worklist, name="worklist"),
     path("new/", views.intake, name="intake"),
     path("registrations/<int:pk>/", views.registration, name="registration"),
     path("search/", views.search, name="search"),
@@ -16,4 +17,7 @@ urlpatterns = [
     path("<int:pk>/grants/", views.grant, name="grant"),
     path("<int:pk>/grants/<str:department>/revoke/", views.revoke, name="revoke"),
     path("<int:pk>/corrections/", views.request_correction, name="request_correction"),
+    path("<int:pk>/onward/", views.onward_list, name="onward_list"),
+    path("<int:pk>/onward/<int:onward_id>/confirm/", views.onward_confirm, name="onward_confirm"),
+    path("<int:pk>/onward/<int:onward_id>/letter/", views.onward_letter, name="onward_letter"),
 ]

@@ -1,11 +1,13 @@
 """Screens for intake, target detail (with procedure confirmation and release request),
 exact search and the shared minimal list. Thin: services and selectors do the work."""
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from accounts.models import Department
 from audit import selectors as audit_selectors
@@ -21,16 +23,31 @@ from flags.selectors import change_requests_for_target
 from intermediary.corrections import corrections_for_target
 from intermediary.selectors import flag_states_for_unit
 
-from .forms import AtenaForm, IntakeForm, ProcedureConfirmForm, ReleaseForm, case_label
+from .forms import (
+    AtenaForm,
+    IntakeForm,
+    NameSearchForm,
+    OnwardRequestForm,
+    ProcedureConfirmForm,
+    ReleaseForm,
+    WorklistFilterForm,
+    case_label,
+)
 from .intake import intake_from_json, parse_intake
-from .models import Basis, CaseType, HarmType, LegalRepresentative, TargetStatus
+from .models import Basis, CaseType, HarmType, LegalRepresentative, RequestOrigin, TargetStatus
+from .onward import (
+    onward_request_confirm,
+    onward_request_issue,
+    onward_request_letter,
+    onward_requests_for,
+    open_onward_count,
+)
 from .provisions import provision_decisions_for
 from .selectors import (
     notice_acknowledgements_for_target,
     notices_overdue_for_auditor,
     protection_periods,
     registration_get_for_user,
-    target_department_list,
     target_get_for_user,
     target_granted_departments,
     target_id_for_auditor,
@@ -51,6 +68,7 @@ from .services import (
     target_grant_department,
     target_revoke_department,
 )
+from .worklist import WORKLIST_PAGE_SIZE, parse_worklist_query, worklist_page
 
 _NOT_CARRIED = {"csrfmiddlewaretoken", "step"}
 
@@ -103,6 +121,8 @@ def _summary(data) -> dict:
         "data": data,
         "harm_labels": [HarmType(h).label for h in data.harm_types if h in HarmType.values],
         "basis_label": Basis(data.basis).label if data.basis in Basis.values else "",
+        "origin_label": (RequestOrigin(data.request_origin).label if data.request_origin in RequestOrigin.values
+                         else ""),
         "cases": [{"case": c, "label": CaseType(c.case_type).label,
                    "rep_label": LegalRepresentative(c.legal_representative).label if c.legal_representative else ""}
                   for c in data.cases],
@@ -130,7 +150,38 @@ def registration(request, pk):
 @screen(Capability.HANDLE_VICTIMS)
 @require_safe
 def department_list(request):
-    return render(request, "victims/department_list.html", {"targets": target_department_list(actor=request.user)})
+    """The old list: the worklist shows the same targets, with filters and pages (ADR 0038)."""
+    url = reverse("victims:worklist")
+    return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
+
+
+@screen(Capability.HANDLE_VICTIMS)
+@require_http_methods(["GET", "HEAD", "POST"])
+def worklist(request):
+    """GET: the department's targets, filtered (filters in the query: they name no one).
+    POST: the same with a search by name or kana, which never travels in a URL."""
+    filters = WorklistFilterForm(request.GET or None)
+    search_form = NameSearchForm(request.POST or None)
+    searching = request.method == "POST"
+    params = request.POST if searching else request.GET
+    errors: dict[str, str] = {}
+    result = None
+    try:
+        query = parse_worklist_query(params, search=params.get("name", "") if searching else None)
+    except ValidationFailed as exc:
+        errors = exc.errors
+    else:
+        result = worklist_page(actor=request.user, query=query)
+    for key, message in errors.items():
+        form = search_form if key == "name" and searching else filters
+        form.add_error(key if key in form.fields else None, message)
+    # The filters (never the name) are carried on by the pagination links and the search form.
+    filter_query = {k: v for k, v in params.items() if k in WorklistFilterForm.base_fields and v}
+    return render(request, "victims/worklist.html", {
+        "filters": filters, "search_form": search_form, "searching": searching, "result": result,
+        "filter_query": urlencode(filter_query), "filter_items": sorted(filter_query.items()),
+        "page_size": WORKLIST_PAGE_SIZE,
+    }, status=400 if errors else 200)
 
 
 @screen(Capability.HANDLE_VICTIMS)
@@ -170,9 +221,17 @@ def _detail_page(request, target, status=200, **extra):
         "provision_decisions": (provision_decisions_for(actor=request.user, target_id=target.pk, via="target_page")
                                 if policy.owns(request.user, owning_department_id=target.owning_department_id)
                                 else None),
+        **_onward_context(request.user, target),
         **extra,
     }
     return render(request, "victims/detail.html", context, status=status)
+
+
+def _onward_context(actor, target) -> dict:
+    """The 転出 設定依頼 section, for the owning department only (ADR 0040)."""
+    if not policy.owns(actor, owning_department_id=target.owning_department_id):
+        return {"is_owner": False}
+    return {"is_owner": True, "onward_open": open_onward_count(target)}
 
 
 def _sharing_context(actor, target) -> dict:
@@ -317,3 +376,46 @@ def who_has_seen(request):
         elif not form.errors:
             form.add_error("atena_no", "該当する対象者がいません。")
     return render(request, "audit/who_has_seen.html", {"form": form, "events": events, "target_id": target_id})
+
+
+# --- 転出 設定依頼 (ADR 0040) ---------------------------------------------------------------
+
+@screen(Capability.HANDLE_VICTIMS)
+@require_http_methods(["GET", "HEAD", "POST"])
+def onward_list(request, pk):
+    """The target's 設定依頼 to municipalities it moved to, and the form for a new one."""
+    form = OnwardRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            onward = onward_request_issue(actor=request.user, target_id=pk, payload=form.cleaned_data)
+        except ValidationFailed as exc:
+            form.add_onward_errors(exc.errors)
+        except (NotFound, Forbidden):
+            raise  # already audited; `screen` answers 404 / 403 as for a read
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "設定依頼を作成しました。依頼文書を印刷して転出先に送付してください。")
+            return redirect("victims:onward_letter", pk=pk, onward_id=onward.pk)
+    target, rows = onward_requests_for(actor=request.user, target_id=pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "victims/onward_list.html", {"target": target, "rows": rows, "form": form,
+                                                        "followup_days": settings.REMINDER_ONWARD_FOLLOWUP_DAYS},
+                  status=status)
+
+
+@screen(Capability.HANDLE_VICTIMS)
+@require_POST
+def onward_confirm(request, pk, onward_id):
+    """転出先から「設定しました」と連絡があった: record it (who and when)."""
+    return act(request, lambda: onward_request_confirm(actor=request.user, target_id=pk, onward_id=onward_id),
+               success="転出先で設定済みであることを記録しました。",
+               then=reverse("victims:onward_list", kwargs={"pk": pk}))
+
+
+@screen(Capability.HANDLE_VICTIMS)
+@require_safe
+def onward_letter(request, pk, onward_id):
+    """The printable letter (A4). Its title, a saved PDF's name, is settei-irai-<id>."""
+    letter = onward_request_letter(actor=request.user, target_id=pk, onward_id=onward_id)
+    return render(request, "victims/onward_letter.html", {"letter": letter})

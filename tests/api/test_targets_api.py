@@ -31,7 +31,8 @@ def test_register_answers_a_receipt_and_the_target_is_in_the_department_list(api
     assert target.status == TargetStatus.PENDING
     assert ChangeRequest.objects.get(target=target).status == "pending"
     listed = api(counter).get("/api/v1/targets/").json()
-    assert [t["id"] for t in listed] == [target.pk]
+    assert listed["count"] == 1 and listed["page"] == 1 and listed["page_size"] == 50
+    assert [t["id"] for t in listed["results"]] == [target.pk]
     assert Operation.objects.count() == 0  # nothing leaves before approval
     receipt = api(counter).get(f"/api/v1/registrations/{body['registration']['id']}/").json()
     assert receipt["status"] == "accepted" and receipt["status_display"] == "受付済"

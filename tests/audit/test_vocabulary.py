@@ -23,10 +23,11 @@ def test_an_action_outside_the_vocabulary_is_refused():
 def test_the_auditors_sets_derive_from_the_vocabulary():
     assert set(reading_actions()) == {"target.read", "target.search", "inquiry.check", "target.shared_list",
                                       "target.department_list", "registration.read",
-                                      "change_request.slip", "provision_decision.read", "provision_decision.slip"}
+                                      "change_request.slip", "provision_decision.read", "provision_decision.slip",
+                                      "target.name_search", "onward_request.list", "onward_request.letter"}
     assert set(listing_actions()) == {"target.shared_list", "correction.list", "target.department_list",
                                       "intermediary.monitor_view", "intermediary.batch_view", "notice.list",
-                                      "reminder.list", "provision_decision.list"}
+                                      "reminder.list", "provision_decision.list", "target.name_search"}
     assert set(number_lookup_actions()) == {"target.search", "inquiry.check", "provision_decision.request"}
     # bulk look-ups name the persons matched (AuditEventTarget) and count their numbers (ADR 0017)
     assert set(bulk_lookup_actions()) == {"inquiry.bulk_check", "recipient_filter.run"}

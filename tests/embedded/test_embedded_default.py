@@ -226,7 +226,8 @@ def test_main_journey_on_the_embedded_default(embedded, seeded_db) -> None:
         resp = api("counter1", "post", "targets/", json=_victim(atena_no, cases))
         assert resp.status_code == 202, resp.text
         assert resp.json()["registration"]["status"] == "accepted"
-        target_id = next(t["id"] for t in api("counter1", "get", "targets/").json() if t["atena_no"] == atena_no)
+        listed = api("counter1", "get", "targets/").json()["results"]
+        target_id = next(t["id"] for t in listed if t["atena_no"] == atena_no)
         record = api("counter1", "get", f"targets/{target_id}/").json()
         pending = [c for c in record["change_requests"] if c["status"] == "pending"]
         return {"id": target_id, "change_request": {"id": pending[0]["id"]}}

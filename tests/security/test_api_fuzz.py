@@ -45,6 +45,7 @@ from accounts.services import api_token_issue, department_create
 from audit.models import AuditEvent
 from tests.conftest import born_aged, intake_payload, system_client_key
 from victims.models import CaseAssessment, Notice, ReviewTask, Target
+from victims.onward import onward_request_issue
 from victims.provisions import provision_decision_request
 from victims.services import change_request_approve, registration_submit
 
@@ -58,7 +59,8 @@ EXAMPLES = {GenerationMode.POSITIVE: 50, GenerationMode.NEGATIVE: 25}
 STAFF_OPS = {"targets_create", "targets_list", "targets_retrieve", "targets_flags", "cases_confirmations_create",
              "targets_release_requests_create", "review_tasks_list", "review_tasks_close",
              "registrations_retrieve", "change_requests_withdraw", "reminders_list",
-             "provision_decisions_list", "provision_decisions_create"}
+             "provision_decisions_list", "provision_decisions_create", "targets_search",
+             "targets_onward_requests_list", "targets_onward_requests_create", "targets_onward_requests_confirm"}
 APPROVER_OPS = {"change_requests_approve", "change_requests_reject", "targets_grants_create",
                 "targets_grants_destroy", "review_tasks_grant", "provision_decisions_approve",
                 "provision_decisions_reject"}
@@ -104,6 +106,8 @@ def world(counter, approver, other_counter, register):
         "atena_no": request.target.atena_no, "inquirer": "ファジングのテスト", "info_code": "TM00000000000003",
         "received_at": timezone.now().isoformat(), "decision": "provide", "disclosure": "nondisclosure"}).pk
         for request in pending]
+    onward = onward_request_issue(actor=counter, target_id=pending[0].target_id,
+                                  payload={"municipality_name": "大阪府大阪市", "moved_on": "2026-04-01"})
     targets = list(Target.objects.values_list("pk", flat=True))
     real = {
         "registration_id": receipts,
@@ -113,6 +117,7 @@ def world(counter, approver, other_counter, register):
         "task_id": list(ReviewTask.objects.values_list("pk", flat=True)),
         "notice_id": list(Notice.objects.values_list("pk", flat=True)),
         "decision_id": decisions,
+        "onward_id": [onward.pk],
         "department": ["zeimu", "koho", "kodomo"],
         "atena_no": list(Target.objects.values_list("atena_no", flat=True)) + ["200000000000001", "200000000000002"],
     }

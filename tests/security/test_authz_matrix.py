@@ -45,6 +45,7 @@ from victims.models import (
     CaseAssessment,
     Notice,
     NoticeKind,
+    OnwardRequest,
     ProvisionDecision,
     Registration,
     ReviewTask,
@@ -117,6 +118,11 @@ OBJECT_PARAMS = {
     "provisions:slip": {"pk": "provision_decision"},
     "api-provision-decision-approve": {"decision_id": "provision_decision"},
     "api-provision-decision-reject": {"decision_id": "provision_decision"},
+    "victims:onward_list": {"pk": "target"},
+    "victims:onward_confirm": {"pk": "target", "onward_id": "onward"},
+    "victims:onward_letter": {"pk": "target", "onward_id": "onward"},
+    "api-target-onward-requests": {"target_id": "target"},
+    "api-target-onward-request-confirm": {"target_id": "target", "onward_id": "onward"},
 }
 # Routes on intermediary objects, which belong to no department and carry no target state.
 SYSTEM_OBJECT_PARAMS = {
@@ -260,11 +266,15 @@ def _build_set(registrar, head, state: str, contact_clerk) -> dict:
     # target; which one does not matter to who may acknowledge it).
     notice = Notice.objects.create(department=registrar.department, kind=NoticeKind.SET, atena_no=target.atena_no,
                                    name=target.name, change_request=change_request, created_at=timezone.now())
+    # A 転出 設定依頼 (ADR 0040), made directly: the service refuses one for a released person.
+    onward = OnwardRequest.objects.create(target=target, municipality_name="大阪府大阪市",
+                                          moved_on=timezone.localdate(), issued_by=registrar,
+                                          issued_at=timezone.now())
     target.refresh_from_db()
     assert target.status == {"pending": "pending", "approved": "active", "released": "released"}[state]
     return {"target": target.pk, "case": target.cases.get().pk, "change_request": change_request.pk,
             "review_task": task.pk, "registration": receipt.pk, "granted_department": granted,
-            "notice": notice.pk, "provision_decision": provision.pk}
+            "notice": notice.pk, "provision_decision": provision.pk, "onward": onward.pk}
 
 
 def _system_objects(sysadmin2, approved_target_id: int) -> dict:

@@ -18,7 +18,7 @@ from .test_registration_no_oracle import token_client
 def _sees(staff, target_id: int) -> tuple[int, bool]:
     """What `staff` gets for the target's record and whether it is in the department's own list."""
     client = token_client(staff)
-    listed = any(t["id"] == target_id for t in client.get("/api/v1/targets/").json())
+    listed = any(t["id"] == target_id for t in client.get("/api/v1/targets/").json()["results"])
     return client.get(f"/api/v1/targets/{target_id}/").status_code, listed
 
 

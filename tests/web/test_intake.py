@@ -60,8 +60,8 @@ def test_2_I_confirm_shows_both_flags_and_code_then_registers(login, counter):
     assert ChangeRequest.objects.get(target=target).status == ChangeStatus.PENDING
     shown = client.get(done["Location"]).content.decode()
     assert "申出を受け付けました" in shown and "受付済" in shown and "123456789012345" in shown
-    assert 'href="/targets/"' in shown  # on to the department's own list
-    assert f'href="/targets/{target.pk}/"' in client.get("/targets/").content.decode()
+    assert 'href="/targets/worklist/"' in shown  # on to the department's worklist
+    assert f'href="/targets/{target.pk}/"' in client.get("/targets/worklist/").content.decode()
 
 
 def test_1_I_confirm_shows_code_on_abuser_and_no_flags(login, counter):
