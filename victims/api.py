@@ -24,6 +24,8 @@ from .selectors import (
     target_granted_departments,
 )
 from .serializers import (
+    AmendmentCreatedSerializer,
+    AmendmentRequestSerializer,
     ApproveRequestSerializer,
     CaseConfirmationRequestSerializer,
     CaseConfirmationSerializer,
@@ -48,6 +50,7 @@ from .serializers import (
 from .services import (
     REGISTRATION_ACCEPTED,
     TARGET_REOPENED,
+    amendment_request,
     case_confirm_procedure,
     change_request_approve,
     change_request_reject,
@@ -332,6 +335,42 @@ class ReleaseRequestCreateApi(APIView):
             comment=form.validated_data.get("comment", ""),
         )
         return Response(_change_request_body(change_request), status=status.HTTP_201_CREATED)
+
+
+class AmendmentCreateApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="targets_amendments_create",
+        summary="設定内容の変更の申請（類型の追加・氏名等の訂正・支援措置。登録した所属のみ）",
+        description=(
+            "設定中の対象者について、登録した所属の職員が申請し、申請者以外の所属長が "
+            "/api/v1/change-requests/{id}/approve で承認します（却下・取下げも同じ）。追加した類型は申請の時点から"
+            "照会時確認で保護されます。フラグと中間サーバーへの反映は承認時に、変わる分だけ行います。"
+            "類型の終了は解除の申請で行います。承認待ちの申請がある間は 409、変更がない場合は 400 です。"
+        ),
+        request=AmendmentRequestSerializer,
+        responses={201: AmendmentCreatedSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample("①-I の追加", request_only=True, value={
+                "reason": "加害者の宛名番号が判明したため",
+                "add_cases": [{"type": "1-I", "abuser_atena_no": "200000000000002"}]}),
+            OpenApiExample("カナの訂正", request_only=True, value={
+                "reason": "氏名カナの誤入力の訂正", "personal": {"name_kana": "ヤマダ　ハナコ"}}),
+            OpenApiExample("申請", response_only=True, status_codes=["201"], value={
+                "change_request": {"id": 93, "status": "pending", "action": "amend"},
+                "required_measures": {"victim_flags": ["NONDISCLOSURE"], "nondisclosure_code_on_victim": True,
+                                      "nondisclosure_code_on_abusers": ["200000000000002"]},
+                "warnings": []}),
+        ],
+    )
+    def post(self, request, target_id: int):
+        requested = amendment_request(actor=request.user, target_id=target_id, payload=request.data,
+                                      today=timezone.localdate())
+        cr = requested.change_request
+        body = {"change_request": {"id": cr.pk, "status": cr.status, "action": cr.action},
+                "required_measures": requested.measures.as_dict(), "warnings": requested.warnings}
+        return Response(AmendmentCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 _NOTICE_EXAMPLE = {
