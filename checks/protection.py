@@ -55,9 +55,10 @@ def _protected_rows_sql(one: bool) -> str:
     """One row per (protecting target, active case) — or (target, NULL) when it has none —
     then one row per active ①-I abuser, then the numbers another department's registration
     asked to protect while the owner reviews it (ADR 0024) or a pending amendment adds (ADR
-    0030): the person as a pending target, its ①-I abusers as abusers. Grouping happens in Python: cheaper than a GROUP BY with
-    string_agg over every target. Portable SQL: the same statement runs on PostgreSQL and
-    on the embedded default's SQLite (standard CAST, not `::`)."""
+    0030): the person as a pending target, its ①-I abusers as abusers. Grouping happens in
+    Python: cheaper than a GROUP BY with string_agg over every target. Portable SQL: the
+    same statement runs on PostgreSQL and on the embedded default's SQLite (standard CAST,
+    not `::`)."""
     victim_filter = "AND t.atena_no = %s" if one else ""
     abuser_filter = "AND c.abuser_atena_no = %s" if one else ""
     provisional_filter = "AND p.atena_no = %s" if one else ""

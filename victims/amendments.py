@@ -24,7 +24,8 @@ REASON_MAX = 2000
 PERSONAL_FIELDS = ("name", "name_kana", "birth_date")
 PERSONAL_LABELS = {"name": "氏名", "name_kana": "氏名（カナ）", "birth_date": "生年月日"}
 JUMIN_LABELS = {"active": "住基DV等支援措置の対象", "start": "支援措置 開始日", "end": "支援措置 終了日"}
-NOTHING_CHANGES = "変更する内容がありません。追加する類型、訂正する氏名・生年月日、または支援措置の内容を入力してください。"
+NOTHING_CHANGES = ("変更する内容がありません。追加する類型、訂正する氏名・生年月日、"
+                   "または支援措置の内容を入力してください。")
 MAJORITY_REACHED = (
     "訂正後の生年月日では本人は既に18歳以上です。親権者は成年者の法定代理人ではないため、②-II（親権者）の類型は"
     "解除するか他の類型で保護を続けるかを検討してください（通知一覧の「18歳到達」に表示されます）。"
@@ -127,7 +128,7 @@ def parse_amendment(payload: object, *, target: Target, today: datetime.date) ->
         end = parse_date(support.get("end"), "jumin_support.end", errors, "支援措置の終了日", required=False)
         if start and end and end < start:
             errors["jumin_support.end"] = "支援措置の終了日が開始日より前です。"
-        wanted = {"active": active, "start": start, "end": end}
+        wanted: dict[str, object] = {"active": active, "start": start, "end": end}
         if wanted != jumin_support_of(target):
             jumin = wanted
 
@@ -188,7 +189,8 @@ def _moves_majority(target: Target, birth: object) -> bool:
 def case_from_input(target: Target, case: CaseInput, period: ProtectionPeriod | None = None) -> CaseAssessment:
     """An unsaved case row, to label or count what an amendment adds before it is approved."""
     return CaseAssessment(
-        target=target, period=period, case_type=case.case_type, abuser_atena_no=case.abuser_atena_no, abuser_name=case.abuser_name,
+        target=target, period=period, case_type=case.case_type, abuser_atena_no=case.abuser_atena_no,
+        abuser_name=case.abuser_name,
         card_left=case.card_left, smartphone_left=case.smartphone_left, agent_set=case.agent_set,
         legal_representative=case.legal_representative, end_condition=case.end_condition,
     )
@@ -226,4 +228,4 @@ def amendment_apply(target: Target, amendment: Amendment) -> bool:
     amendment.before, amendment.after = before, after
     amendment.save(update_fields=["before", "after"])
     amendment.added_cases.set(added)
-    return bool(added) or _moves_majority(target, after.get("personal", {}).get("birth_date"))  # type: ignore[union-attr]
+    return bool(added) or _moves_majority(target, personal_before and data.personal.get("birth_date"))

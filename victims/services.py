@@ -658,7 +658,8 @@ def amendment_request(*, actor: Staff, target_id: object, payload: object, today
     amendment = Amendment.objects.create(change_request=change_request, target=target, reason=data.reason,
                                          requested=data.as_json())
     before, after = measures_for(target), measures_after(target, data)
-    grows_for_victim = (after.victim_flags - before.victim_flags) or (after.code_on_victim and not before.code_on_victim)
+    grows_for_victim = bool(after.victim_flags - before.victim_flags) or (
+        after.code_on_victim and not before.code_on_victim)
     numbers = [(target.atena_no, False)] if grows_for_victim else []
     numbers += [(abuser, True) for abuser in sorted(after.code_on_abusers - before.code_on_abusers)]
     ProvisionalProtection.objects.bulk_create([

@@ -164,7 +164,8 @@ def test_only_an_active_target_is_amended(register, counter, approver):
 
 @pytest.mark.parametrize(("body", "field", "text"), [
     ({}, "non_field", "変更する内容がありません"),
-    ({"personal": {"name_kana": "ヤマダ　ハナコ", "birth_date": "1990-04-01"}}, "non_field", "変更する内容がありません"),
+    ({"personal": {"name_kana": "ヤマダ　ハナコ", "birth_date": "1990-04-01"}}, "non_field",
+     "変更する内容がありません"),
     ({"reason": "", "personal": {"name_kana": "ヤマダ　ハナ"}}, "reason", "変更の理由を入力してください"),
     ({"personal": {"name_kana": "yamada"}}, "personal.name_kana", "カタカナ"),
     ({"personal": {"birth_date": "2999-01-01"}}, "personal.birth_date", "未来"),
