@@ -17,6 +17,7 @@ from core.errors import DomainError, ValidationFailed
 from core.normalize import normalize_kana, normalize_name, parse_date
 from flags import rules
 
+from .forms import case_label
 from .intake import CaseInput, parse_cases
 from .models import Amendment, CaseAssessment, CaseType, LegalRepresentative, ProtectionPeriod, Target
 
@@ -53,7 +54,7 @@ class AmendmentInput:
         support = stored.get("jumin_support")
         if support is not None:
             support = {"active": bool(support["active"]),
-                       **{k: datetime.date.fromisoformat(support[k]) if support.get(k) else None
+                       **{k: datetime.date.fromisoformat(str(support[k])) if support.get(k) else None
                           for k in ("start", "end")}}
         return cls(reason=str(stored.get("reason", "")), personal=personal, jumin_support=support,
                    cases=[CaseInput(**c) for c in stored.get("cases") or []])
@@ -229,3 +230,63 @@ def amendment_apply(target: Target, amendment: Amendment) -> bool:
     amendment.save(update_fields=["before", "after"])
     amendment.added_cases.set(added)
     return bool(added) or _moves_majority(target, personal_before and data.personal.get("birth_date"))
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One line of an amendment's before/after, as the history and the slip print it."""
+
+    label: str
+    before: str  # "" while not approved: the record then still holds it
+    after: str
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "対象" if value else "対象外"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        try:
+            value = datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return "—" if value in (None, "") else str(value)
+
+
+def change_rows(amendment: Amendment) -> list[ChangeRow]:
+    """Before/after of an approved amendment (as at approval); of a pending one, the record
+    as it stands and what is asked; of a rejected or withdrawn one, what was asked."""
+    approved = amendment.after is not None
+    after: dict = (amendment.after if approved else AmendmentInput.from_json(amendment.requested).as_json()) or {}
+    if approved:
+        before = amendment.before or {}
+    elif amendment.change_request_id is None or amendment.change_request.status == "pending":
+        # Not decided (or not yet asked, on the confirmation page): the record holds the values still.
+        before = {"personal": {k: getattr(amendment.target, k) for k in PERSONAL_FIELDS},
+                  "jumin_support": jumin_support_of(amendment.target)}
+    else:  # rejected or withdrawn: what the record held then is not kept
+        before = {}
+    personal_before = before.get("personal") or {}
+    rows = [ChangeRow(PERSONAL_LABELS[k], _shown(personal_before[k]) if k in personal_before else "", _shown(v))
+            for k, v in (after.get("personal") or {}).items()]
+    support_after = after.get("jumin_support")
+    if support_after:
+        support_before = before.get("jumin_support") or {}
+        rows += [ChangeRow(JUMIN_LABELS[k], _shown(support_before[k]) if k in support_before else "", _shown(v))
+                 for k, v in support_after.items()]
+    if approved:
+        labels = [case_label(c) for c in amendment.added_cases.all()]
+    else:
+        labels = [case_label(case_from_input(amendment.target, c))
+                  for c in AmendmentInput.from_json(amendment.requested).cases]
+    if labels:
+        rows.append(ChangeRow("追加する類型" if not approved else "追加した類型", "", "、".join(labels)))
+    return rows
+
+
+def amendment_cases(amendment: Amendment) -> list[CaseAssessment]:
+    """The cases an amendment adds: the rows it created once approved, unsaved ones before."""
+    if amendment.after is not None:
+        return list(amendment.added_cases.all())
+    return [case_from_input(amendment.target, c) for c in AmendmentInput.from_json(amendment.requested).cases]
