@@ -237,18 +237,19 @@ class ChangeRow:
     """One line of an amendment's before/after, as the history and the slip print it."""
 
     label: str
-    before: str  # "" while not approved: the record then still holds it
+    before: str  # "" when not known (a rejected or withdrawn request's)
     after: str
 
 
 def _shown(value: object) -> str:
+    """A stored value as the screen shows it (dates come back from JSON as ISO text)."""
     if isinstance(value, bool):
         return "対象" if value else "対象外"
     if isinstance(value, str) and len(value) == 10 and value[4] == "-":
         try:
             value = datetime.date.fromisoformat(value)
         except ValueError:
-            return value
+            pass
     if isinstance(value, datetime.date):
         return f"{value.year}年{value.month}月{value.day}日"
     return "—" if value in (None, "") else str(value)
