@@ -224,7 +224,8 @@ def amend(request, pk):
                      detail={"attempt": "amend"})
     refusal = _amendment_refusal(target)
     if request.method != "POST" or refusal:
-        return _amend_page(request, target, AmendForm(), refusal=refusal, status=200 if not refusal else 409)
+        return _amend_page(request, target, AmendForm(), refusal=refusal,
+                           status=409 if refusal and request.method == "POST" else 200)
     form = AmendForm(request.POST)
     step = request.POST.get("step")
     if step == "edit" or not form.is_valid():
