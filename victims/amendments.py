@@ -229,7 +229,8 @@ def amendment_apply(target: Target, amendment: Amendment) -> bool:
     amendment.before, amendment.after = before, after
     amendment.save(update_fields=["before", "after"])
     amendment.added_cases.set(added)
-    return bool(added) or _moves_majority(target, personal_before and data.personal.get("birth_date"))
+    corrected_birth = data.personal.get("birth_date") if "birth_date" in personal_before else None
+    return bool(added) or _moves_majority(target, corrected_birth)
 
 
 @dataclass(frozen=True)
