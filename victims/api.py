@@ -17,6 +17,7 @@ from intermediary.selectors import flag_states_for_unit
 from .reminders import reminders_for
 from .selectors import (
     NOTICE_PAGE_SIZE,
+    amendment_history_for_user,
     notices_page,
     registration_get_for_user,
     target_department_list,
@@ -26,6 +27,7 @@ from .selectors import (
 from .serializers import (
     AmendmentCreatedSerializer,
     AmendmentRequestSerializer,
+    AmendmentSerializer,
     ApproveRequestSerializer,
     CaseConfirmationRequestSerializer,
     CaseConfirmationSerializer,
@@ -339,6 +341,28 @@ class ReleaseRequestCreateApi(APIView):
 
 class AmendmentCreateApi(APIView):
     permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="targets_amendments_list",
+        summary="設定内容の変更の履歴（変更前・変更後。登録した所属のみ）",
+        description="新しい順。閲覧を許可された所属・他の所属には 404 です。表示は監査記録されます。",
+        responses={200: AmendmentSerializer(many=True), **ERROR_RESPONSES},
+        examples=[OpenApiExample("カナの訂正（承認済み）", response_only=True, value=[{
+            "change_request": {"id": 93, "status": "approved", "action": "amend"}, "reason": "誤入力の訂正",
+            "requested_at": "2025-06-01T01:00:00Z", "decided_at": "2025-06-01T02:00:00Z",
+            "requested": {"reason": "誤入力の訂正", "personal": {"name_kana": "ヤマダ　ハナ"}, "jumin_support": None,
+                          "cases": []},
+            "before": {"personal": {"name_kana": "ヤマダ　ハナコ"}},
+            "after": {"personal": {"name_kana": "ヤマダ　ハナ"}},
+            "added_case_ids": []}])],
+    )
+    def get(self, request, target_id: int):
+        rows = [{"id": a.change_request.pk, "status": a.change_request.status, "action": a.change_request.action,
+                 "reason": a.reason, "requested_at": a.change_request.requested_at,
+                 "decided_at": a.change_request.decided_at, "requested": a.requested, "before": a.before,
+                 "after": a.after, "added_case_ids": [c.pk for c in a.added_cases.all()]}
+                for a in amendment_history_for_user(actor=request.user, target_id=target_id, via="api")]
+        return Response(AmendmentSerializer(rows, many=True).data)
 
     @extend_schema(
         operation_id="targets_amendments_create",

@@ -280,3 +280,12 @@ def amendments_for_target(*, actor: Staff, target: Target, via: str = "screen") 
         audit_record(actor=actor, action=AuditAction.AMENDMENT_HISTORY_READ, target_id=target.pk,
                      detail={"amendment_ids": [a.pk for a in rows], "via": via})
     return rows
+
+
+def amendment_history_for_user(*, actor: Staff, target_id: object, via: str = "api") -> list[Amendment]:
+    """The amendment history of one target by id: the owning department's (ADR 0032). A
+    granted department, another one and a missing target get the same NotFound, audited."""
+    target = _visible(actor, target_id, AuditAction.AMENDMENT_HISTORY_READ, Target.objects.all())
+    if not policy.sees_amendment_history(actor, owning_department_id=target.owning_department_id):
+        raise refuse(actor=actor, action=AuditAction.AMENDMENT_HISTORY_READ, target_id=target.pk)
+    return amendments_for_target(actor=actor, target=target, via=via)

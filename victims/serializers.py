@@ -280,3 +280,17 @@ class AmendmentCreatedSerializer(serializers.Serializer):
     change_request = ReopenedChangeRequestSerializer()
     required_measures = MeasuresSerializer(help_text="承認後に必要となる措置（既存の類型と追加する類型による）")
     warnings = serializers.ListField(child=serializers.CharField(), help_text="確認が必要な事項（18歳到達など）")
+
+
+class AmendmentSerializer(serializers.Serializer):
+    """One amendment of the history (ADR 0032): what was asked and, once approved, the changed
+    values before and after (ISO dates)."""
+
+    change_request = ReopenedChangeRequestSerializer(source="*")
+    reason = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    requested = serializers.JSONField(help_text="申請の内容（personal・jumin_support・cases）")
+    before = serializers.JSONField(allow_null=True, help_text="承認時点の変更前の値（承認前は null）")
+    after = serializers.JSONField(allow_null=True, help_text="承認時点の変更後の値（承認前は null）")
+    added_case_ids = serializers.ListField(child=serializers.IntegerField(), help_text="承認により追加された類型")

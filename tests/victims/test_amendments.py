@@ -312,3 +312,29 @@ def test_audit_records_the_request_and_decision_without_personal_data(two_one, c
     for action in ("change_request.request_amend", "change_request.approve_amend"):
         event = AuditEvent.objects.get(action=action)
         assert "山田" not in str(event.detail) and event.target_id == two_one.pk
+
+
+def test_the_history_api_is_the_owning_departments_only(two_one, counter, approver, other_counter):
+    cr_id = _amend(counter, two_one.pk, personal={"birth_date": "1990-05-01"}).json()["change_request"]["id"]
+    _decide(approver, cr_id, "approve")
+    history = token_client(counter).get(f"/api/v1/targets/{two_one.pk}/amendments/")
+    assert history.status_code == 200
+    [row] = history.json()
+    assert row["change_request"] == {"id": cr_id, "status": "approved", "action": "amend"}
+    assert (row["before"], row["after"]) == ({"personal": {"birth_date": "1990-04-01"}},
+                                             {"personal": {"birth_date": "1990-05-01"}})
+    assert AuditEvent.objects.filter(action="amendment.history_read", detail__via="api").count() == 1
+    target_grant_department(actor=approver, target_id=two_one.pk, department_code="zeimu")
+    assert token_client(other_counter).get(f"/api/v1/targets/{two_one.pk}/amendments/").status_code == 404
+    assert AuditEvent.objects.filter(action="amendment.history_read", outcome=Outcome.DENIED,
+                                     actor_id=other_counter.pk).count() == 1
+
+
+def test_a_granted_departments_slip_has_no_before_and_after(client, two_one, counter, approver, other_counter):
+    cr_id = _amend(counter, two_one.pk, personal={"name": "山田　華子"}).json()["change_request"]["id"]
+    _decide(approver, cr_id, "approve")
+    target_grant_department(actor=approver, target_id=two_one.pk, department_code="zeimu")
+    client.force_login(other_counter)
+    slip = client.get(f"/flags/requests/{cr_id}/slip/")
+    assert slip.status_code == 200
+    assert "変更の内容" not in slip.content.decode() and "山田　花子" not in slip.content.decode()
