@@ -52,6 +52,10 @@ def test_a_clerk_amends_the_head_approves_and_another_department_acknowledges(
     expect(page.locator("#amendments")).to_contain_text("承認済み")
     expect(page.locator("#amendments")).to_contain_text("追加した類型")
     assert_no_axe_violations(page)
+    page.goto(f"{live_server.url}/flags/requests/{amendment.pk}/slip/")
+    expect(page.locator("article.slip")).to_contain_text("設定内容の変更")
+    expect(page.locator("article.slip")).to_contain_text(NEW_ABUSER)
+    assert_no_axe_violations(page)
     # Both flags were set already: the added ①-I sends nothing to the intermediate server.
     assert not Operation.objects.filter(change_request=amendment).exists()
 
