@@ -176,15 +176,13 @@ def majority_reached(target: Target, data: AmendmentInput, today: datetime.date)
     representative (ADR 0031): the amendment is taken (the record must be right) and the
     ②-II case stays until a release is decided; the majority reminder is due at once."""
     birth = data.personal.get("birth_date")
-    if not isinstance(birth, datetime.date) or not rules.is_adult_on(birth, today):
-        return False
+    return isinstance(birth, datetime.date) and rules.is_adult_on(birth, today) and _parent_represented(target)
+
+
+def _parent_represented(target: Target) -> bool:
+    """An active ②-II case with a parent as representative: the one whose end the birth date decides."""
     return target.cases.filter(active=True, case_type=CaseType.C2_II,
                                legal_representative=LegalRepresentative.PARENT).exists()
-
-
-def _moves_majority(target: Target, birth: object) -> bool:
-    return isinstance(birth, datetime.date) and target.cases.filter(
-        active=True, case_type=CaseType.C2_II, legal_representative=LegalRepresentative.PARENT).exists()
 
 
 def case_from_input(target: Target, case: CaseInput, period: ProtectionPeriod | None = None) -> CaseAssessment:
@@ -229,8 +227,8 @@ def amendment_apply(target: Target, amendment: Amendment) -> bool:
     amendment.before, amendment.after = before, after
     amendment.save(update_fields=["before", "after"])
     amendment.added_cases.set(added)
-    corrected_birth = data.personal.get("birth_date") if "birth_date" in personal_before else None
-    return bool(added) or _moves_majority(target, corrected_birth)
+    # A corrected birth date moves the majority of a parent-represented ②-II case (ADR 0031).
+    return bool(added) or ("birth_date" in personal_before and _parent_represented(target))
 
 
 @dataclass(frozen=True)
