@@ -6,6 +6,7 @@ owning department only; other linkage departments are told when protection chang
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEvent, Outcome
 from checks.protection import nondisclosure_code_required, notice_excluded_set, protected_set
@@ -13,10 +14,15 @@ from flags.models import ChangeRequest, ChangeStatus
 from flags.rules import INQUIRY, PROVISION, majority_date
 from intermediary.flag_kinds import NO_AUTO_RESPONSE, NONDISCLOSURE
 from intermediary.models import Operation
-from tests.conftest import born_aged
+from tests.conftest import born_aged, intake_payload
 from victims.models import Amendment, Notice, NoticeKind, ReminderKind
 from victims.reminders import reminders_for
-from victims.services import change_request_approve, target_grant_department
+from victims.services import (
+    change_request_approve,
+    registration_submit,
+    release_request_create,
+    target_grant_department,
+)
 
 from .test_registration_no_oracle import token_client
 
@@ -338,3 +344,16 @@ def test_a_granted_departments_slip_has_no_before_and_after(client, two_one, cou
     slip = client.get(f"/flags/requests/{cr_id}/slip/")
     assert slip.status_code == 200
     assert "変更の内容" not in slip.content.decode() and "山田　花子" not in slip.content.decode()
+
+
+def test_a_case_added_after_a_reopening_belongs_to_the_current_period(two_one, counter, approver, approver2):
+    release = release_request_create(actor=counter, target_id=two_one.pk, reason="wish", case_ids=None)
+    change_request_approve(actor=approver, change_request_id=release.pk)
+    registration_submit(actor=counter, payload=intake_payload(atena_no=two_one.atena_no), today=timezone.localdate())
+    change_request_approve(actor=approver2, change_request_id=ChangeRequest.objects.get(
+        target=two_one, action="set", status="pending").pk)
+    cr_id = _amend(counter, two_one.pk, add_cases=[{"type": "1-I", "abuser_atena_no": NEW_ABUSER}]
+                   ).json()["change_request"]["id"]
+    _decide(approver, cr_id, "approve")
+    added = Amendment.objects.get(change_request_id=cr_id).added_cases.get()
+    assert added.period is not None and added.period.number == 2
