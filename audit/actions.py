@@ -32,6 +32,8 @@ class AuditAction(enum.StrEnum):
     PROVISION_DECISION_SLIP = "provision_decision.slip"
     ONWARD_REQUEST_LIST = "onward_request.list"  # a target's 転出 設定依頼 (ADR 0040)
     ONWARD_REQUEST_LETTER = "onward_request.letter"  # a 設定依頼 letter shown (and printed): ADR 0040
+    # The owning department read a target's amendment history with its before/after values (ADR 0032).
+    AMENDMENT_HISTORY_READ = "amendment.history_read"
     # A person's protection, changed
     TARGET_REGISTER = "target.register"
     # Every registration attempt at a counter (new, duplicate, refused, invalid): ADR 0015.
@@ -42,6 +44,11 @@ class AuditAction(enum.StrEnum):
     TARGET_REOPEN = "target.reopen"
     CASE_CONFIRM_PROCEDURE = "case.confirm_procedure"
     CHANGE_REQUEST_REQUEST_RELEASE = "change_request.request_release"
+    # An amendment of an active target (added cases, corrected identity, 支援措置): ADR 0030.
+    CHANGE_REQUEST_REQUEST_AMEND = "change_request.request_amend"
+    CHANGE_REQUEST_APPROVE_AMEND = "change_request.approve_amend"
+    CHANGE_REQUEST_REJECT_AMEND = "change_request.reject_amend"
+    CHANGE_REQUEST_WITHDRAW_AMEND = "change_request.withdraw_amend"
     CHANGE_REQUEST_APPROVE_SET = "change_request.approve_set"
     CHANGE_REQUEST_APPROVE_RELEASE = "change_request.approve_release"
     CHANGE_REQUEST_REJECT_SET = "change_request.reject_set"
@@ -146,6 +153,7 @@ _READS_PERSON = frozenset({
     AuditAction.TARGET_DEPARTMENT_LIST, AuditAction.REGISTRATION_READ, AuditAction.CHANGE_REQUEST_SLIP,
     AuditAction.PROVISION_DECISION_READ, AuditAction.PROVISION_DECISION_SLIP,
     AuditAction.TARGET_NAME_SEARCH, AuditAction.ONWARD_REQUEST_LIST, AuditAction.ONWARD_REQUEST_LETTER,
+    AuditAction.AMENDMENT_HISTORY_READ,
 })
 _LISTS_PEOPLE = frozenset({
     AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST, AuditAction.TARGET_DEPARTMENT_LIST,

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 
 from flags import rules
+from flags.models import ChangeRequest, ChangeStatus
 from victims.models import (
     PROTECTING_STATUSES,
     CaseAssessment,
@@ -46,15 +48,17 @@ _TARGETS = Target._meta.db_table
 _CASES = CaseAssessment._meta.db_table
 _PROVISIONAL = ProvisionalProtection._meta.db_table
 _TASKS = ReviewTask._meta.db_table
+_REQUESTS = ChangeRequest._meta.db_table
 
 
 def _protected_rows_sql(one: bool) -> str:
     """One row per (protecting target, active case) — or (target, NULL) when it has none —
     then one row per active ①-I abuser, then the numbers another department's registration
-    asked to protect while the owner reviews it (ADR 0024): the person as a pending target,
-    its ①-I abusers as abusers. Grouping happens in Python: cheaper than a GROUP BY with
-    string_agg over every target. Portable SQL: the same statement runs on PostgreSQL and
-    on the embedded default's SQLite (standard CAST, not `::`)."""
+    asked to protect while the owner reviews it (ADR 0024) or a pending amendment adds (ADR
+    0030): the person as a pending target, its ①-I abusers as abusers. Grouping happens in
+    Python: cheaper than a GROUP BY with string_agg over every target. Portable SQL: the
+    same statement runs on PostgreSQL and on the embedded default's SQLite (standard CAST,
+    not `::`)."""
     victim_filter = "AND t.atena_no = %s" if one else ""
     abuser_filter = "AND c.abuser_atena_no = %s" if one else ""
     provisional_filter = "AND p.atena_no = %s" if one else ""
@@ -71,8 +75,10 @@ def _protected_rows_sql(one: bool) -> str:
         UNION ALL
         SELECT p.atena_no, CASE WHEN p.is_abuser THEN NULL ELSE p.target_id END,
                CASE WHEN p.is_abuser THEN NULL ELSE %s END, CAST(NULL AS TEXT)
-          FROM {_PROVISIONAL} p JOIN {_TASKS} rt ON rt.id = p.review_task_id
-         WHERE rt.status = %s {provisional_filter}
+          FROM {_PROVISIONAL} p
+          LEFT JOIN {_TASKS} rt ON rt.id = p.review_task_id
+          LEFT JOIN {_REQUESTS} cr ON cr.id = p.change_request_id
+         WHERE (rt.status = %s OR cr.status = %s) {provisional_filter}
     """  # noqa: S608
 
 
@@ -80,7 +86,7 @@ def _grouped(atena_no: str | None = None):
     """(victims, abusers): victims maps target id → (atena_no, status, sorted case types);
     abusers is the set of abuser atena_nos."""
     statuses = [str(s) for s in PROTECTING_STATUSES]
-    provisional = [str(TargetStatus.PENDING), str(ReviewTaskStatus.OPEN)]
+    provisional = [str(TargetStatus.PENDING), str(ReviewTaskStatus.OPEN), str(ChangeStatus.PENDING)]
     if atena_no is None:
         params = [*statuses, str(CaseType.C1_I), *statuses, *provisional]
     else:
@@ -156,6 +162,12 @@ def protected_set(directions: Iterable[str] = (rules.INQUIRY, rules.PROVISION)) 
                         target_ids={number: target_id for target_id, (number, _, _) in victims.items()})
 
 
+def in_force_q() -> Q:
+    """The provisional protections in force: of an open review task (ADR 0024) or a pending
+    amendment (ADR 0030). The SQL above says the same for the check."""
+    return Q(review_task__status=ReviewTaskStatus.OPEN) | Q(change_request__status=ChangeStatus.PENDING)
+
+
 # --- お知らせ 宛先ファイル ---------------------------------------------------------------
 
 # The case columns the recipient rule reads, from the one procedure table (flags.rules).
@@ -226,8 +238,8 @@ def notice_set() -> NoticeSet:
             excluded.append(atena_no)
     # A person another department asked to protect is removed while the owner reviews it
     # (ADR 0024): whatever the recorded cases say, that department may know of a left card.
-    for atena_no, target_id in ProvisionalProtection.objects.filter(
-            is_abuser=False, review_task__status=ReviewTaskStatus.OPEN).values_list("atena_no", "target_id"):
+    for atena_no, target_id in ProvisionalProtection.objects.filter(in_force_q(), is_abuser=False).values_list(
+            "atena_no", "target_id"):
         excluded.append(atena_no)
         target_ids.setdefault(atena_no, target_id)
     return NoticeSet(excluded=frozenset(excluded), target_ids=target_ids)

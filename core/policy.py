@@ -250,3 +250,16 @@ def provision_decision_refusal(actor: Actor, *, requested_by_id: object) -> str 
     if actor.pk == requested_by_id:
         return "記録した本人は承認・却下できません（二者確認）。"
     return None
+
+
+def may_amend(actor: Actor, *, owning_department_id: int) -> bool:
+    """Requesting an amendment of a target (ADR 0030): staff of the owning department only.
+    A granted department works the case but does not change the owner's record; to it, as
+    to everyone else, the amendment endpoint answers as for a target it cannot see (404)."""
+    return owns(actor, owning_department_id=owning_department_id)
+
+
+def sees_amendment_history(actor: Actor, *, owning_department_id: int) -> bool:
+    """The before/after values of a target's amendments (ADR 0032): the owning department's,
+    like its protection periods; a granted department sees the record as it is now."""
+    return owns(actor, owning_department_id=owning_department_id)

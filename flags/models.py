@@ -1,4 +1,4 @@
-"""The flag-change records: a ChangeRequest (set / release) and its states. Decided by
+"""The flag-change records: a ChangeRequest (set / amend / release) and its states. Decided by
 another person than the requester (four eyes); the target is handed in by victims."""
 from django.conf import settings
 from django.db import models
@@ -8,6 +8,9 @@ from django.db.models import F, Q
 class ChangeAction(models.TextChoices):
     SET = "set", "設定"
     RELEASE = "release", "解除"
+    # A change of an active target's record or cases (ADR 0030): added cases, corrected
+    # identity, 住基DV等支援措置. Ending a case stays a release of that case.
+    AMEND = "amend", "設定内容の変更"
 
 
 class ChangeStatus(models.TextChoices):

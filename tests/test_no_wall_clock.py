@@ -42,6 +42,8 @@ DATE_SENSITIVE = [
     "tests/web/test_detail_and_release.py",        # confirmation dates on the target's page
     # reminders due "today" by default, on the API and the home page (ADR 0026)
     "tests/victims/test_reminders.py", "tests/api/test_reminders_api.py", "tests/web/test_reminders_home.py",
+    # a corrected birth date against the 18-year rule and the majority reminder (ADR 0031)
+    "tests/victims/test_amendments.py",
     # ended representation (a minor's parent) excluded from notices
     "tests/bulk/test_recipient_filter.py::test_excluded_set_follows_the_rule",
     "tests/bulk/test_recipient_filter.py::test_filter_keeps_format_and_order_and_removes_targets",

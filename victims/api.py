@@ -18,12 +18,16 @@ from .onward import onward_request_confirm, onward_request_issue, onward_request
 from .reminders import reminders_for
 from .selectors import (
     NOTICE_PAGE_SIZE,
+    amendment_history_for_user,
     notices_page,
     registration_get_for_user,
     target_get_for_user,
     target_granted_departments,
 )
 from .serializers import (
+    AmendmentCreatedSerializer,
+    AmendmentRequestSerializer,
+    AmendmentSerializer,
     ApproveRequestSerializer,
     CaseConfirmationRequestSerializer,
     CaseConfirmationSerializer,
@@ -52,6 +56,7 @@ from .serializers import (
 from .services import (
     REGISTRATION_ACCEPTED,
     TARGET_REOPENED,
+    amendment_request,
     case_confirm_procedure,
     change_request_approve,
     change_request_reject,
@@ -373,6 +378,64 @@ class ReleaseRequestCreateApi(APIView):
             comment=form.validated_data.get("comment", ""),
         )
         return Response(_change_request_body(change_request), status=status.HTTP_201_CREATED)
+
+
+class AmendmentCreateApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="targets_amendments_list",
+        summary="設定内容の変更の履歴（変更前・変更後。登録した所属のみ）",
+        description="新しい順。閲覧を許可された所属・他の所属には 404 です。表示は監査記録されます。",
+        responses={200: AmendmentSerializer(many=True), **ERROR_RESPONSES},
+        examples=[OpenApiExample("カナの訂正（承認済み）", response_only=True, value=[{
+            "change_request": {"id": 93, "status": "approved", "action": "amend"}, "reason": "誤入力の訂正",
+            "requested_at": "2025-06-01T01:00:00Z", "decided_at": "2025-06-01T02:00:00Z",
+            "requested": {"reason": "誤入力の訂正", "personal": {"name_kana": "ヤマダ　ハナ"}, "jumin_support": None,
+                          "cases": []},
+            "before": {"personal": {"name_kana": "ヤマダ　ハナコ"}},
+            "after": {"personal": {"name_kana": "ヤマダ　ハナ"}},
+            "added_case_ids": []}])],
+    )
+    def get(self, request, target_id: int):
+        rows = [{"id": a.change_request.pk, "status": a.change_request.status, "action": a.change_request.action,
+                 "reason": a.reason, "requested_at": a.change_request.requested_at,
+                 "decided_at": a.change_request.decided_at, "requested": a.requested, "before": a.before,
+                 "after": a.after, "added_case_ids": [c.pk for c in a.added_cases.all()]}
+                for a in amendment_history_for_user(actor=request.user, target_id=target_id, via="api")]
+        return Response(AmendmentSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="targets_amendments_create",
+        summary="設定内容の変更の申請（類型の追加・氏名等の訂正・支援措置。登録した所属のみ）",
+        description=(
+            "設定中の対象者について、登録した所属の職員が申請し、申請者以外の所属長が "
+            "/api/v1/change-requests/{id}/approve で承認します（却下・取下げも同じ）。追加した類型は申請の時点から"
+            "照会時確認で保護されます。フラグと中間サーバーへの反映は承認時に、変わる分だけ行います。"
+            "類型の終了は解除の申請で行います。承認待ちの申請がある間は 409、変更がない場合は 400 です。"
+        ),
+        request=AmendmentRequestSerializer,
+        responses={201: AmendmentCreatedSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample("①-I の追加", request_only=True, value={
+                "reason": "加害者の宛名番号が判明したため",
+                "add_cases": [{"type": "1-I", "abuser_atena_no": "200000000000002"}]}),
+            OpenApiExample("カナの訂正", request_only=True, value={
+                "reason": "氏名カナの誤入力の訂正", "personal": {"name_kana": "ヤマダ　ハナコ"}}),
+            OpenApiExample("申請", response_only=True, status_codes=["201"], value={
+                "change_request": {"id": 93, "status": "pending", "action": "amend"},
+                "required_measures": {"victim_flags": ["NONDISCLOSURE"], "nondisclosure_code_on_victim": True,
+                                      "nondisclosure_code_on_abusers": ["200000000000002"]},
+                "warnings": []}),
+        ],
+    )
+    def post(self, request, target_id: int):
+        requested = amendment_request(actor=request.user, target_id=target_id, payload=request.data,
+                                      today=timezone.localdate())
+        cr = requested.change_request
+        body = {"change_request": {"id": cr.pk, "status": cr.status, "action": cr.action},
+                "required_measures": requested.measures.as_dict(), "warnings": requested.warnings}
+        return Response(AmendmentCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 _NOTICE_EXAMPLE = {

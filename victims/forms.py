@@ -265,3 +265,86 @@ class OnwardRequestForm(forms.Form):
     def add_onward_errors(self, errors: dict[str, str]) -> None:
         for key, message in errors.items():
             self.add_error(key if key in self.fields else None, message)
+
+
+ADD_CASE_CHOICES = [("", "追加しない"), ("1-I", "①-I（加害者の宛名番号が判明した等）"),
+                    ("2-I", "②-I（カード等の残置・代理人設定が判明した等）"),
+                    ("2-II", "②-II（加害者が法定代理人であることが判明した等）")]
+
+# victims.amendments.parse_amendment's error keys → this form's fields.
+_AMEND_FIELDS = {
+    "reason": "reason", "personal.name": "name", "personal.name_kana": "name_kana",
+    "personal.birth_date": "birth_date", "jumin_support.start": "jumin_support_start",
+    "jumin_support.end": "jumin_support_end", "add_cases[0].type": "add_type",
+    "add_cases[0].abuser_atena_no": "abuser_atena_no", "add_cases[0].abuser_name": "abuser_name",
+    "add_cases[0].card_left": "add_card_left", "add_cases[0].legal_representative": "legal_representative",
+    "add_cases[0].end_condition": "end_condition", "add_cases": "add_type",
+}
+
+
+class AmendForm(forms.Form):
+    """設定内容の変更: one case to add (the intake's fields), corrections, 住基DV等支援措置.
+    Rules are victims.amendments.parse_amendment's; its errors are put next to the fields."""
+
+    reason = _text("変更の理由（必須）", 2000, widget=forms.Textarea(attrs={"rows": 2}))
+    add_type = forms.ChoiceField(label="追加する類型", required=False, choices=ADD_CASE_CHOICES,
+                                 widget=forms.RadioSelect)
+    abuser_atena_no = _text("加害者の団体内統合宛名番号（①-I）", 40)
+    abuser_name = _text("加害者の氏名（①-I・任意）", 100)
+    add_card_left = _check("マイナンバーカードを加害者の元に置いたまま避難した（②-I）")
+    add_smartphone_left = _check("証明書搭載スマホを加害者の元に置いたまま避難した（②-I）")
+    add_agent_set = _check("マイナポータルで加害者を代理人に設定している（②-I）")
+    legal_representative = forms.ChoiceField(
+        label="加害者である法定代理人の種類（②-II）", required=False,
+        choices=LegalRepresentative.choices, widget=forms.RadioSelect)
+    end_condition = _text("終了条件（②-II・例：本人が18歳になる日）", 200)
+    name = _text("訂正後の氏名", 100, help_text="訂正する場合のみ入力してください。")
+    name_kana = _text("訂正後の氏名（カナ）", 100, help_text="訂正する場合のみ入力してください。")
+    birth_date = _text("訂正後の生年月日", 20, widget=forms.DateInput(attrs={"type": "date"}),
+                       help_text="訂正する場合のみ入力してください。②-II（親権者）の18歳到達日も再計算されます。")
+    change_jumin_support = _check("住基DV等支援措置の内容を変更する")
+    jumin_support_active = _check("住基DV等支援措置の対象者である")
+    jumin_support_start = _text("支援措置 開始日", 20, widget=forms.DateInput(attrs={"type": "date"}))
+    jumin_support_end = _text("支援措置 終了日", 20, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def to_payload(self) -> dict:
+        d = self.cleaned_data
+        payload: dict = {"reason": d.get("reason", "")}
+        case_type = d.get("add_type")
+        if case_type:
+            case: dict = {"type": case_type}
+            if case_type == "1-I":
+                case.update(abuser_atena_no=d.get("abuser_atena_no", ""), abuser_name=d.get("abuser_name", ""))
+            elif case_type == "2-I":
+                case.update(card_left=d.get("add_card_left", False),
+                            smartphone_left=d.get("add_smartphone_left", False),
+                            agent_set=d.get("add_agent_set", False))
+            else:
+                case.update(legal_representative=d.get("legal_representative", ""),
+                            end_condition=d.get("end_condition", ""))
+            payload["add_cases"] = [case]
+        personal = {k: d[k] for k in ("name", "name_kana", "birth_date") if d.get(k)}
+        if personal:
+            payload["personal"] = personal
+        if d.get("change_jumin_support"):
+            payload["jumin_support"] = {"active": d.get("jumin_support_active", False),
+                                        "start": d.get("jumin_support_start", ""),
+                                        "end": d.get("jumin_support_end", "")}
+        return payload
+
+    def add_amendment_errors(self, errors: dict[str, str]) -> None:
+        for key, message in errors.items():
+            field = _AMEND_FIELDS.get(key)
+            if field is None and key.startswith("add_cases"):
+                field = "add_type"
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
+            elif field not in self.fields:
+                self.add_error(None, message)
+        self.describe_errors()
+
+    def describe_errors(self) -> None:
+        """Tie each field's error message to its input (the message's id is error-<name>)."""
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update({"aria-describedby": f"error-{name}", "aria-invalid": "true"})

@@ -141,7 +141,7 @@ def parse_intake(payload: dict, *, today: datetime.date) -> IntakeData:
     if support_start and support_end and support_end < support_start:
         errors["jumin_support.end"] = "支援措置の終了日が開始日より前です。"
 
-    cases = _parse_cases(payload.get("cases"), atena_no, birth, today, errors)
+    cases = parse_cases(payload.get("cases"), atena_no, birth, today, errors)
     given_explanations = _mapping(payload, "explanations", errors)
     explanations = {k: _bool(given_explanations.get(k)) for k in EXPLANATIONS}
     notes = _free_text(payload, "notes", errors, label="備考", limit=NOTES_MAX)
@@ -178,7 +178,7 @@ def _parse_origin(payload: dict, today: datetime.date, errors: dict) -> tuple[st
     return kind, body, received
 
 
-def _parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
+def parse_cases(raw, victim_atena, birth, today, errors) -> list[CaseInput]:
     if not isinstance(raw, list) or not raw:
         errors["cases"] = "該当する類型（①-I、②-I、②-II）を1つ以上選択してください。"
         return []

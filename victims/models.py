@@ -333,25 +333,61 @@ class Registration(models.Model):
 
 
 class ProvisionalProtection(models.Model):
-    """A number another department's registration asked to protect, for a person who is
-    already a target of some department (ADR 0024). While the owner's review task for that
-    registration is open, the inquiry check answers "required" for it, as it would for a new
-    registration: when in doubt, protect (a released person comes back, a ①-I abuser
-    learnt by another department), and the registering side cannot tell a duplicate from a
-    new person by checking afterwards. Flags at the intermediate server are not touched:
-    they follow the owner's decision with four eyes."""
+    """A number asked to be protected before the owner's four eyes decided it. Two sources:
 
-    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="provisional")
-    review_task = models.ForeignKey(ReviewTask, on_delete=models.PROTECT, related_name="+")
+    - another department's registration of a person who is already a target of some
+      department (ADR 0024): while the owner's review task for it is open;
+    - a pending amendment that adds cases (ADR 0030): while its change request is pending.
+
+    Meanwhile the inquiry check answers "required" for it, as it would for a new
+    registration: when in doubt, protect (a released person comes back, a ①-I abuser learnt
+    later), and the registering side cannot tell a duplicate from a new person by checking
+    afterwards. Flags at the intermediate server are not touched: they follow the owner's
+    decision with four eyes."""
+
+    registration = models.ForeignKey(Registration, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="provisional")
+    review_task = models.ForeignKey(ReviewTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    change_request = models.ForeignKey("flags.ChangeRequest", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
     target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="+")
     atena_no = models.CharField(max_length=15)
     is_abuser = models.BooleanField()
 
     class Meta:
         indexes = [models.Index(fields=["atena_no"])]
+        constraints = [
+            # Exactly one source, which decides how long the protection lasts.
+            models.CheckConstraint(
+                condition=models.Q(review_task__isnull=False, registration__isnull=False, change_request__isnull=True)
+                | models.Q(review_task__isnull=True, registration__isnull=True, change_request__isnull=False),
+                name="provisional_protection_one_source",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"ProvisionalProtection#{self.pk}"
+
+
+class Amendment(models.Model):
+    """What one amendment asks for and, once approved, the record before and after it
+    (ADR 0032). `requested` is the parsed request (personal corrections, 住基DV等支援措置,
+    the cases to add); `before`/`after` hold the changed values as they were at approval,
+    and `added_cases` the cases it created. Shown to the owning department only."""
+
+    change_request = models.OneToOneField("flags.ChangeRequest", on_delete=models.PROTECT, related_name="amendment")
+    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="amendments")
+    reason = models.TextField("変更の理由")
+    requested = models.JSONField("申請の内容", encoder=DjangoJSONEncoder)
+    before = models.JSONField("変更前", encoder=DjangoJSONEncoder, null=True, blank=True)
+    after = models.JSONField("変更後", encoder=DjangoJSONEncoder, null=True, blank=True)
+    added_cases = models.ManyToManyField(CaseAssessment, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Amendment#{self.pk}"
 
 
 class ReminderKind(models.TextChoices):

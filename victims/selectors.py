@@ -20,6 +20,7 @@ from flags.models import ChangeRequest
 
 from .models import (
     PROTECTING_STATUSES,
+    Amendment,
     CaseAssessment,
     Notice,
     ProtectionPeriod,
@@ -254,3 +255,27 @@ def review_tasks_for(*, actor: Staff, include_done: bool = False) -> QuerySet[Re
         qs = qs.filter(status=ReviewTaskStatus.OPEN)
     audit_record(actor=actor, action=AuditAction.REVIEW_TASK_LIST, detail={"include_done": include_done})
     return qs.order_by("created_at", "id")
+
+
+def amendments_for_target(*, actor: Staff, target: Target, via: str = "screen") -> list[Amendment]:
+    """A target's amendments, newest first, with what each asked for and (approved) its
+    before/after values: for the owning department only (ADR 0032); anyone else gets none.
+    Showing them is recorded as a read of the person."""
+    if not policy.sees_amendment_history(actor, owning_department_id=target.owning_department_id):
+        return []
+    rows = list(Amendment.objects.filter(target=target)
+                .select_related("target", "change_request__requested_by", "change_request__decided_by")
+                .prefetch_related("added_cases"))
+    if rows:
+        audit_record(actor=actor, action=AuditAction.AMENDMENT_HISTORY_READ, target_id=target.pk,
+                     detail={"amendment_ids": [a.pk for a in rows], "via": via})
+    return rows
+
+
+def amendment_history_for_user(*, actor: Staff, target_id: object, via: str = "api") -> list[Amendment]:
+    """The amendment history of one target by id: the owning department's (ADR 0032). A
+    granted department, another one and a missing target get the same NotFound, audited."""
+    target = _visible(actor, target_id, AuditAction.AMENDMENT_HISTORY_READ, Target.objects.all())
+    if not policy.sees_amendment_history(actor, owning_department_id=target.owning_department_id):
+        raise refuse(actor=actor, action=AuditAction.AMENDMENT_HISTORY_READ, target_id=target.pk)
+    return amendments_for_target(actor=actor, target=target, via=via)

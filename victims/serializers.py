@@ -325,3 +325,44 @@ class TargetReopenedSerializer(serializers.Serializer):
     change_request = ReopenedChangeRequestSerializer()
     registration = RegistrationRefSerializer()
     detail = serializers.CharField()
+
+
+class PersonalCorrectionSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, help_text="訂正後の氏名")
+    name_kana = serializers.CharField(required=False, help_text="訂正後の氏名（カナ）")
+    birth_date = serializers.DateField(required=False, help_text="訂正後の生年月日")
+
+
+class AmendmentRequestSerializer(serializers.Serializer):
+    """For the schema only: victims/amendments.py parses the body (the cases as at intake)."""
+
+    reason = serializers.CharField(help_text="変更の理由")
+    add_cases = CaseInputSerializer(many=True, required=False, help_text="追加する類型（登録時と同じ形式）")
+    personal = PersonalCorrectionSerializer(required=False, help_text="氏名・氏名カナ・生年月日の訂正")
+    jumin_support = JuminSupportSerializer(required=False, help_text="住基DV等支援措置（変更後の内容）")
+
+
+class MeasuresSerializer(serializers.Serializer):
+    victim_flags = serializers.ListField(child=serializers.ChoiceField(choices=FLAG_KINDS))
+    nondisclosure_code_on_victim = serializers.BooleanField()
+    nondisclosure_code_on_abusers = serializers.ListField(child=serializers.CharField())
+
+
+class AmendmentCreatedSerializer(serializers.Serializer):
+    change_request = ReopenedChangeRequestSerializer()
+    required_measures = MeasuresSerializer(help_text="承認後に必要となる措置（既存の類型と追加する類型による）")
+    warnings = serializers.ListField(child=serializers.CharField(), help_text="確認が必要な事項（18歳到達など）")
+
+
+class AmendmentSerializer(serializers.Serializer):
+    """One amendment of the history (ADR 0032): what was asked and, once approved, the changed
+    values before and after (ISO dates)."""
+
+    change_request = ReopenedChangeRequestSerializer(source="*")
+    reason = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    requested = serializers.JSONField(help_text="申請の内容（personal・jumin_support・cases）")
+    before = serializers.JSONField(allow_null=True, help_text="承認時点の変更前の値（承認前は null）")
+    after = serializers.JSONField(allow_null=True, help_text="承認時点の変更後の値（承認前は null）")
+    added_case_ids = serializers.ListField(child=serializers.IntegerField(), help_text="承認により追加された類型")

@@ -36,9 +36,18 @@ from flags.models import ChangeAction, ChangeRequest, ChangeStatus
 from intermediary.models import CorrectionStatus, RecordCorrection
 from intermediary.services import desired_flags_apply
 
+from .amendments import (
+    MAJORITY_REACHED,
+    AmendmentInput,
+    amendment_apply,
+    majority_reached,
+    measures_after,
+    parse_amendment,
+)
 from .intake import IntakeData, parse_intake
 from .models import (
     PROTECTING_STATUSES,
+    Amendment,
     Basis,
     CaseAssessment,
     CaseType,
@@ -395,6 +404,9 @@ def case_confirm_procedure(*, actor: Staff, case_id: int, procedure: str,
 # --- the four-eyes decisions ------------------------------------------------------------
 
 _DECIDED = {
+    (ChangeStatus.APPROVED, ChangeAction.AMEND): AuditAction.CHANGE_REQUEST_APPROVE_AMEND,
+    (ChangeStatus.REJECTED, ChangeAction.AMEND): AuditAction.CHANGE_REQUEST_REJECT_AMEND,
+    (ChangeStatus.WITHDRAWN, ChangeAction.AMEND): AuditAction.CHANGE_REQUEST_WITHDRAW_AMEND,
     (ChangeStatus.APPROVED, ChangeAction.SET): AuditAction.CHANGE_REQUEST_APPROVE_SET,
     (ChangeStatus.APPROVED, ChangeAction.RELEASE): AuditAction.CHANGE_REQUEST_APPROVE_RELEASE,
     (ChangeStatus.REJECTED, ChangeAction.SET): AuditAction.CHANGE_REQUEST_REJECT_SET,
@@ -433,18 +445,29 @@ def change_request_approve(*, actor: Staff, change_request_id: int, comment: str
     _ensure_decider(actor, target, change_request)
     change_requests.change_request_ensure_pending(change_request)
     now = timezone.now()
-    if change_request.action == ChangeAction.RELEASE:
+    changes_protection = True
+    if change_request.action == ChangeAction.AMEND:
+        # The amended record and its before/after; flags then follow the difference only.
+        changes_protection = amendment_apply(target, Amendment.objects.select_for_update().get(
+            change_request=change_request))
+    elif change_request.action == ChangeAction.RELEASE:
         _release_cases(target, change_request, now)
     else:
         target.status = TargetStatus.ACTIVE
     target.save(update_fields=["status", "updated_at"])
+    # desired_flags_apply inserts an operation only for a flag whose desired value changes:
+    # an amendment adding a case whose flags are set already sends nothing (ADR 0030).
     operations = desired_flags_apply(
         atena_no=target.atena_no, wanted=measures_for(target).victim_flags, change_request_id=change_request.pk, now=now
     )
     change_requests.change_request_close(
         change_request=change_request, status=ChangeStatus.APPROVED, decider=actor, reason=comment, now=now
     )
-    _notify_on_approval(target, change_request, now)
+    if change_request.action == ChangeAction.AMEND:
+        notices_on_amendment_approved(target=target, change_request=change_request,
+                                      changes_protection=changes_protection, now=now)
+    else:
+        _notify_on_approval(target, change_request, now)
     audit_record(
         actor=actor,
         action=_DECIDED[(ChangeStatus.APPROVED, ChangeAction(change_request.action))],
@@ -589,6 +612,73 @@ def release_request_create(
     return change_request
 
 
+# --- amendments (ADR 0030–0032) ------------------------------------------------------------
+
+AMENDMENT_ACTIVE_ONLY = "設定中（承認済み）の対象者のみ設定内容の変更を申請できます。"
+AMENDMENT_PENDING = "この対象者には承認待ちの設定内容の変更があります。承認・却下・取下げの後に申請してください。"
+
+
+@dataclass(frozen=True)
+class AmendmentRequested:
+    change_request: ChangeRequest
+    amendment: Amendment
+    measures: rules.Measures  # as they will be once approved
+    warnings: list[str]
+
+
+@audited_atomic
+def amendment_request(*, actor: Staff, target_id: object, payload: object, today: datetime.date
+                      ) -> AmendmentRequested:
+    """A pending `amend` change request of an active target, by its owning department's
+    staff (anyone else: 404, audited). The cases it adds protect at the inquiry check from
+    now (ProvisionalProtection tied to the request, ADR 0030) — only the numbers whose
+    protection grows, so a correction alone protects nothing new. Record, flags and
+    operations change at approval. One open request per target at a time (409)."""
+    policy.require(actor, Capability.HANDLE_VICTIMS)
+    pk = object_id(target_id)
+    target = target_lock_for_user(actor=actor, target_id=pk)
+    if not policy.may_amend(actor, owning_department_id=target.owning_department_id):
+        raise refuse(actor=actor, action=AuditAction.TARGET_LOCK, target_id=target.pk,
+                     detail={"attempt": "amend"})
+    if target.status != TargetStatus.ACTIVE:
+        audit_refusal(actor=actor, action=AuditAction.CHANGE_REQUEST_REQUEST_AMEND, target_id=target.pk,
+                      detail={"reason": "not_active"})
+        raise Conflict(AMENDMENT_ACTIVE_ONLY)
+    open_request = ChangeRequest.objects.filter(target=target, status=ChangeStatus.PENDING).first()
+    if open_request is not None:
+        audit_refusal(actor=actor, action=AuditAction.CHANGE_REQUEST_REQUEST_AMEND, target_id=target.pk,
+                      detail={"reason": "pending", "change_request_id": open_request.pk})
+        raise Conflict(AMENDMENT_PENDING if open_request.action == ChangeAction.AMEND
+                       else "この対象者には処理中の申請があります。先に承認・却下・取下げを行ってください。")
+    try:
+        data: AmendmentInput = parse_amendment(payload, target=target, today=today)
+    except ValidationFailed as exc:
+        audit_refusal(actor=actor, action=AuditAction.CHANGE_REQUEST_REQUEST_AMEND, target_id=target.pk,
+                      detail={"reason": "invalid", "fields": sorted(exc.errors)})
+        raise
+    now = timezone.now()
+    change_request = change_requests.change_request_open(
+        target_id=target.pk, department_id=target.owning_department_id, action=ChangeAction.AMEND,
+        requested_by=actor, now=now, comment=data.reason)
+    amendment = Amendment.objects.create(change_request=change_request, target=target, reason=data.reason,
+                                         requested=data.as_json())
+    before, after = measures_for(target), measures_after(target, data)
+    grows_for_victim = bool(after.victim_flags - before.victim_flags) or (
+        after.code_on_victim and not before.code_on_victim)
+    numbers = [(target.atena_no, False)] if grows_for_victim else []
+    numbers += [(abuser, True) for abuser in sorted(after.code_on_abusers - before.code_on_abusers)]
+    ProvisionalProtection.objects.bulk_create([
+        ProvisionalProtection(change_request=change_request, target=target, atena_no=number, is_abuser=is_abuser)
+        for number, is_abuser in numbers
+    ])
+    audit_record(actor=actor, action=AuditAction.CHANGE_REQUEST_REQUEST_AMEND, target_id=target.pk,
+                 detail={"change_request_id": change_request.pk, "personal": sorted(data.personal),
+                         "jumin_support": data.jumin_support is not None,
+                         "cases": [c.case_type for c in data.cases], "provisional": len(numbers)})
+    warnings = [MAJORITY_REACHED] if majority_reached(target, data, today) else []
+    return AmendmentRequested(change_request=change_request, amendment=amendment, measures=after, warnings=warnings)
+
+
 # --- notices to the other linkage departments (ADR 0027) ---------------------------------
 
 
@@ -620,8 +710,8 @@ def _notify_on_approval(target: Target, change_request: ChangeRequest, now: date
 
 def notices_on_amendment_approved(*, target: Target, change_request: ChangeRequest, changes_protection: bool,
                                   now: datetime.datetime) -> list[Notice]:
-    """The hook the approval of an amendment (issue 11, not built yet) calls once the amended
-    record is saved, in its transaction: an amendment that changes protection (a case added
+    """What the approval of an amendment calls once the amended record is saved, in its
+    transaction (ADR 0030): an amendment that changes protection (a case added
     or ended, a birth date that moves the ②-II majority) is an `amend` notice to every other
     linkage department; a correction that changes nothing for them (a kana typo) is not.
     The name on the notice is the corrected one, as the shared list now shows it."""

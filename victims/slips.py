@@ -3,8 +3,10 @@
 What a slip prints for each kind of request is data (SLIP_KINDS): the 件名, whose request it
 is, which cases it concerns and which cases' measures hold once it is decided. The requests
 that exist today are a set (registration), a release and the withdrawal of a registration
-(ADR 0016); an amendment, a grant, a transfer or a provision decision is one more SlipKind
-(and, when it is not a ChangeRequest action, one more line in `slip_kind_of`)."""
+(ADR 0016) and an amendment (ADR 0030, with its before/after for the owning department); a
+grant, a transfer or a provision decision is one more SlipKind (and, when it is not a
+ChangeRequest action, one more line in `slip_kind_of`)."""
+import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +21,9 @@ from core.policy import Capability
 from flags import rules
 from flags.models import ChangeAction, ChangeRequest, ChangeStatus
 
+from .amendments import ChangeRow, amendment_cases, change_rows
 from .forms import case_label
-from .models import CaseAssessment
+from .models import Amendment, CaseAssessment
 from .selectors import target_id_of_change_request
 
 CaseSelector = Callable[[ChangeRequest, list[CaseAssessment]], list[CaseAssessment]]
@@ -42,6 +45,23 @@ def _remaining_after_release(cr: ChangeRequest, cases: list[CaseAssessment]) -> 
 
 def _none(cr: ChangeRequest, cases: list[CaseAssessment]) -> list[CaseAssessment]:
     return []
+
+
+def _amendment_of(cr: ChangeRequest) -> Amendment | None:
+    return Amendment.objects.select_related("target", "change_request").prefetch_related("added_cases").filter(
+        change_request=cr).first()
+
+
+def _added_cases(cr: ChangeRequest, cases: list[CaseAssessment]) -> list[CaseAssessment]:
+    amendment = _amendment_of(cr)
+    return amendment_cases(amendment) if amendment is not None else []
+
+
+def _after_amendment(cr: ChangeRequest, cases: list[CaseAssessment]) -> list[CaseAssessment]:
+    """The active cases and, until approval made them rows, the ones the amendment adds."""
+    amendment = _amendment_of(cr)
+    added = amendment_cases(amendment) if amendment is not None and amendment.after is None else []
+    return [c for c in cases if c.active] + added
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,11 @@ SLIP_KINDS: dict[str, SlipKind] = {
         cases_heading="解除する類型", cases=_released_cases, resulting=_remaining_after_release,
         resulting_heading="解除後も必要な措置（他の有効な類型による）",
         resulting_none="措置なし（すべての類型が解除され、設定対象者から外れます）"),
+    "amend": SlipKind(
+        title="設定内容の変更（類型の追加・登録内容の訂正）", applicant_field="requested_by",
+        applied_at_field="requested_at", cases_heading="追加する類型", cases=_added_cases,
+        resulting=_after_amendment, resulting_heading="変更後に必要となる措置",
+        resulting_none="措置なし"),
     "withdraw": SlipKind(
         title="設定対象者の登録の取下げ", applicant_field="withdrawal_requested_by",
         applied_at_field="withdrawal_requested_at",
@@ -101,6 +126,8 @@ class Slip:
     case_labels: list[str]
     measures: rules.Measures | None  # None: no measure remains
     reasons: list[tuple[str, str]]
+    # An amendment's before/after (ADR 0032): printed for the owning department only.
+    changes: list[ChangeRow] = dataclasses.field(default_factory=list)
 
     @property
     def file_stem(self) -> str:
@@ -122,10 +149,13 @@ def change_request_slip(*, actor: Staff, change_request_id: int) -> Slip:
     resulting = kind.resulting(cr, cases)
     reasons = [(label, text) for label, text in (
         ("解除理由", rules.RELEASE_REASONS.get(cr.release_reason, "")),
-        ("申請の補足", cr.comment),
+        ("変更の理由" if cr.action == ChangeAction.AMEND else "申請の補足", cr.comment),
         ("取下げの理由", cr.withdrawal_reason if kind is SLIP_KINDS["withdraw"] else ""),
         ("判断の理由・意見", cr.decision_reason if cr.decision_reason != cr.withdrawal_reason else ""),
     ) if text]
+    amendment = _amendment_of(cr) if cr.action == ChangeAction.AMEND else None
+    changes = (change_rows(amendment) if amendment is not None and policy.sees_amendment_history(
+        actor, owning_department_id=cr.target.owning_department_id) else [])
     audit_record(actor=actor, action=AuditAction.CHANGE_REQUEST_SLIP, target_id=target_id,
                  detail={"change_request_id": cr.pk, "via": "screen"})
     return Slip(
@@ -136,5 +166,5 @@ def change_request_slip(*, actor: Staff, change_request_id: int) -> Slip:
         decider_label=_DECIDER_LABEL.get(ChangeStatus(cr.status), "承認者"),
         case_labels=[case_label(c) for c in kind.cases(cr, cases)],
         measures=rules.required_measures(resulting, settings.FLAG_POLICY) if resulting else None,
-        reasons=reasons,
+        reasons=reasons, changes=changes,
     )

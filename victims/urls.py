@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/cases/<int:case_id>/confirm/", views.confirm_procedure, name="confirm_procedure"),
     path("<int:pk>/release/", views.release, name="release"),
+    path("<int:pk>/amend/", views.amend, name="amend"),
     path("<int:pk>/grants/", views.grant, name="grant"),
     path("<int:pk>/grants/<str:department>/revoke/", views.revoke, name="revoke"),
     path("<int:pk>/corrections/", views.request_correction, name="request_correction"),

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Department
 from audit import selectors as audit_selectors
+from audit.actions import AuditAction
 from audit.forms import WhoHasSeenForm
 from core import policy
-from core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from core.normalize import normalize_atena_no
 from core.policy import Capability
 from core.screens import act, screen
@@ -23,7 +24,9 @@ from flags.selectors import change_requests_for_target
 from intermediary.corrections import corrections_for_target
 from intermediary.selectors import flag_states_for_unit
 
+from .amendments import change_rows, majority_reached, measures_after, parse_amendment
 from .forms import (
+    AmendForm,
     AtenaForm,
     IntakeForm,
     NameSearchForm,
@@ -34,7 +37,7 @@ from .forms import (
     case_label,
 )
 from .intake import intake_from_json, parse_intake
-from .models import Basis, CaseType, HarmType, LegalRepresentative, RequestOrigin, TargetStatus
+from .models import Amendment, Basis, CaseType, HarmType, LegalRepresentative, RequestOrigin, TargetStatus
 from .onward import (
     onward_request_confirm,
     onward_request_issue,
@@ -44,9 +47,11 @@ from .onward import (
 )
 from .provisions import provision_decisions_for
 from .selectors import (
+    amendments_for_target,
     notice_acknowledgements_for_target,
     notices_overdue_for_auditor,
     protection_periods,
+    refuse,
     registration_get_for_user,
     target_get_for_user,
     target_granted_departments,
@@ -55,8 +60,11 @@ from .selectors import (
     target_shared_list,
 )
 from .services import (
+    AMENDMENT_ACTIVE_ONLY,
+    AMENDMENT_PENDING,
     REGISTRATION_ACCEPTED,
     TARGET_REOPENED,
+    amendment_request,
     case_confirm_procedure,
     correction_refusal,
     correction_request,
@@ -222,6 +230,7 @@ def _detail_page(request, target, status=200, **extra):
                                 if policy.owns(request.user, owning_department_id=target.owning_department_id)
                                 else None),
         **_onward_context(request.user, target),
+        **_amendment_context(request.user, target, pending),
         **extra,
     }
     return render(request, "victims/detail.html", context, status=status)
@@ -232,6 +241,17 @@ def _onward_context(actor, target) -> dict:
     if not policy.owns(actor, owning_department_id=target.owning_department_id):
         return {"is_owner": False}
     return {"is_owner": True, "onward_open": open_onward_count(target)}
+
+
+def _amendment_context(actor, target, pending) -> dict:
+    """The owning department's amendments (pending and decided, with before/after: ADR 0032)
+    and whether it may ask for one now; nothing of them for a granted department."""
+    amendments = amendments_for_target(actor=actor, target=target)
+    return {
+        "can_amend": (policy.may_amend(actor, owning_department_id=target.owning_department_id)
+                      and target.status == TargetStatus.ACTIVE and not pending),
+        "amendments": [{"amendment": a, "cr": a.change_request, "rows": change_rows(a)} for a in amendments],
+    }
 
 
 def _sharing_context(actor, target) -> dict:
@@ -252,6 +272,64 @@ def _case_row(case) -> dict:
     ]
     return {"case": case, "label": case_label(case), "procedures": procedures,
             "suspension_complete": case.case_type == CaseType.C2_I and rules.procedures_complete(case)}
+
+
+AMENDMENT_REQUESTED = ("設定内容の変更を申請しました。所属長（申請者以外）の承認後に登録内容とフラグに反映されます。"
+                       "追加した類型は、承認までの間も照会時の確認で保護されます。")
+
+
+@screen(Capability.HANDLE_VICTIMS)
+def amend(request, pk):
+    """設定内容の変更: 入力 → 確認（変更後に必要となる措置）→ 申請. As at intake, the confirm
+    page carries the input in hidden fields and it is parsed again on 申請. The owning
+    department only: anyone else gets the 404 of a target it cannot see."""
+    target = target_get_for_user(actor=request.user, target_id=pk)
+    if not policy.may_amend(request.user, owning_department_id=target.owning_department_id):
+        raise refuse(actor=request.user, action=AuditAction.TARGET_LOCK, target_id=target.pk,
+                     detail={"attempt": "amend"})
+    refusal = _amendment_refusal(target)
+    if request.method != "POST" or refusal:
+        return _amend_page(request, target, AmendForm(), refusal=refusal,
+                           status=409 if refusal and request.method == "POST" else 200)
+    form = AmendForm(request.POST)
+    step = request.POST.get("step")
+    if step == "edit" or not form.is_valid():
+        form.describe_errors()
+        return _amend_page(request, target, form, status=200 if step == "edit" else 400)
+    payload, today = form.to_payload(), timezone.localdate()
+    try:
+        if step == "submit":
+            amendment_request(actor=request.user, target_id=target.pk, payload=payload, today=today)
+            messages.success(request, AMENDMENT_REQUESTED)
+            return redirect("victims:detail", pk=target.pk)
+        data = parse_amendment(payload, target=target, today=today)
+    except ValidationFailed as exc:
+        form.add_amendment_errors(exc.errors)
+        return _amend_page(request, target, form, status=400)
+    except Conflict as exc:  # a request opened meanwhile
+        return _amend_page(request, target, form, refusal=exc.message, status=409)
+    carried = [(k, v) for k, values in request.POST.lists() if k not in _NOT_CARRIED for v in values]
+    return render(request, "victims/amend_confirm.html", {
+        "target": target, "carried": carried,
+        "rows": change_rows(Amendment(target=target, requested=data.as_json())),
+        "measures": measures_after(target, data), "current_measures": measures_for(target),
+        "majority_reached": majority_reached(target, data, today),
+    })
+
+
+def _amendment_refusal(target) -> str | None:
+    if target.status != TargetStatus.ACTIVE:
+        return AMENDMENT_ACTIVE_ONLY
+    if change_requests_for_target(target.pk).filter(status=ChangeStatus.PENDING).exists():
+        return AMENDMENT_PENDING
+    return None
+
+
+def _amend_page(request, target, form, *, status, refusal=None):
+    return render(request, "victims/amend_form.html", {
+        "target": target, "form": form, "refusal": refusal, "has_errors": status == 400,
+        "active_cases": [case_label(c) for c in target.cases.all() if c.active],
+    }, status=status)
 
 
 @screen(Capability.HANDLE_VICTIMS)
