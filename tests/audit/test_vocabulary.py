@@ -23,7 +23,7 @@ def test_an_action_outside_the_vocabulary_is_refused():
 def test_the_auditors_sets_derive_from_the_vocabulary():
     assert set(reading_actions()) == {"target.read", "target.search", "inquiry.check", "target.shared_list",
                                       "target.department_list", "registration.read",
-                                      "change_request.slip"}
+                                      "change_request.slip", "grant_record.slip"}
     assert set(listing_actions()) == {"target.shared_list", "correction.list", "target.department_list",
                                       "intermediary.monitor_view", "intermediary.batch_view", "notice.list",
                                       "reminder.list"}
