@@ -25,6 +25,8 @@ urlpatterns = [
     path("targets/<int:target_id>/flags/", victims_api.TargetFlagsApi.as_view(), name="api-target-flags"),
     path("targets/<int:target_id>/release-requests/", victims_api.ReleaseRequestCreateApi.as_view(),
          name="api-target-release-requests"),
+    path("targets/<int:target_id>/transfers/", victims_api.TransferRequestCreateApi.as_view(),
+         name="api-target-transfers"),
     path("targets/<int:target_id>/grants/", victims_api.TargetGrantsApi.as_view(), name="api-target-grants"),
     path("targets/<int:target_id>/grants/<str:department>", victims_api.TargetGrantApi.as_view(),
          name="api-target-grant"),

@@ -237,3 +237,11 @@ def transfer_withdrawal_refusal(actor: Actor, *, owning_department_id: int) -> s
     if owns(actor, owning_department_id=owning_department_id):
         return None
     return "所管の移管の申請は、申請した所属の職員のみ取り下げられます。受け入れない場合は却下してください。"
+
+
+def grant_record_scope(actor: object) -> Q:
+    """The GrantRecord rows whose 決裁票 `actor` may print: those of targets its department
+    owns now (the owner answers for who else sees the record; a granted department does not)."""
+    if not allows(actor, Capability.HANDLE_VICTIMS):
+        return Q(pk__in=[])
+    return Q(target__owning_department_id=getattr(actor, "department_id", None))

@@ -43,6 +43,8 @@ from .serializers import (
     TargetGrantsSerializer,
     TargetListItemSerializer,
     TargetReopenedSerializer,
+    TransferCreatedSerializer,
+    TransferRequestSerializer,
     WithdrawRequestSerializer,
 )
 from .services import (
@@ -59,6 +61,7 @@ from .services import (
     target_grant_department,
     target_revoke_department,
 )
+from .transfers import transfer_request_create
 
 INTAKE_EXAMPLE = {
     "atena_no": "１２３４５６７８９０１２３４５",
@@ -332,6 +335,34 @@ class ReleaseRequestCreateApi(APIView):
             comment=form.validated_data.get("comment", ""),
         )
         return Response(_change_request_body(change_request), status=status.HTTP_201_CREATED)
+
+
+class TransferRequestCreateApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="targets_transfers_create",
+        summary="所管の移管の申請（所管する所属の職員・所属長）",
+        description=(
+            "移管先の所属の所属長（承認者がいない所属では代わりの承認所属の所属長）が承認すると所管が移り、"
+            "移管前の所属は引き続き閲覧できます（閲覧の許可として記録されます）。承認・却下は "
+            "/api/v1/change-requests/{id}/approve・reject、取下げは withdraw で行います。"
+        ),
+        request=TransferRequestSerializer,
+        responses={201: TransferCreatedSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("福祉課へ移管", request_only=True,
+                                 value={"department": "fukushi", "reason": "転居に伴い福祉課で支援を継続するため"}),
+                  OpenApiExample("申請後", response_only=True, status_codes=["201"], value={
+                      "change_request": {"id": 58, "status": "pending", "action": "transfer"}})],
+    )
+    def post(self, request, target_id: int):
+        form = TransferRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        change_request = transfer_request_create(actor=request.user, target_id=target_id,
+                                                 department_code=form.validated_data["department"],
+                                                 reason=form.validated_data["reason"])
+        return Response(TransferCreatedSerializer({"change_request": change_request}).data,
+                        status=status.HTTP_201_CREATED)
 
 
 _NOTICE_EXAMPLE = {

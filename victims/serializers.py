@@ -253,3 +253,14 @@ class TargetReopenedSerializer(serializers.Serializer):
     change_request = ReopenedChangeRequestSerializer()
     registration = RegistrationRefSerializer()
     detail = serializers.CharField()
+
+
+class TransferRequestSerializer(serializers.Serializer):
+    department = serializers.CharField(max_length=20, help_text="移管先（受け入れる所属）の所属コード")
+    reason = serializers.CharField(max_length=2000, help_text="移管の理由（必須）")
+
+
+class TransferCreatedSerializer(serializers.Serializer):
+    """A pending transfer of ownership, decided by the receiving department's head (ADR 0034)."""
+
+    change_request = ReopenedChangeRequestSerializer()

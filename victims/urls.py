@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import sharing_views, views
 
 app_name = "victims"
 urlpatterns = [
@@ -15,5 +15,7 @@ urlpatterns = [
     path("<int:pk>/release/", views.release, name="release"),
     path("<int:pk>/grants/", views.grant, name="grant"),
     path("<int:pk>/grants/<str:department>/revoke/", views.revoke, name="revoke"),
+    path("<int:pk>/transfer/", sharing_views.transfer, name="transfer"),
+    path("grant-records/<int:pk>/slip/", sharing_views.grant_slip, name="grant_slip"),
     path("<int:pk>/corrections/", views.request_correction, name="request_correction"),
 ]

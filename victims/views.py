@@ -22,6 +22,7 @@ from intermediary.corrections import corrections_for_target
 from intermediary.selectors import flag_states_for_unit
 
 from .forms import AtenaForm, IntakeForm, ProcedureConfirmForm, ReleaseForm, case_label
+from .grant_slips import grant_records_for_target
 from .intake import intake_from_json, parse_intake
 from .models import Basis, CaseType, HarmType, LegalRepresentative, TargetStatus
 from .selectors import (
@@ -155,6 +156,8 @@ def _detail_page(request, target, status=200, **extra):
         "history": history,
         "pending": pending,
         "can_release": target.status == TargetStatus.ACTIVE and not pending,
+        "can_transfer": (target.status == TargetStatus.ACTIVE and not pending
+                         and policy.owns(request.user, owning_department_id=target.owning_department_id)),
         "corrections": corrections,
         "can_request_correction": correction_refusal(target, corrections) is None,
         "release_form": extra.pop("release_form", None) or ReleaseForm(active_cases=active_cases),
@@ -177,7 +180,8 @@ def _sharing_context(actor, target) -> dict:
     granted = target_granted_departments(target)
     excluded = [target.owning_department_id, *[d.pk for d in granted]]
     return {"can_share": True, "granted_departments": granted,
-            "grantable_departments": Department.objects.exclude(pk__in=excluded).order_by("code")}
+            "grantable_departments": Department.objects.exclude(pk__in=excluded).order_by("code"),
+            "grant_records": grant_records_for_target(target.pk)}
 
 
 def _case_row(case) -> dict:
@@ -233,8 +237,9 @@ def release(request, pk):
 @require_POST
 def grant(request, pk):
     """閲覧を許可する: refusals (not the head, unknown or own department) show on the page."""
-    code = request.POST.get("department", "")
-    return act(request, lambda: target_grant_department(actor=request.user, target_id=pk, department_code=code),
+    code, reason = request.POST.get("department", ""), request.POST.get("reason", "")
+    return act(request, lambda: target_grant_department(actor=request.user, target_id=pk, department_code=code,
+                                                        reason=reason),
                success="閲覧を許可しました。許可した所属はすぐに閲覧できます。",
                then=reverse("victims:detail", kwargs={"pk": pk}) + "#grants")
 
