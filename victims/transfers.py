@@ -36,20 +36,21 @@ def transfer_request_create(*, actor: Staff, target_id: int, department_code: st
     code = str(department_code or "").strip()[:20]
     department = Department.objects.filter(code=code).first() if code else None
 
-    def refused(why: str, message: str, field: str | None = "department") -> DomainError:
+    def refused(why: str, error: DomainError) -> DomainError:
         audit_refusal(actor=actor, action=AuditAction.CHANGE_REQUEST_REQUEST_TRANSFER, target_id=target.pk,
                       detail={"department": code, "reason": why})
-        return Forbidden(message) if field is None else DomainError(message, field)
+        return error
 
     refusal = policy.transfer_refusal(actor, target, department)
     if refusal or department is None:  # transfer_refusal refuses a missing department
-        owner = policy.owns(actor, owning_department_id=target.owning_department_id)
-        raise refused("not_owner" if not owner else "department", refusal or "", "department" if owner else None)
+        if not policy.owns(actor, owning_department_id=target.owning_department_id):
+            raise refused("not_owner", Forbidden(refusal or ""))
+        raise refused("department", DomainError(refusal or "", "department"))
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("移管の理由を入力してください。", "reason")
     if target.status != TargetStatus.ACTIVE:
-        raise refused("not_active", "設定中（承認済み）の対象者のみ所管を移管できます。", None)
+        raise refused("not_active", DomainError("設定中（承認済み）の対象者のみ所管を移管できます。"))
     change_request = change_requests.change_request_open(
         target_id=target.pk, department_id=target.owning_department_id, action=ChangeAction.TRANSFER,
         requested_by=actor, now=timezone.now(), comment=reason, transfer_to_id=department.pk,

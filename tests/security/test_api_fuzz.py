@@ -56,7 +56,7 @@ EXAMPLES = {GenerationMode.POSITIVE: 50, GenerationMode.NEGATIVE: 25}
 
 STAFF_OPS = {"targets_create", "targets_list", "targets_retrieve", "targets_flags", "cases_confirmations_create",
              "targets_release_requests_create", "review_tasks_list", "review_tasks_close",
-             "registrations_retrieve", "change_requests_withdraw", "reminders_list"}
+             "registrations_retrieve", "change_requests_withdraw", "reminders_list", "targets_transfers_create"}
 APPROVER_OPS = {"change_requests_approve", "change_requests_reject", "targets_grants_create",
                 "targets_grants_destroy", "review_tasks_grant"}
 CHECK_OPS = {"inquiry_checks_create", "inquiry_checks_bulk", "recipient_filter"}

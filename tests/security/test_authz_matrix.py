@@ -43,6 +43,7 @@ from intermediary.models import (
 from tests.conftest import VerifiedClient, intake_payload, system_client_key
 from victims.models import (
     CaseAssessment,
+    GrantRecord,
     Notice,
     NoticeKind,
     Registration,
@@ -97,6 +98,9 @@ OBJECT_PARAMS = {
     "victims:grant": {"pk": "target"},
     "victims:revoke": {"pk": "target", "department": "granted_department"},
     "api-target-grants": {"target_id": "target"},
+    "victims:transfer": {"pk": "target"},
+    "api-target-transfers": {"target_id": "target"},
+    "victims:grant_slip": {"pk": "grant_record"},
     "api-target-grant": {"target_id": "target", "department": "granted_department"},
     "api-review-task-grant": {"task_id": "review_task"},
     "api-target-detail": {"target_id": "target"},
@@ -251,7 +255,7 @@ def _build_set(registrar, head, state: str) -> dict:
     assert target.status == {"pending": "pending", "approved": "active", "released": "released"}[state]
     return {"target": target.pk, "case": target.cases.get().pk, "change_request": change_request.pk,
             "review_task": task.pk, "registration": receipt.pk, "granted_department": granted,
-            "notice": notice.pk}
+            "notice": notice.pk, "grant_record": GrantRecord.objects.filter(target=target).latest("id").pk}
 
 
 def _system_objects(sysadmin2, approved_target_id: int) -> dict:
@@ -283,7 +287,8 @@ def fingerprint() -> tuple:
         row = " || '|' || ".join(f"coalesce({c}::text, '')" for c in cols)
         return f"(SELECT count(*) || ':' || coalesce(string_agg({row}, ',' ORDER BY id), '') FROM {table})"
     parts = [
-        agg(Target, "id", "status", "updated_at", "jumin_support_active"),
+        agg(Target, "id", "status", "updated_at", "jumin_support_active", "owning_department_id"),
+        agg(GrantRecord, "id"),
         agg(CaseAssessment, "id", "active", "card_suspension_confirmed_on", "smartphone_suspension_confirmed_on",
             "agent_release_confirmed_on", "representation_ended_on"),
         agg(ChangeRequest, "id", "status", "decided_at", "withdrawal_requested_at"),
