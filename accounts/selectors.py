@@ -43,8 +43,19 @@ def approver_routing(department: Department) -> Department | None:
 
 
 def departments_without_approver(*, actor: Actor) -> list[Department]:
-    """The departments handling victims' requests that have no active approver, for the
-    system administrators' home page."""
+    """The departments whose active counter staff open requests but that have no active
+    approver (their requests go to the fallback, or wait), for the system administrators'
+    home page. A department without counter staff (情報システム課, 監査室) opens none."""
     policy.require(actor, Capability.OPERATE_SYNC)
-    with_approver = Staff.objects.filter(role=Role.APPROVER, is_active=True).values("department_id")
-    return list(Department.objects.exclude(pk__in=with_approver).order_by("code"))
+    active = Staff.objects.filter(is_active=True)
+    with_counter = active.filter(role=Role.COUNTER).values("department_id")
+    with_approver = active.filter(role=Role.APPROVER).values("department_id")
+    return list(Department.objects.filter(pk__in=with_counter).exclude(pk__in=with_approver).order_by("code"))
+
+
+def staff_overview(*, actor: Actor) -> QuerySet[Staff]:
+    """Every staff account, by department and username, for the display-name screen."""
+    policy.require(actor, Capability.OPERATE_SYNC)
+    return (Staff.objects.select_related("department")
+            .only("id", "username", "display_name", "role", "is_active", "department__code", "department__name")
+            .order_by("department__code", "username"))
