@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.models import Department
+from accounts.selectors import approver_routing, has_active_approver
 from audit import selectors as audit_selectors
 from audit.forms import WhoHasSeenForm
 from core import policy
@@ -61,7 +62,7 @@ def intake(request):
     parsed again on 登録, so what is submitted is exactly what was shown. The answer is the
     receipt, the same whether or not the person is a target already (ADR 0015)."""
     if request.method != "POST":
-        return render(request, "victims/intake_form.html", {"form": IntakeForm()})
+        return render(request, "victims/intake_form.html", {"form": IntakeForm(), **_routing(request.user)})
     form = IntakeForm(request.POST)
     step = request.POST.get("step")
     if step == "edit":
@@ -94,7 +95,17 @@ def intake(request):
 
 
 def _form_page(request, form, status):
-    return render(request, "victims/intake_form.html", {"form": form, "has_errors": status == 400}, status=status)
+    return render(request, "victims/intake_form.html",
+                  {"form": form, "has_errors": status == 400, **_routing(request.user)}, status=status)
+
+
+def _routing(actor) -> dict:
+    """Who will approve what this clerk registers, said BEFORE submitting when it is not the
+    clerk's own head (ADR 0035): the fallback department, or that nobody can yet."""
+    department = actor.department
+    if department is None or has_active_approver(department):
+        return {}
+    return {"routing_department": department, "routing_fallback": approver_routing(department)}
 
 
 def _summary(data) -> dict:
@@ -113,6 +124,7 @@ def _confirm_page(request, data):
     carried = [(k, v) for k, values in request.POST.lists() if k not in _NOT_CARRIED for v in values]
     return render(request, "victims/intake_confirm.html", {
         **_summary(data),
+        **_routing(request.user),
         "carried": carried,
         "measures": rules.required_measures(data.cases, settings.FLAG_POLICY),
     })

@@ -26,7 +26,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, Role
+from accounts.models import ApiToken, Role, Staff
 from accounts.services import api_token_issue
 from flags.models import ChangeRequest
 from intermediary import services as intermediary_services
@@ -124,6 +124,7 @@ SYSTEM_OBJECT_PARAMS = {
     "intermediary:info_code_request_reject": {"pk": "info_code_request"},
     "intermediary:correction_complete": {"pk": "correction"},
     "accounts:api_token_revoke": {"pk": "api_token"},
+    "accounts:staff_display_name": {"pk": "staff"},
 }
 # Routes whose pattern is not reversible (the API's catch-all): the concrete path asked.
 FIXED_PATHS = {"api-unknown": "/api/v1/no-such-route/"}
@@ -277,7 +278,7 @@ def _system_objects(sysadmin2, approved_target_id: int) -> dict:
     api_token_issue(actor=None, staff=sysadmin2)
     api_token = ApiToken.objects.filter(staff=sysadmin2).latest("id")
     return {"batch": str(batch.pk), "operation": str(operation.pk), "alert": alert.pk, "info_code_request": request.pk,
-            "correction": correction.pk, "api_token": api_token.pk}
+            "correction": correction.pk, "api_token": api_token.pk, "staff": sysadmin2.pk}
 
 
 def fingerprint() -> tuple:
@@ -301,6 +302,7 @@ def fingerprint() -> tuple:
         agg(InfoCodeChangeRequest, "id", "status"),
         agg(RecordCorrection, "id", "status", "done_at"),
         agg(ApiToken, "id", "revoked_at"),
+        agg(Staff, "id", "display_name"),
         f"(SELECT count(*) || ':' || string_agg(status, ',' ORDER BY created_at, id) FROM {Operation._meta.db_table})",
     ]
     with connection.cursor() as cur:
