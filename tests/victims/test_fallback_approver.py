@@ -2,7 +2,10 @@
 by a department without an active approver is decided by FALLBACK_APPROVER_DEPARTMENT's head;
 with no fallback it waits for an approver of its own. The clerk is told before submitting;
 the system admins see which departments have no approver."""
+import datetime
+
 import pytest
+import time_machine
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -11,10 +14,13 @@ from accounts.selectors import approver_routing
 from flags.models import ChangeRequest, ChangeStatus
 from tests.conftest import VerifiedClient
 from victims.models import Target
+from victims.reminders import reminders_for
 from victims.services import change_request_approve, change_request_withdraw
 from victims.transfers import transfer_request_create
 
 from .test_registration_no_oracle import token_client
+
+JAN_10 = datetime.datetime(2026, 1, 10, 10, tzinfo=datetime.timezone(datetime.timedelta(hours=9)))
 
 
 def _login(staff) -> VerifiedClient:
@@ -123,3 +129,13 @@ def test_the_admins_home_lists_departments_without_an_approver(sysadmin, counter
     section = html[html.index('id="without-approver"'):]
     assert "広報課（koho）" in section and "子ども家庭支援課" not in section
     assert "承認者が置かれるまで申請は承認されません" in section
+
+
+def test_the_fallback_head_is_reminded_of_an_overdue_approval(fallback_kodomo, nonlinkage_counter, approver,
+                                                              register, settings):
+    settings.REMINDER_APPROVAL_OVERDUE_DAYS = 3
+    with time_machine.travel(JAN_10, tick=False):
+        target, _ = register(nonlinkage_counter)
+    with time_machine.travel(JAN_10 + datetime.timedelta(days=3), tick=False):
+        overdue = [(r.kind, r.target_id) for r in reminders_for(actor=approver) if r.kind == "approval_overdue"]
+    assert overdue == [("approval_overdue", target.pk)]
