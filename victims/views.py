@@ -37,6 +37,7 @@ from .selectors import (
     target_id_for_auditor,
     target_search_by_atena,
     target_shared_list,
+    visible_targets,
 )
 from .services import (
     REGISTRATION_ACCEPTED,
@@ -159,7 +160,10 @@ def _detail_page(request, target, status=200, **extra):
         cr.release_reason_label = rules.RELEASE_REASONS.get(cr.release_reason, "")
     pending = [cr for cr in history if cr.status == ChangeStatus.PENDING]
     corrections = corrections_for_target(target.pk)
+    # The head deciding a pending request reads the record (ADR 0033) but works no case on it.
+    works_case = visible_targets(request.user).filter(pk=target.pk).exists()
     context = {
+        "works_case": works_case,
         "target": target,
         "harm_labels": [HarmType(h).label for h in target.harm_types if h in HarmType.values],
         "case_rows": [_case_row(c) for c in target.cases.all()],
@@ -171,7 +175,7 @@ def _detail_page(request, target, status=200, **extra):
         "can_transfer": (target.status == TargetStatus.ACTIVE and not pending
                          and policy.owns(request.user, owning_department_id=target.owning_department_id)),
         "corrections": corrections,
-        "can_request_correction": correction_refusal(target, corrections) is None,
+        "can_request_correction": works_case and correction_refusal(target, corrections) is None,
         "release_form": extra.pop("release_form", None) or ReleaseForm(active_cases=active_cases),
         "release_reasons": rules.RELEASE_REASONS,
         "today": timezone.localdate(),

@@ -188,3 +188,12 @@ def test_the_slip_is_404_for_a_department_that_neither_sees_nor_decides(target, 
     change_request_id = _ask(counter, target.pk).json()["change_request"]["id"]
     koho = make_staff("koho_head", "koho", Role.APPROVER)
     assert _login(koho).get(f"/flags/requests/{change_request_id}/slip/").status_code == 404
+
+
+def test_the_deciding_head_reads_the_page_without_the_case_work(target, counter, other_approver):
+    _ask(counter, target.pk)
+    html = _login(other_approver).get(f"/targets/{target.pk}/").content.decode()
+    assert 'id="deciding-only"' in html
+    assert "/confirm/" not in html and "/corrections/" not in html and "/withdraw/" not in html
+    owner = _login(counter).get(f"/targets/{target.pk}/").content.decode()
+    assert 'id="deciding-only"' not in owner and "/confirm/" in owner and "/withdraw/" in owner
