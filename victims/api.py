@@ -234,7 +234,7 @@ class ChangeRequestApproveApi(APIView):
 
     @extend_schema(
         operation_id="change_requests_approve",
-        summary="申請の承認（申請者以外の、登録所属の所属長）",
+        summary="申請の承認（申請者以外の、決裁する所属の所属長。所管の移管は移管先の所属長）",
         request=ApproveRequestSerializer,
         responses={200: ChangeRequestSerializer, **ERROR_RESPONSES},
         examples=[OpenApiExample("承認結果", response_only=True, value={
@@ -273,9 +273,10 @@ class ChangeRequestWithdrawApi(APIView):
         operation_id="change_requests_withdraw",
         summary="申請の取下げ（登録の取下げは所属長の承認が必要：二者確認）",
         description=(
-            "解除の申請はすぐに取り下げられます（保護は続きます）。登録（設定申請）の取下げは、"
+            "解除・所管の移管の申請はすぐに取り下げられます（保護は続きます。移管は申請した所属の職員のみ）。"
+            "登録（設定申請）の取下げは、"
             "最初の呼出しで申出を記録し（202、承認待ちのまま保護されます）、申し出た方・登録申請者以外の"
-            "登録所属の所属長が同じ呼出しを行うと完了します（200）。住基DV等支援措置の対象者は取り下げできません。"
+            "決裁する所属の所属長が同じ呼出しを行うと完了します（200）。住基DV等支援措置の対象者は取り下げできません。"
         ),
         request=WithdrawRequestSerializer,
         responses={200: ChangeRequestSerializer, 202: ChangeRequestSerializer, **ERROR_RESPONSES},
