@@ -463,7 +463,8 @@ class TargetGrantsApi(APIView):
         form = GrantRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         target_grant_department(actor=request.user, target_id=target_id,
-                                department_code=form.validated_data["department"])
+                                department_code=form.validated_data["department"],
+                                reason=form.validated_data.get("reason", ""))
         target = target_get_for_user(actor=request.user, target_id=target_id, via="api")
         return Response(_grants_body(target), status=status.HTTP_201_CREATED)
 

@@ -226,6 +226,8 @@ class ReminderSerializer(serializers.Serializer):
     due_on = serializers.DateField()
 class GrantRequestSerializer(serializers.Serializer):
     department = serializers.CharField(max_length=20, help_text="閲覧を許可する所属の所属コード")
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True,
+                                   help_text="許可の理由（任意。閲覧の許可の決裁票に記載）")
 
 
 class GrantedDepartmentSerializer(serializers.Serializer):

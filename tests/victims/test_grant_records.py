@@ -15,6 +15,8 @@ from victims.services import (
     target_revoke_department,
 )
 
+from .test_registration_no_oracle import token_client
+
 
 @pytest.fixture
 def target(counter, approver, register):
@@ -99,3 +101,10 @@ def test_the_one_click_grant_from_a_task_is_recorded(target, approver, other_cou
     task = ReviewTask.objects.get(target=target, kind="also_supported")
     review_task_grant(actor=approver, task_id=task.pk)
     assert GrantRecord.objects.get(target=target).department.code == "zeimu"
+
+
+def test_the_grant_api_takes_an_optional_reason(target, approver):
+    response = token_client(approver).post(f"/api/v1/targets/{target.pk}/grants/",
+                                           {"department": "zeimu", "reason": "連携のため"}, format="json")
+    assert response.status_code == 201
+    assert GrantRecord.objects.get(target=target).reason == "連携のため"
