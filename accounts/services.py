@@ -91,3 +91,27 @@ def _revoke(actor: Staff | None, tokens: list[ApiToken], reason: RevokeReason) -
         # Ids only: which token, whose, and why.
         audit_record(actor=actor, action=AuditAction.API_TOKEN_REVOKE,
                      detail={"token_id": token.pk, "staff_id": token.staff_id, "reason": reason.value})
+
+
+DISPLAY_NAME_MAX = 100
+
+
+@audited_atomic
+def staff_display_name_set(*, actor: Staff, staff_id: int, display_name: str) -> Staff:
+    """A system administrator records the name printed on 決裁票 and approval screens
+    (ADR 0028). Empty is allowed: the username is shown until a name is recorded. The event
+    names the staff member by id only."""
+    require_capability(actor, Capability.OPERATE_SYNC, action=AuditAction.STAFF_UPDATE,
+                       detail={"staff_id": staff_id, "field": "display_name"})
+    staff = Staff.objects.select_for_update().filter(pk=staff_id).first()
+    if staff is None:
+        raise NotFound("職員が見つかりません。")
+    # Exactly as the person writes it (a full-width space between family and given name stays),
+    # on one line as the slip prints it.
+    name = "".join(ch for ch in (display_name or "") if ch.isprintable() or ch == "\u3000").strip()
+    if len(name) > DISPLAY_NAME_MAX:
+        raise DomainError(f"表示名は{DISPLAY_NAME_MAX}文字以内で入力してください。", "display_name")
+    staff.display_name = name
+    staff.save(update_fields=["display_name"])
+    audit_record(actor=actor, action=AuditAction.STAFF_UPDATE, detail={"staff_id": staff.pk, "field": "display_name"})
+    return staff

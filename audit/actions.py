@@ -56,6 +56,12 @@ class AuditAction(enum.StrEnum):
     CHANGE_REQUEST_REQUEST_WITHDRAWAL = "change_request.request_withdrawal"
     CHANGE_REQUEST_WITHDRAW_SET = "change_request.withdraw_set"
     CHANGE_REQUEST_WITHDRAW_RELEASE = "change_request.withdraw_release"
+    # Transfer of ownership to another department, decided by its head (ADR 0034).
+    CHANGE_REQUEST_REQUEST_TRANSFER = "change_request.request_transfer"
+    CHANGE_REQUEST_APPROVE_TRANSFER = "change_request.approve_transfer"
+    CHANGE_REQUEST_REJECT_TRANSFER = "change_request.reject_transfer"
+    CHANGE_REQUEST_WITHDRAW_TRANSFER = "change_request.withdraw_transfer"
+    GRANT_RECORD_SLIP = "grant_record.slip"  # the 決裁票 of a grant or revoke shown (and printed)
     CHANGE_REQUEST_DECIDE = "change_request.decide"  # only ever denied: a decision refused by policy
     CORRECTION_REQUEST = "correction.request"
     CORRECTION_COMPLETE = "correction.complete"
@@ -154,6 +160,7 @@ _READS_PERSON = frozenset({
     AuditAction.PROVISION_DECISION_READ, AuditAction.PROVISION_DECISION_SLIP,
     AuditAction.TARGET_NAME_SEARCH, AuditAction.ONWARD_REQUEST_LIST, AuditAction.ONWARD_REQUEST_LETTER,
     AuditAction.AMENDMENT_HISTORY_READ,
+    AuditAction.GRANT_RECORD_SLIP,
 })
 _LISTS_PEOPLE = frozenset({
     AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST, AuditAction.TARGET_DEPARTMENT_LIST,

@@ -33,6 +33,8 @@ urlpatterns = [
          name="api-target-release-requests"),
     path("targets/<int:target_id>/amendments/", victims_api.AmendmentCreateApi.as_view(),
          name="api-target-amendments"),
+    path("targets/<int:target_id>/transfers/", victims_api.TransferRequestCreateApi.as_view(),
+         name="api-target-transfers"),
     path("targets/<int:target_id>/grants/", victims_api.TargetGrantsApi.as_view(), name="api-target-grants"),
     path("targets/<int:target_id>/grants/<str:department>", victims_api.TargetGrantApi.as_view(),
          name="api-target-grant"),

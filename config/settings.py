@@ -186,6 +186,9 @@ OTP_TOTP_ISSUER = "DV-Protect"
 # after it was sent is overdue: flagged on the recipient's home page, listed for auditors (ADR 0027).
 NOTICE_ACK_DAYS = env.int("NOTICE_ACK_DAYS", default=3)
 API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
+# The department (code) whose head decides the requests of a department without an active
+# approver (ADR 0035). Empty: no fallback; such requests wait for an approver of their own.
+FALLBACK_APPROVER_DEPARTMENT = env("FALLBACK_APPROVER_DEPARTMENT", default="")
 
 # Reverse proxies whose X-Forwarded-For and X-Request-ID are believed (IPs or CIDRs, comma
 # separated). Empty: the client is REMOTE_ADDR and every request id is ours (ADR 0020).

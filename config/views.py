@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accounts.models import Staff
+from accounts.selectors import departments_without_approver, fallback_approver_department
 from core import policy
 from core.policy import Capability
 from core.screens import screen
@@ -35,6 +36,9 @@ def home(request: HttpRequest) -> HttpResponse:
             context["queue_count"] = approval_queue(actor=user).count()
         if policy.allows(user, Capability.PROVISION):  # a count, no person: not a read (as the queue's)
             context["pending_provisions"] = pending_provision_decision_count(actor=user)
+    if policy.allows(user, Capability.OPERATE_SYNC):
+        context["without_approver"] = departments_without_approver(actor=user)
+        context["fallback_department"] = fallback_approver_department()
     if policy.allows(user, Capability.AUDIT):
         context["overdue_notices"] = overdue_notice_total(actor=user)
     return render(request, "accounts/home.html", context)

@@ -154,15 +154,46 @@ def owned_target_scope(actor: object) -> Q:
     return target_scope(actor) & Q(owning_department_id=department_id)
 
 
-def decision_refusal(actor: Actor, *, owning_department_id: int, requested_by_id: object) -> str | None:
-    """Why `actor` may not approve or reject a request on a target owned by
-    `owning_department_id` and requested by `requested_by_id`, or None (four eyes)."""
+def decision_scope(actor: object) -> Q:
+    """The ChangeRequest rows `actor` decides: the pending requests whose deciding department
+    (ADR 0033) is the approver's own. Its head reads such a target's record to decide it, even
+    before its department owns or was granted it (a transfer, ADR 0034; a fallback, ADR 0035)."""
+    if not allows(actor, Capability.DECIDE):
+        return Q(pk__in=[])
+    return Q(status="pending", deciding_department_id=getattr(actor, "department_id", None))
+
+
+def decision_refusal(actor: Actor, *, deciding_department_id: int, requested_by_id: object) -> str | None:
+    """Why `actor` may not approve or reject a request decided by `deciding_department_id`
+    (ADR 0033) and requested by `requested_by_id`, or None (four eyes)."""
     if not allows(actor, Capability.DECIDE):
         return _REFUSALS[Capability.DECIDE]
-    if actor.department_id != owning_department_id:
-        return "承認・却下は対象者を登録した所属の所属長のみ行えます。"
+    if actor.department_id != deciding_department_id:
+        return "承認・却下はこの申請を決裁する所属の所属長のみ行えます。"
     if actor.pk == requested_by_id:
         return "申請者本人は承認・却下できません（二者確認）。"
+    return None
+
+
+class _Target(Protocol):
+    @property
+    def owning_department_id(self) -> int: ...
+
+
+class _DepartmentRow(Protocol):
+    @property
+    def pk(self) -> object: ...
+
+
+def transfer_refusal(actor: Actor, target: _Target, department: _DepartmentRow | None) -> str | None:
+    """Why `actor` may not ask to transfer `target` to `department`, or None. The owning
+    department (its staff or its head) asks; the receiving department's head decides (ADR 0034)."""
+    if not owns(actor, owning_department_id=target.owning_department_id):
+        return "所管の移管は対象者を所管する所属の職員のみ申請できます。"
+    if department is None:
+        return "指定された所属が見つかりません。移管先の所属を選び直してください。"
+    if department.pk == target.owning_department_id:
+        return "移管先には現在の所管とは別の所属を選んでください。"
     return None
 
 
@@ -202,17 +233,17 @@ def registration_reveals_existing(actor: Actor, *, owning_department_id: int) ->
     return owns(actor, owning_department_id=owning_department_id)
 
 
-def withdrawal_refusal(actor: Actor, *, owning_department_id: int, asked_by_id: object,
+def withdrawal_refusal(actor: Actor, *, deciding_department_id: int, asked_by_id: object,
                        registered_by_id: object) -> str | None:
     """Why `actor` may not complete the withdrawal of a pending registration that
     `asked_by_id` asked for, or None. Four eyes as for a release (ADR 0016): a head of the
-    owning department who neither asked for the withdrawal nor made the registration."""
+    deciding department (ADR 0033) who neither asked for the withdrawal nor made the registration."""
     if actor.pk == asked_by_id:
         return "取下げは申し出済みです。申し出た方以外の所属長の承認をお待ちください（二者確認）。"
     if not allows(actor, Capability.DECIDE):
         return "登録の取下げには所属長（承認者）の承認が必要です。取下げは申し出済みです。"
-    if actor.department_id != owning_department_id:
-        return "取下げの承認は対象者を登録した所属の所属長のみ行えます。"
+    if actor.department_id != deciding_department_id:
+        return "取下げの承認はこの申請を決裁する所属の所属長のみ行えます。"
     if actor.pk == registered_by_id:
         return "登録を申請した本人は取下げを承認できません（二者確認）。"
     return None
@@ -263,3 +294,19 @@ def sees_amendment_history(actor: Actor, *, owning_department_id: int) -> bool:
     """The before/after values of a target's amendments (ADR 0032): the owning department's,
     like its protection periods; a granted department sees the record as it is now."""
     return owns(actor, owning_department_id=owning_department_id)
+
+
+def transfer_withdrawal_refusal(actor: Actor, *, owning_department_id: int) -> str | None:
+    """Why `actor` may not take a pending transfer back, or None: only the asking (owning)
+    side withdraws; the receiving head rejects instead (ADR 0034)."""
+    if owns(actor, owning_department_id=owning_department_id):
+        return None
+    return "所管の移管の申請は、申請した所属の職員のみ取り下げられます。受け入れない場合は却下してください。"
+
+
+def grant_record_scope(actor: object) -> Q:
+    """The GrantRecord rows whose 決裁票 `actor` may print: those of targets its department
+    owns now (the owner answers for who else sees the record; a granted department does not)."""
+    if not allows(actor, Capability.HANDLE_VICTIMS):
+        return Q(pk__in=[])
+    return Q(target__owning_department_id=getattr(actor, "department_id", None))

@@ -11,6 +11,7 @@ class ChangeAction(models.TextChoices):
     # A change of an active target's record or cases (ADR 0030): added cases, corrected
     # identity, 住基DV等支援措置. Ending a case stays a release of that case.
     AMEND = "amend", "設定内容の変更"
+    TRANSFER = "transfer", "所管の移管"
 
 
 class ChangeStatus(models.TextChoices):
@@ -27,6 +28,13 @@ class ChangeRequest(models.Model):
     action = models.CharField(max_length=10, choices=ChangeAction.choices)
     status = models.CharField(max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING)
     department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+")
+    # Whose approver decides it (ADR 0033): the requesting department, the receiving one for a
+    # transfer (ADR 0034), or the fallback when that department has no active approver (ADR 0035).
+    deciding_department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+")
+    # The receiving department of a transfer of ownership; empty for every other action.
+    transfer_to = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
     release_reason = models.CharField(max_length=20, blank=True)
@@ -58,8 +66,13 @@ class ChangeRequest(models.Model):
                 name="changerequest_decider_is_not_requester",
             ),
             models.CheckConstraint(
-                condition=~Q(status="approved") | Q(decided_department=F("department")),
-                name="changerequest_approved_by_owning_department",
+                condition=~Q(status="approved") | Q(decided_department=F("deciding_department")),
+                name="changerequest_approved_by_deciding_department",
+            ),
+            models.CheckConstraint(
+                condition=Q(action="transfer", transfer_to__isnull=False)
+                | (~Q(action="transfer") & Q(transfer_to__isnull=True)),
+                name="changerequest_transfer_names_receiver",
             ),
             models.CheckConstraint(
                 condition=Q(status="pending") | Q(decided_at__isnull=False),

@@ -6,15 +6,17 @@ from accounts.models import Staff
 from core import policy
 from core.policy import Capability
 
-from .models import ChangeRequest, ChangeStatus
+from .models import ChangeRequest
 
 
 def approval_queue(*, actor: Staff) -> QuerySet[ChangeRequest]:
-    """Pending requests of the approver's own department, oldest first. The queue shows ids
-    and kinds; opening one goes through victims' target_get_for_user and is audited there."""
+    """Pending requests the approver's department decides (ADR 0033: its own, transfers to it,
+    and those it decides as the fallback), oldest first. The queue shows ids and kinds; opening
+    one goes through victims' target_get_for_user and is audited there."""
     policy.require(actor, Capability.DECIDE)
-    return (ChangeRequest.objects.filter(status=ChangeStatus.PENDING, department=actor.department_id)
-            .select_related("requested_by", "withdrawal_requested_by", "target").order_by("requested_at"))
+    return (ChangeRequest.objects.filter(policy.decision_scope(actor))
+            .select_related("requested_by", "withdrawal_requested_by", "department", "transfer_to")
+            .order_by("requested_at"))
 
 
 def change_requests_for_target(target_id: int) -> QuerySet[ChangeRequest]:

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
-from accounts.models import Staff
+from accounts.models import Department, Staff
+from accounts.selectors import approver_routing
 from core.errors import Conflict, DomainError
 
 from .models import ChangeAction, ChangeRequest, ChangeStatus
@@ -18,17 +19,21 @@ _ONE_OPEN = "この対象者には処理中の申請があります。先に承�
 
 def change_request_open(*, target_id: int, department_id: int, action: ChangeAction, requested_by: Staff,
                         now: datetime.datetime, comment: str = "", release_reason: str = "",
-                        release_case_ids: Iterable[int] = ()) -> ChangeRequest:
+                        release_case_ids: Iterable[int] = (), transfer_to_id: int | None = None) -> ChangeRequest:
     """A new pending request on a target the caller has locked (by ids: flags never imports
     victims). One open request per target at a time, so an approver always decides against
-    the record as it stands."""
+    the record as it stands. Decided by the requesting department's head, or, for a transfer,
+    the receiving department's (ADR 0034); by the fallback when that one has no active
+    approver (ADR 0035)."""
     if ChangeRequest.objects.filter(target_id=target_id, status=ChangeStatus.PENDING).exists():
         raise Conflict(_ONE_OPEN)
+    deciding_department_id = deciding_department_for(transfer_to_id or department_id).pk
     try:
         with transaction.atomic():
             change_request = ChangeRequest.objects.create(
                 target_id=target_id, action=action, department_id=department_id, requested_by=requested_by,
                 requested_at=now, release_reason=release_reason, comment=comment,
+                deciding_department_id=deciding_department_id, transfer_to_id=transfer_to_id,
             )
     except IntegrityError:  # the partial unique constraint: a concurrent request won
         raise Conflict(_ONE_OPEN) from None
@@ -36,6 +41,14 @@ def change_request_open(*, target_id: int, department_id: int, action: ChangeAct
     if case_ids:
         change_request.release_cases.set(case_ids)
     return change_request
+
+
+def deciding_department_for(department_id: int) -> Department:
+    """Who decides what `department` opens: accounts.selectors.approver_routing, and the
+    department itself when there is no one (the request waits, still protecting, for an
+    approver of its own: ADR 0035)."""
+    department = Department.objects.get(pk=department_id)
+    return approver_routing(department) or department
 
 
 def change_request_pending_set(*, target_id: int) -> ChangeRequest | None:

@@ -51,6 +51,8 @@ from .serializers import (
     TargetPageSerializer,
     TargetReopenedSerializer,
     TargetSearchRequestSerializer,
+    TransferCreatedSerializer,
+    TransferRequestSerializer,
     WithdrawRequestSerializer,
 )
 from .services import (
@@ -68,6 +70,7 @@ from .services import (
     target_grant_department,
     target_revoke_department,
 )
+from .transfers import transfer_request_create
 from .worklist import WORKLIST_PAGE_SIZE, parse_worklist_query, worklist_page
 
 INTAKE_EXAMPLE = {
@@ -277,7 +280,7 @@ class ChangeRequestApproveApi(APIView):
 
     @extend_schema(
         operation_id="change_requests_approve",
-        summary="申請の承認（申請者以外の、登録所属の所属長）",
+        summary="申請の承認（申請者以外の、決裁する所属の所属長。所管の移管は移管先の所属長）",
         request=ApproveRequestSerializer,
         responses={200: ChangeRequestSerializer, **ERROR_RESPONSES},
         examples=[OpenApiExample("承認結果", response_only=True, value={
@@ -316,9 +319,10 @@ class ChangeRequestWithdrawApi(APIView):
         operation_id="change_requests_withdraw",
         summary="申請の取下げ（登録の取下げは所属長の承認が必要：二者確認）",
         description=(
-            "解除の申請はすぐに取り下げられます（保護は続きます）。登録（設定申請）の取下げは、"
+            "解除・所管の移管の申請はすぐに取り下げられます（保護は続きます。移管は申請した所属の職員のみ）。"
+            "登録（設定申請）の取下げは、"
             "最初の呼出しで申出を記録し（202、承認待ちのまま保護されます）、申し出た方・登録申請者以外の"
-            "登録所属の所属長が同じ呼出しを行うと完了します（200）。住基DV等支援措置の対象者は取り下げできません。"
+            "決裁する所属の所属長が同じ呼出しを行うと完了します（200）。住基DV等支援措置の対象者は取り下げできません。"
         ),
         request=WithdrawRequestSerializer,
         responses={200: ChangeRequestSerializer, 202: ChangeRequestSerializer, **ERROR_RESPONSES},
@@ -438,6 +442,34 @@ class AmendmentCreateApi(APIView):
         return Response(AmendmentCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
+class TransferRequestCreateApi(APIView):
+    permission_classes = [IsVictimStaff]
+
+    @extend_schema(
+        operation_id="targets_transfers_create",
+        summary="所管の移管の申請（所管する所属の職員・所属長）",
+        description=(
+            "移管先の所属の所属長（承認者がいない所属では代わりの承認所属の所属長）が承認すると所管が移り、"
+            "移管前の所属は引き続き閲覧できます（閲覧の許可として記録されます）。承認・却下は "
+            "/api/v1/change-requests/{id}/approve・reject、取下げは withdraw で行います。"
+        ),
+        request=TransferRequestSerializer,
+        responses={201: TransferCreatedSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("福祉課へ移管", request_only=True,
+                                 value={"department": "fukushi", "reason": "転居に伴い福祉課で支援を継続するため"}),
+                  OpenApiExample("申請後", response_only=True, status_codes=["201"], value={
+                      "change_request": {"id": 58, "status": "pending", "action": "transfer"}})],
+    )
+    def post(self, request, target_id: int):
+        form = TransferRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        change_request = transfer_request_create(actor=request.user, target_id=target_id,
+                                                 department_code=form.validated_data["department"],
+                                                 reason=form.validated_data["reason"])
+        return Response(TransferCreatedSerializer({"change_request": change_request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
 _NOTICE_EXAMPLE = {
     "id": 12, "kind": "set", "kind_display": "設定", "atena_no": "123456789012345", "name": "山田　花子",
     "message": "設定対象者になりました。マイナポータルのお知らせの宛先ファイル等から除外してください。",
@@ -537,7 +569,8 @@ class TargetGrantsApi(APIView):
         form = GrantRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         target_grant_department(actor=request.user, target_id=target_id,
-                                department_code=form.validated_data["department"])
+                                department_code=form.validated_data["department"],
+                                reason=form.validated_data.get("reason", ""))
         target = target_get_for_user(actor=request.user, target_id=target_id, via="api")
         return Response(_grants_body(target), status=status.HTTP_201_CREATED)
 

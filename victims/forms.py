@@ -348,3 +348,22 @@ class AmendForm(forms.Form):
         for name in self.errors:
             if name in self.fields:
                 self.fields[name].widget.attrs.update({"aria-describedby": f"error-{name}", "aria-invalid": "true"})
+
+
+class TransferForm(forms.Form):
+    """所管の移管の申請 (ADR 0034): where to, and why (printed on the 決裁票)."""
+
+    department = forms.ChoiceField(label="移管先の所属", error_messages={"required": "移管先の所属を選んでください。"})
+    reason = forms.CharField(label="移管の理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "移管の理由を入力してください。"})
+
+    def __init__(self, *args, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [("", "選択してください"), *[(d.code, d.name) for d in departments]]
+
+    def describe_errors(self) -> "TransferForm":
+        """Tie each field's error to it (aria-describedby), after every error is added."""
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-describedby"] = f"error-{name}"
+        return self

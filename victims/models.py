@@ -529,6 +529,37 @@ class OnwardRequest(models.Model):
         return f"settei-irai-{self.pk}"
 
 
+class GrantKind(models.TextChoices):
+    GRANTED = "granted", "閲覧の許可"
+    REVOKED = "revoked", "閲覧の許可の取消し"
+
+
+class GrantRecord(models.Model):
+    """One grant or revoke of another department's access (ADR 0025), decided at once by the
+    owner's head: the row its 決裁票 prints (the object permission itself keeps no history).
+    A transfer's keeping grant for the old owner is one too (ADR 0034)."""
+
+    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="grant_records")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=GrantKind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by_department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    change_request = models.ForeignKey("flags.ChangeRequest", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:  # ids only
+        return f"GrantRecord#{self.pk}({self.kind})"
+
+
+# Owner and granted departments hold these on the target (guardian, on the department's group).
+TARGET_PERMS = ("victims.view_target", "victims.change_target")
+
+
 # guardian direct-FK tables: object permissions join on a real foreign key, not a
 # generic (content_type, object_pk) text column.
 class TargetUserObjectPermission(UserObjectPermissionBase):

@@ -135,10 +135,10 @@ def department_reminders(department_id: int, *, until: datetime.date, for_approv
         if followup is not None:
             found.append(Reminder(ReminderKind.PROCEDURE_FOLLOWUP, case.target_id, followup, case.pk))
 
-    if for_approvers:
+    if for_approvers:  # the requests this department's head decides (ADR 0033), its own or not
         lag = datetime.timedelta(days=settings.REMINDER_APPROVAL_OVERDUE_DAYS)
         for target_id, oldest in ChangeRequest.objects.filter(
-                department_id=department_id, status=ChangeStatus.PENDING,
+                deciding_department_id=department_id, status=ChangeStatus.PENDING,
         ).values("target_id").annotate(at=Min("requested_at")).values_list("target_id", "at"):
             found.append(Reminder(ReminderKind.APPROVAL_OVERDUE, target_id, _local(oldest) + lag))
 

@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Department, Staff
@@ -57,18 +57,29 @@ def refuse(*, actor: Staff, action: AuditAction, target_id: object = None,
     return NotFound()
 
 
-def _visible(actor: Staff, target_id: object, action: AuditAction, queryset: QuerySet[Target]) -> Target:
+def _decided_by(actor: Staff) -> Q:
+    """Targets of the pending requests the actor decides (policy.decision_scope): their head
+    reads the record to decide, before the department owns or was granted it (ADR 0033)."""
+    return Q(pk__in=ChangeRequest.objects.filter(policy.decision_scope(actor)).values("target_id"))
+
+
+def _visible(actor: Staff, target_id: object, action: AuditAction, queryset: QuerySet[Target],
+             *, deciding: bool = False) -> Target:
     pk = object_id(target_id)
-    target = queryset.filter(policy.target_scope(actor), pk=pk).first() if pk is not None else None
+    scope = policy.target_scope(actor)
+    if deciding:  # subqueries, so that neither side's join repeats a row
+        scope = Q(pk__in=visible_targets(actor).values("pk")) | _decided_by(actor)
+    target = queryset.filter(scope, pk=pk).first() if pk is not None else None
     if target is None:
         raise refuse(actor=actor, action=action, target_id=pk)
     return target
 
 
 def target_get_for_user(*, actor: Staff, target_id: object, via: str = "screen") -> Target:
-    """The full record (facts, cases, notes). Records the read."""
+    """The full record (facts, cases, notes), for the departments that own or were granted it
+    and the head deciding a pending request on it. Records the read."""
     qs = Target.objects.select_related("owning_department").prefetch_related("cases")
-    target = _visible(actor, target_id, AuditAction.TARGET_READ, qs)
+    target = _visible(actor, target_id, AuditAction.TARGET_READ, qs, deciding=True)
     audit_record(actor=actor, action=AuditAction.TARGET_READ, target_id=target.pk, detail={"via": via})
     return target
 
@@ -79,11 +90,14 @@ def target_lock_for_user(*, actor: Staff, target_id: object) -> Target:
 
 
 def _target_id_of(model: type[ChangeRequest] | type[CaseAssessment], *, actor: Staff, object_pk: object,
-                  action: AuditAction, key: str) -> int:
+                  action: AuditAction, key: str, also: Q | None = None) -> int:
     """The target of a row (a change request, a case) the actor may see, in one query
     whether the row is absent or belongs to a target of another department (refused alike)."""
     pk = object_id(object_pk)
-    target_id = (model.objects.filter(pk=pk, target__in=visible_targets(actor))
+    scope = Q(target__in=visible_targets(actor))
+    if also is not None:
+        scope |= also
+    target_id = (model.objects.filter(scope, pk=pk)
                  .values_list("target_id", flat=True).first() if pk is not None else None)
     if target_id is None:
         raise refuse(actor=actor, action=action, detail={key: pk})
@@ -91,8 +105,17 @@ def _target_id_of(model: type[ChangeRequest] | type[CaseAssessment], *, actor: S
 
 
 def target_id_of_change_request(*, actor: Staff, change_request_id: object, action: AuditAction) -> int:
+    """The target of a request on a target the actor sees, or of a pending request the
+    actor decides (policy.decision_scope)."""
     return _target_id_of(ChangeRequest, actor=actor, object_pk=change_request_id, action=action,
-                         key="change_request_id")
+                         key="change_request_id", also=policy.decision_scope(actor))
+
+
+def target_lock_for_decision(*, actor: Staff, change_request_id: object, action: AuditAction) -> Target:
+    """The row-locked target of a request the actor may see or decide, for approve, reject and
+    withdraw: found through target_id_of_change_request, then locked by its id."""
+    target_id = target_id_of_change_request(actor=actor, change_request_id=change_request_id, action=action)
+    return Target.objects.select_for_update().get(pk=target_id)
 
 
 def target_id_of_case(*, actor: Staff, case_id: object, action: AuditAction) -> int:

@@ -298,6 +298,8 @@ class ReminderSerializer(serializers.Serializer):
     due_on = serializers.DateField()
 class GrantRequestSerializer(serializers.Serializer):
     department = serializers.CharField(max_length=20, help_text="閲覧を許可する所属の所属コード")
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True,
+                                   help_text="許可の理由（任意。閲覧の許可の決裁票に記載）")
 
 
 class GrantedDepartmentSerializer(serializers.Serializer):
@@ -366,3 +368,14 @@ class AmendmentSerializer(serializers.Serializer):
     before = serializers.JSONField(allow_null=True, help_text="承認時点の変更前の値（承認前は null）")
     after = serializers.JSONField(allow_null=True, help_text="承認時点の変更後の値（承認前は null）")
     added_case_ids = serializers.ListField(child=serializers.IntegerField(), help_text="承認により追加された類型")
+
+
+class TransferRequestSerializer(serializers.Serializer):
+    department = serializers.CharField(max_length=20, help_text="移管先（受け入れる所属）の所属コード")
+    reason = serializers.CharField(max_length=2000, help_text="移管の理由（必須）")
+
+
+class TransferCreatedSerializer(serializers.Serializer):
+    """A pending transfer of ownership, decided by the receiving department's head (ADR 0034)."""
+
+    change_request = ReopenedChangeRequestSerializer()

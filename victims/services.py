@@ -47,10 +47,13 @@ from .amendments import (
 from .intake import IntakeData, parse_intake
 from .models import (
     PROTECTING_STATUSES,
+    TARGET_PERMS,
     Amendment,
     Basis,
     CaseAssessment,
     CaseType,
+    GrantKind,
+    GrantRecord,
     HarmType,
     Notice,
     NoticeKind,
@@ -68,11 +71,11 @@ from .selectors import (
     refuse,
     target_granted_departments,
     target_id_of_case,
-    target_id_of_change_request,
+    target_lock_for_decision,
     target_lock_for_user,
 )
+from .transfers import transfer_apply
 
-TARGET_PERMS = ("victims.view_target", "victims.change_target")
 # Said only to the owning department (policy.registration_reveals_existing, ADR 0015).
 _ALREADY_REGISTERED = (
     "この団体内統合宛名番号は既に所属の設定対象者として登録されています。宛名番号で検索して確認してください。"
@@ -339,24 +342,35 @@ def _sharing_refusal(actor: Staff, target: Target, action: AuditAction, departme
 
 
 @audited_atomic
-def target_grant_department(*, actor: Staff, target_id: int, department_code: str) -> Department:
+def target_grant_department(*, actor: Staff, target_id: int, department_code: str, reason: str = "") -> Department:
     """The owning department's head shares the full record with another department: its
     group gets the target's object permissions, so it sees the record from this moment."""
     target = target_lock_for_user(actor=actor, target_id=target_id)  # 404 unless the actor may see it
     department = _sharing_refusal(actor, target, AuditAction.TARGET_GRANT, department_code)
-    _grant(actor, target, department)
+    _grant(actor, target, department, reason=reason)
     return department
 
 
-def _grant(actor: Staff, target: Target, department: Department, **detail: object) -> None:
+def grant_record(*, actor: Staff, target: Target, department: Department, kind: GrantKind, reason: str = "",
+                 change_request: ChangeRequest | None = None) -> GrantRecord:
+    """The row a grant's or revoke's 決裁票 prints (ADR 0025, 0034)."""
+    if actor.department is None:  # only a head of a department grants; keeps the type honest
+        raise Forbidden(policy.refusal_message(Capability.DECIDE))
+    return GrantRecord.objects.create(target=target, department=department, kind=kind, by=actor,
+                                      by_department=actor.department, at=timezone.now(),
+                                      reason=(reason or "").strip(), change_request=change_request)
+
+
+def _grant(actor: Staff, target: Target, department: Department, reason: str = "", **detail: object) -> None:
     for perm in TARGET_PERMS:
         assign_perm(perm, department.group, target)
+    record = grant_record(actor=actor, target=target, department=department, kind=GrantKind.GRANTED, reason=reason)
     audit_record(actor=actor, action=AuditAction.TARGET_GRANT, target_id=target.pk,
-                 detail={"department": department.code, **detail})
+                 detail={"department": department.code, "grant_record_id": record.pk, **detail})
 
 
 @audited_atomic
-def target_revoke_department(*, actor: Staff, target_id: int, department_code: str) -> Department:
+def target_revoke_department(*, actor: Staff, target_id: int, department_code: str, reason: str = "") -> Department:
     """Ends a grant: the department's group loses the target's object permissions, so the
     record leaves its list and its detail answers 404 from this moment."""
     target = target_lock_for_user(actor=actor, target_id=target_id)
@@ -367,8 +381,9 @@ def target_revoke_department(*, actor: Staff, target_id: int, department_code: s
         raise DomainError("この所属には閲覧を許可していません。", "department")
     for perm in TARGET_PERMS:
         remove_perm(perm, department.group, target)
+    record = grant_record(actor=actor, target=target, department=department, kind=GrantKind.REVOKED, reason=reason)
     audit_record(actor=actor, action=AuditAction.TARGET_REVOKE, target_id=target.pk,
-                 detail={"department": department.code})
+                 detail={"department": department.code, "grant_record_id": record.pk})
     return department
 
 
@@ -413,20 +428,25 @@ _DECIDED = {
     (ChangeStatus.REJECTED, ChangeAction.RELEASE): AuditAction.CHANGE_REQUEST_REJECT_RELEASE,
     (ChangeStatus.WITHDRAWN, ChangeAction.SET): AuditAction.CHANGE_REQUEST_WITHDRAW_SET,
     (ChangeStatus.WITHDRAWN, ChangeAction.RELEASE): AuditAction.CHANGE_REQUEST_WITHDRAW_RELEASE,
+    (ChangeStatus.APPROVED, ChangeAction.TRANSFER): AuditAction.CHANGE_REQUEST_APPROVE_TRANSFER,
+    (ChangeStatus.REJECTED, ChangeAction.TRANSFER): AuditAction.CHANGE_REQUEST_REJECT_TRANSFER,
+    (ChangeStatus.WITHDRAWN, ChangeAction.TRANSFER): AuditAction.CHANGE_REQUEST_WITHDRAW_TRANSFER,
 }
 # A closed registration leaves the target in the matching state; a closed release leaves it set.
 _CLOSED_REGISTRATION = {ChangeStatus.REJECTED: TargetStatus.REJECTED, ChangeStatus.WITHDRAWN: TargetStatus.WITHDRAWN}
 
 
 def _lock_request(actor: Staff, change_request_id: object, action: AuditAction) -> tuple[Target, ChangeRequest]:
-    target_id = target_id_of_change_request(actor=actor, change_request_id=change_request_id, action=action)
-    target = target_lock_for_user(actor=actor, target_id=target_id)
+    """A request and its target, locked in that order, for those who see the target or decide
+    the request (the receiving head of a transfer, a fallback approver: ADR 0033)."""
+    target = target_lock_for_decision(actor=actor, change_request_id=change_request_id, action=action)
     return target, change_requests.change_request_lock(change_request_id=object_id(change_request_id) or 0)
 
 
 def _ensure_decider(actor: Staff, target: Target, change_request: ChangeRequest) -> None:
     refusal = policy.decision_refusal(
-        actor, owning_department_id=target.owning_department_id, requested_by_id=change_request.requested_by_id
+        actor, deciding_department_id=change_request.deciding_department_id,
+        requested_by_id=change_request.requested_by_id,
     )
     if refusal:
         audit_refusal(
@@ -445,6 +465,8 @@ def change_request_approve(*, actor: Staff, change_request_id: int, comment: str
     _ensure_decider(actor, target, change_request)
     change_requests.change_request_ensure_pending(change_request)
     now = timezone.now()
+    if change_request.action == ChangeAction.TRANSFER:
+        return _approve_transfer(actor, target, change_request, now, comment)
     changes_protection = True
     if change_request.action == ChangeAction.AMEND:
         # The amended record and its before/after; flags then follow the difference only.
@@ -474,6 +496,19 @@ def change_request_approve(*, actor: Staff, change_request_id: int, comment: str
         target_id=target.pk,
         detail={"change_request_id": change_request.pk, "operation_ids": [str(o.id) for o in operations]},
     )
+    return change_request
+
+
+def _approve_transfer(actor: Staff, target: Target, change_request: ChangeRequest, now: datetime.datetime,
+                      comment: str) -> ChangeRequest:
+    """The receiving head takes the case over (ADR 0034); the measures stay as they are."""
+    old_owner = target.owning_department
+    change_requests.change_request_close(
+        change_request=change_request, status=ChangeStatus.APPROVED, decider=actor, reason=comment, now=now)
+    kept = transfer_apply(actor=actor, target=target, change_request=change_request, now=now)
+    audit_record(actor=actor, action=AuditAction.CHANGE_REQUEST_APPROVE_TRANSFER, target_id=target.pk,
+                 detail={"change_request_id": change_request.pk, "from": old_owner.code,
+                         "to": target.owning_department.code, "grant_record_id": kept.pk})
     return change_request
 
 
@@ -554,6 +589,12 @@ def change_request_withdraw(*, actor: Staff, change_request_id: int, reason: str
     policy.require(actor, Capability.HANDLE_VICTIMS)
     target, change_request = _lock_request(actor, change_request_id, AuditAction.TARGET_LOCK)
     change_requests.change_request_ensure_pending(change_request)
+    if change_request.action == ChangeAction.TRANSFER:
+        refusal = policy.transfer_withdrawal_refusal(actor, owning_department_id=target.owning_department_id)
+        if refusal:
+            audit_refusal(actor=actor, action=AuditAction.CHANGE_REQUEST_WITHDRAW_TRANSFER, target_id=target.pk,
+                          detail={"change_request_id": change_request.pk})
+            raise Forbidden(refusal)
     if change_request.action != ChangeAction.SET:
         # Who withdrew is in the audit event; decided_by stays empty (it means a four-eyes decision).
         return _close(actor=actor, target=target, change_request=change_request, status=ChangeStatus.WITHDRAWN,
@@ -567,7 +608,7 @@ def change_request_withdraw(*, actor: Staff, change_request_id: int, reason: str
                      detail={"change_request_id": change_request.pk})
         return change_request
     refusal = policy.withdrawal_refusal(
-        actor, owning_department_id=target.owning_department_id,
+        actor, deciding_department_id=change_request.deciding_department_id,
         asked_by_id=change_request.withdrawal_requested_by_id, registered_by_id=change_request.requested_by_id)
     if refusal:
         audit_refusal(actor=actor, action=AuditAction.CHANGE_REQUEST_DECIDE, target_id=target.pk,

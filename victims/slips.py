@@ -3,9 +3,9 @@
 What a slip prints for each kind of request is data (SLIP_KINDS): the 件名, whose request it
 is, which cases it concerns and which cases' measures hold once it is decided. The requests
 that exist today are a set (registration), a release and the withdrawal of a registration
-(ADR 0016) and an amendment (ADR 0030, with its before/after for the owning department); a
-grant, a transfer or a provision decision is one more SlipKind (and, when it is not a
-ChangeRequest action, one more line in `slip_kind_of`)."""
+(ADR 0016), an amendment (ADR 0030, with its before/after for the owning department) and a
+transfer of ownership (ADR 0034); a provision decision has its own slip (ADR 0036).
+A grant or revoke is no ChangeRequest: its slip is victims.grant_slips (a GrantRecord)."""
 import dataclasses
 import datetime
 from collections.abc import Callable
@@ -41,6 +41,10 @@ def _released_cases(cr: ChangeRequest, cases: list[CaseAssessment]) -> list[Case
 def _remaining_after_release(cr: ChangeRequest, cases: list[CaseAssessment]) -> list[CaseAssessment]:
     released = {c.pk for c in cr.release_cases.all()}
     return [c for c in cases if c.active and c.pk not in released]
+
+
+def _active_cases(cr: ChangeRequest, cases: list[CaseAssessment]) -> list[CaseAssessment]:
+    return [c for c in cases if c.active]
 
 
 def _none(cr: ChangeRequest, cases: list[CaseAssessment]) -> list[CaseAssessment]:
@@ -96,6 +100,10 @@ SLIP_KINDS: dict[str, SlipKind] = {
         applied_at_field="withdrawal_requested_at",
         cases_heading="取り下げる登録の類型", cases=_all_cases, resulting=_none,
         resulting_heading="取下げ後の措置", resulting_none="措置なし（設定対象者から外れ、保護されなくなります）"),
+    "transfer": SlipKind(
+        title="設定対象者の所管の移管", applicant_field="requested_by", applied_at_field="requested_at",
+        cases_heading="類型", cases=_active_cases, resulting=_active_cases,
+        resulting_heading="移管後も引き続き必要な措置（移管では変わりません）", resulting_none="措置なし"),
 }
 
 
@@ -142,14 +150,16 @@ def change_request_slip(*, actor: Staff, change_request_id: int) -> Slip:
     target_id = target_id_of_change_request(actor=actor, change_request_id=change_request_id,
                                             action=AuditAction.CHANGE_REQUEST_SLIP)
     cr = (ChangeRequest.objects.select_related("target", "department", "requested_by", "decided_by",
-                                               "withdrawal_requested_by")
+                                               "withdrawal_requested_by", "transfer_to")
           .prefetch_related("release_cases").get(pk=change_request_id, target_id=target_id))
     kind = SLIP_KINDS[slip_kind_of(cr)]
     cases = list(CaseAssessment.objects.filter(target_id=target_id).order_by("pk"))
     resulting = kind.resulting(cr, cases)
+    transfer = kind is SLIP_KINDS["transfer"]
     reasons = [(label, text) for label, text in (
+        ("移管先の所属", cr.transfer_to.name if cr.transfer_to else ""),
         ("解除理由", rules.RELEASE_REASONS.get(cr.release_reason, "")),
-        ("変更の理由" if cr.action == ChangeAction.AMEND else "申請の補足", cr.comment),
+        ("変更の理由" if cr.action == ChangeAction.AMEND else "移管の理由" if transfer else "申請の補足", cr.comment),
         ("取下げの理由", cr.withdrawal_reason if kind is SLIP_KINDS["withdraw"] else ""),
         ("判断の理由・意見", cr.decision_reason if cr.decision_reason != cr.withdrawal_reason else ""),
     ) if text]

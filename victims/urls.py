@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import sharing_views, views
 
 app_name = "victims"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("<int:pk>/amend/", views.amend, name="amend"),
     path("<int:pk>/grants/", views.grant, name="grant"),
     path("<int:pk>/grants/<str:department>/revoke/", views.revoke, name="revoke"),
+    path("<int:pk>/transfer/", sharing_views.transfer, name="transfer"),
+    path("grant-records/<int:pk>/slip/", sharing_views.grant_slip, name="grant_slip"),
     path("<int:pk>/corrections/", views.request_correction, name="request_correction"),
     path("<int:pk>/onward/", views.onward_list, name="onward_list"),
     path("<int:pk>/onward/<int:onward_id>/confirm/", views.onward_confirm, name="onward_confirm"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from accounts.models import Department
+from accounts.selectors import approver_routing, has_active_approver
 from audit import selectors as audit_selectors
 from audit.actions import AuditAction
 from audit.forms import WhoHasSeenForm
@@ -36,6 +37,7 @@ from .forms import (
     WorklistFilterForm,
     case_label,
 )
+from .grant_slips import grant_records_for_target
 from .intake import intake_from_json, parse_intake
 from .models import Amendment, Basis, CaseType, HarmType, LegalRepresentative, RequestOrigin, TargetStatus
 from .onward import (
@@ -58,6 +60,7 @@ from .selectors import (
     target_id_for_auditor,
     target_search_by_atena,
     target_shared_list,
+    visible_targets,
 )
 from .services import (
     AMENDMENT_ACTIVE_ONLY,
@@ -87,7 +90,7 @@ def intake(request):
     parsed again on 登録, so what is submitted is exactly what was shown. The answer is the
     receipt, the same whether or not the person is a target already (ADR 0015)."""
     if request.method != "POST":
-        return render(request, "victims/intake_form.html", {"form": IntakeForm()})
+        return render(request, "victims/intake_form.html", {"form": IntakeForm(), **_routing(request.user)})
     form = IntakeForm(request.POST)
     step = request.POST.get("step")
     if step == "edit":
@@ -120,7 +123,17 @@ def intake(request):
 
 
 def _form_page(request, form, status):
-    return render(request, "victims/intake_form.html", {"form": form, "has_errors": status == 400}, status=status)
+    return render(request, "victims/intake_form.html",
+                  {"form": form, "has_errors": status == 400, **_routing(request.user)}, status=status)
+
+
+def _routing(actor) -> dict:
+    """Who will approve what this clerk registers, said BEFORE submitting when it is not the
+    clerk's own head (ADR 0035): the fallback department, or that nobody can yet."""
+    department = actor.department
+    if department is None or has_active_approver(department):
+        return {}
+    return {"routing_department": department, "routing_fallback": approver_routing(department)}
 
 
 def _summary(data) -> dict:
@@ -141,6 +154,7 @@ def _confirm_page(request, data):
     carried = [(k, v) for k, values in request.POST.lists() if k not in _NOT_CARRIED for v in values]
     return render(request, "victims/intake_confirm.html", {
         **_summary(data),
+        **_routing(request.user),
         "carried": carried,
         "measures": rules.required_measures(data.cases, settings.FLAG_POLICY),
     })
@@ -206,7 +220,10 @@ def _detail_page(request, target, status=200, **extra):
         cr.release_reason_label = rules.RELEASE_REASONS.get(cr.release_reason, "")
     pending = [cr for cr in history if cr.status == ChangeStatus.PENDING]
     corrections = corrections_for_target(target.pk)
+    # The head deciding a pending request reads the record (ADR 0033) but works no case on it.
+    works_case = visible_targets(request.user).filter(pk=target.pk).exists()
     context = {
+        "works_case": works_case,
         "target": target,
         "harm_labels": [HarmType(h).label for h in target.harm_types if h in HarmType.values],
         "case_rows": [_case_row(c) for c in target.cases.all()],
@@ -215,8 +232,10 @@ def _detail_page(request, target, status=200, **extra):
         "history": history,
         "pending": pending,
         "can_release": target.status == TargetStatus.ACTIVE and not pending,
+        "can_transfer": (target.status == TargetStatus.ACTIVE and not pending
+                         and policy.owns(request.user, owning_department_id=target.owning_department_id)),
         "corrections": corrections,
-        "can_request_correction": correction_refusal(target, corrections) is None,
+        "can_request_correction": works_case and correction_refusal(target, corrections) is None,
         "release_form": extra.pop("release_form", None) or ReleaseForm(active_cases=active_cases),
         "release_reasons": rules.RELEASE_REASONS,
         "today": timezone.localdate(),
@@ -261,7 +280,8 @@ def _sharing_context(actor, target) -> dict:
     granted = target_granted_departments(target)
     excluded = [target.owning_department_id, *[d.pk for d in granted]]
     return {"can_share": True, "granted_departments": granted,
-            "grantable_departments": Department.objects.exclude(pk__in=excluded).order_by("code")}
+            "grantable_departments": Department.objects.exclude(pk__in=excluded).order_by("code"),
+            "grant_records": grant_records_for_target(target.pk)}
 
 
 def _case_row(case) -> dict:
@@ -375,8 +395,9 @@ def release(request, pk):
 @require_POST
 def grant(request, pk):
     """閲覧を許可する: refusals (not the head, unknown or own department) show on the page."""
-    code = request.POST.get("department", "")
-    return act(request, lambda: target_grant_department(actor=request.user, target_id=pk, department_code=code),
+    code, reason = request.POST.get("department", ""), request.POST.get("reason", "")
+    return act(request, lambda: target_grant_department(actor=request.user, target_id=pk, department_code=code,
+                                                        reason=reason),
                success="閲覧を許可しました。許可した所属はすぐに閲覧できます。",
                then=reverse("victims:detail", kwargs={"pk": pk}) + "#grants")
 

@@ -25,7 +25,7 @@ def test_the_auditors_sets_derive_from_the_vocabulary():
                                       "target.department_list", "registration.read",
                                       "change_request.slip", "provision_decision.read", "provision_decision.slip",
                                       "target.name_search", "onward_request.list", "onward_request.letter",
-                                      "amendment.history_read"}
+                                      "amendment.history_read", "grant_record.slip"}
     assert set(listing_actions()) == {"target.shared_list", "correction.list", "target.department_list",
                                       "intermediary.monitor_view", "intermediary.batch_view", "notice.list",
                                       "reminder.list", "provision_decision.list", "target.name_search"}

@@ -18,7 +18,7 @@ ATENA = "123456789012345"
 
 def fill_intake(page, atena_no):
     page.get_by_role("link", name="設定対象者の登録").first.click()
-    page.get_by_label("団体内統合宛名番号").fill(atena_no)
+    page.get_by_label("団体内統合宛名番号", exact=True).fill(atena_no)
     page.get_by_label("氏名", exact=True).fill("山田　花子")
     page.get_by_label("氏名（カナ）").fill("やまだ　はなこ")
     page.get_by_label("生年月日").fill("1990-04-01")
@@ -86,9 +86,9 @@ def test_register_approve_check_and_see_flags(live_db, live_server, page, sign_i
 def test_bad_intake_shows_the_japanese_error_next_to_the_field(live_db, live_server, page, sign_in, counter):
     sign_in(counter)
     fill_intake(page, "12345678901234")
-    field = page.locator(".field", has=page.get_by_label("団体内統合宛名番号"))
+    field = page.locator(".field", has=page.get_by_label("団体内統合宛名番号", exact=True))
     expect(field.locator(".field-error")).to_have_text("団体内統合宛名番号は15桁の数字で入力してください。")
-    expect(page.get_by_label("団体内統合宛名番号")).to_have_value("12345678901234")
+    expect(page.get_by_label("団体内統合宛名番号", exact=True)).to_have_value("12345678901234")
     expect(page.locator(".error-summary")).to_be_visible()
     page.screenshot(path=SHOTS / "intake_error.png", full_page=True)
     assert not Target.objects.exists()

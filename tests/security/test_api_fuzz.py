@@ -61,7 +61,8 @@ STAFF_OPS = {"targets_create", "targets_list", "targets_retrieve", "targets_flag
              "registrations_retrieve", "change_requests_withdraw", "reminders_list",
              "provision_decisions_list", "provision_decisions_create", "targets_search",
              "targets_onward_requests_list", "targets_onward_requests_create", "targets_onward_requests_confirm",
-             "targets_amendments_create", "targets_amendments_list"}
+             "targets_amendments_create", "targets_amendments_list",
+             "targets_transfers_create"}
 APPROVER_OPS = {"change_requests_approve", "change_requests_reject", "targets_grants_create",
                 "targets_grants_destroy", "review_tasks_grant", "provision_decisions_approve",
                 "provision_decisions_reject"}

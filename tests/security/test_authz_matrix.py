@@ -26,7 +26,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, Role
+from accounts.models import ApiToken, Role, Staff
 from accounts.services import api_token_issue, department_create
 from flags.models import ChangeRequest
 from intermediary import services as intermediary_services
@@ -43,6 +43,7 @@ from intermediary.models import (
 from tests.conftest import VerifiedClient, intake_payload, system_client_key
 from victims.models import (
     CaseAssessment,
+    GrantRecord,
     Notice,
     NoticeKind,
     OnwardRequest,
@@ -101,6 +102,9 @@ OBJECT_PARAMS = {
     "victims:grant": {"pk": "target"},
     "victims:revoke": {"pk": "target", "department": "granted_department"},
     "api-target-grants": {"target_id": "target"},
+    "victims:transfer": {"pk": "target"},
+    "api-target-transfers": {"target_id": "target"},
+    "victims:grant_slip": {"pk": "grant_record"},
     "api-target-grant": {"target_id": "target", "department": "granted_department"},
     "api-review-task-grant": {"task_id": "review_task"},
     "api-target-detail": {"target_id": "target"},
@@ -136,6 +140,7 @@ SYSTEM_OBJECT_PARAMS = {
     "intermediary:info_code_request_reject": {"pk": "info_code_request"},
     "intermediary:correction_complete": {"pk": "correction"},
     "accounts:api_token_revoke": {"pk": "api_token"},
+    "accounts:staff_display_name": {"pk": "staff"},
 }
 # Routes whose pattern is not reversible (the API's catch-all): the concrete path asked.
 FIXED_PATHS = {"api-unknown": "/api/v1/no-such-route/"}
@@ -276,7 +281,8 @@ def _build_set(registrar, head, state: str, contact_clerk) -> dict:
     assert target.status == {"pending": "pending", "approved": "active", "released": "released"}[state]
     return {"target": target.pk, "case": target.cases.get().pk, "change_request": change_request.pk,
             "review_task": task.pk, "registration": receipt.pk, "granted_department": granted,
-            "notice": notice.pk, "provision_decision": provision.pk, "onward": onward.pk}
+            "notice": notice.pk, "provision_decision": provision.pk, "onward": onward.pk,
+            "grant_record": GrantRecord.objects.filter(target=target).latest("id").pk}
 
 
 def _system_objects(sysadmin2, approved_target_id: int) -> dict:
@@ -298,7 +304,7 @@ def _system_objects(sysadmin2, approved_target_id: int) -> dict:
     api_token_issue(actor=None, staff=sysadmin2)
     api_token = ApiToken.objects.filter(staff=sysadmin2).latest("id")
     return {"batch": str(batch.pk), "operation": str(operation.pk), "alert": alert.pk, "info_code_request": request.pk,
-            "correction": correction.pk, "api_token": api_token.pk}
+            "correction": correction.pk, "api_token": api_token.pk, "staff": sysadmin2.pk}
 
 
 def fingerprint() -> tuple:
@@ -308,7 +314,8 @@ def fingerprint() -> tuple:
         row = " || '|' || ".join(f"coalesce({c}::text, '')" for c in cols)
         return f"(SELECT count(*) || ':' || coalesce(string_agg({row}, ',' ORDER BY id), '') FROM {table})"
     parts = [
-        agg(Target, "id", "status", "updated_at", "jumin_support_active"),
+        agg(Target, "id", "status", "updated_at", "jumin_support_active", "owning_department_id"),
+        agg(GrantRecord, "id"),
         agg(CaseAssessment, "id", "active", "card_suspension_confirmed_on", "smartphone_suspension_confirmed_on",
             "agent_release_confirmed_on", "representation_ended_on"),
         agg(ChangeRequest, "id", "status", "decided_at", "withdrawal_requested_at"),
@@ -322,6 +329,7 @@ def fingerprint() -> tuple:
         agg(RecordCorrection, "id", "status", "done_at"),
         agg(ApiToken, "id", "revoked_at"),
         agg(ProvisionDecision, "id", "status", "decided_at"),
+        agg(Staff, "id", "display_name"),
         f"(SELECT count(*) || ':' || string_agg(status, ',' ORDER BY created_at, id) FROM {Operation._meta.db_table})",
     ]
     with connection.cursor() as cur:

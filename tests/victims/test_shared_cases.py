@@ -9,7 +9,7 @@ from audit.models import AuditEvent, Outcome
 from checks.protection import protected_set
 from flags.rules import INQUIRY
 from tests.conftest import intake_payload
-from victims.models import ReviewTask, ReviewTaskKind, ReviewTaskStatus
+from victims.models import GrantRecord, ReviewTask, ReviewTaskKind, ReviewTaskStatus
 from victims.services import change_request_approve, registration_submit
 
 from .test_registration_no_oracle import token_client
@@ -41,8 +41,10 @@ def test_grant_and_revoke_through_the_api_take_effect_at_once(target, approver, 
     assert revoked.status_code == 200 and revoked.json()["departments"] == []
     assert _sees(other_counter, target.pk) == (404, False)
     events = AuditEvent.objects.filter(action__in=["target.grant", "target.revoke"], outcome=Outcome.ALLOWED)
+    records = list(GrantRecord.objects.filter(target=target).order_by("id").values_list("pk", flat=True))
     assert [(e.action, e.target_id, e.detail) for e in events.order_by("id")] == [
-        ("target.grant", target.pk, {"department": "zeimu"}), ("target.revoke", target.pk, {"department": "zeimu"})]
+        ("target.grant", target.pk, {"department": "zeimu", "grant_record_id": records[0]}),
+        ("target.revoke", target.pk, {"department": "zeimu", "grant_record_id": records[1]})]
 
 
 @pytest.mark.parametrize(("who", "department", "status", "text"), [
