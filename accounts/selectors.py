@@ -26,10 +26,12 @@ def has_active_approver(department: Department) -> bool:
 
 
 def fallback_approver_department() -> Department | None:
-    """The configured fallback (settings.FALLBACK_APPROVER_DEPARTMENT), if it exists and has
-    an active approver itself: a fallback nobody can decide in is no fallback (ADR 0035)."""
+    """The configured fallback (settings.FALLBACK_APPROVER_DEPARTMENT), else the department
+    marked as the 情報連携 contact point (ADR 0037), if it has an active approver itself: a
+    fallback nobody can decide in is no fallback (ADR 0035, 0041)."""
     code = settings.FALLBACK_APPROVER_DEPARTMENT
-    department = Department.objects.filter(code=code).first() if code else None
+    departments = Department.objects.filter(code=code) if code else Department.objects.filter(is_contact_point=True)
+    department = departments.first()
     return department if department is not None and has_active_approver(department) else None
 
 

@@ -187,7 +187,8 @@ OTP_TOTP_ISSUER = "DV-Protect"
 NOTICE_ACK_DAYS = env.int("NOTICE_ACK_DAYS", default=3)
 API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
 # The department (code) whose head decides the requests of a department without an active
-# approver (ADR 0035). Empty: no fallback; such requests wait for an approver of their own.
+# approver (ADR 0035). Empty: the 情報連携 contact point (create_department --contact-point), if
+# one is marked (ADR 0041); with neither, such requests wait for an approver of their own.
 FALLBACK_APPROVER_DEPARTMENT = env("FALLBACK_APPROVER_DEPARTMENT", default="")
 
 # Reverse proxies whose X-Forwarded-For and X-Request-ID are believed (IPs or CIDRs, comma

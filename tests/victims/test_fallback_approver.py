@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.selectors import approver_routing
+from accounts.services import department_create
 from flags.models import ChangeRequest, ChangeStatus
 from tests.conftest import VerifiedClient
 from victims.models import Target
@@ -139,3 +140,15 @@ def test_the_fallback_head_is_reminded_of_an_overdue_approval(fallback_kodomo, n
     with time_machine.travel(JAN_10 + datetime.timedelta(days=3), tick=False):
         overdue = [(r.kind, r.target_id) for r in reminders_for(actor=approver) if r.kind == "approval_overdue"]
     assert overdue == [("approval_overdue", target.pk)]
+
+
+def test_without_the_setting_the_marked_contact_point_decides(departments, nonlinkage_counter, approver, settings):
+    # ADR 0041: the 情報連携 contact point is the fallback when no code is configured; a
+    # configured code still wins, and a contact point without a head is no fallback.
+    settings.FALLBACK_APPROVER_DEPARTMENT = ""
+    assert approver_routing(nonlinkage_counter.department) is None
+    department_create(actor=None, code=approver.department.code, name=approver.department.name,
+                      does_linkage=True, contact_point=True)
+    assert approver_routing(nonlinkage_counter.department) == approver.department
+    settings.FALLBACK_APPROVER_DEPARTMENT = "zeimu"  # 税務課 has no approver in these tests
+    assert approver_routing(nonlinkage_counter.department) is None
