@@ -60,7 +60,7 @@ def test_the_old_owner_keeps_full_access_as_a_recorded_grant(target, counter, ot
     token_client(other_approver).post(f"/api/v1/change-requests/{change_request_id}/approve", {}, format="json")
     client = token_client(counter)
     assert client.get(f"/api/v1/targets/{target.pk}/").status_code == 200
-    assert any(t["id"] == target.pk for t in client.get("/api/v1/targets/").json())
+    assert any(t["id"] == target.pk for t in client.get("/api/v1/targets/").json()["results"])
     [kept] = GrantRecord.objects.filter(target=target)
     assert (kept.kind, kept.department.code, kept.by, kept.by_department.code, kept.change_request_id) == (
         GrantKind.GRANTED, "kodomo", other_approver, "zeimu", change_request_id)
