@@ -19,8 +19,8 @@ from core.uploads import (
     uploaded_file,
 )
 
-from .file_stamp import StampResult, check_provision_file, max_file_bytes, stamp_inquiry_file
 from .bulk import bulk_input_from_file, bulk_input_from_list, bulk_inquiry_check, render_csv, render_json
+from .file_stamp import StampResult, check_provision_file, max_file_bytes, stamp_inquiry_file
 from .jobs import job_slot_release, job_slot_take
 from .models import BulkJobSlot
 from .recipient_filter import recipient_filter

@@ -100,7 +100,8 @@ class InquiryFileStampReportSerializer(serializers.Serializer):
     required_count = serializers.IntegerField(help_text="不開示コードが必要な方の行")
     stamped_count = serializers.IntegerField(help_text="今回、不開示に設定した行")
     already_stamped_count = serializers.IntegerField(help_text="元から不開示だった行（どなたの行でも）")
-    stamped_lines = serializers.ListField(child=serializers.IntegerField(), help_text="設定した行の行番号（先頭1,000件）")
+    stamped_lines = serializers.ListField(child=serializers.IntegerField(),
+                                          help_text="設定した行の行番号（先頭1,000件）")
 
 
 class ProvisionFileCheckReportSerializer(serializers.Serializer):
