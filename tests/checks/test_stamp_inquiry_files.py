@@ -73,7 +73,7 @@ def test_protected_lines_are_stamped_and_nothing_else_changes(api, other_counter
     # Every protecting target the file named (as the bulk check records them); a released one is not.
     assert ids == {population["pending"].pk, population["2-I"].pk, population["1-I"].pk}
     text = repr(event.detail)
-    assert "5000000000" not in text and "税務課" not in text and "shokai" not in text
+    assert "5000000000" not in text and "税務課" not in text and "shokai.txt" not in text
 
 
 def test_json_variant_gives_counts_and_line_numbers(api, other_counter, population, confirmed):
