@@ -1,5 +1,5 @@
 """Inquiry-check (single and bulk) and recipient-filter endpoints. Thin."""
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.parsers import MultiPartParser
@@ -20,7 +20,7 @@ from core.uploads import (
 )
 
 from .bulk import bulk_input_from_file, bulk_input_from_list, bulk_inquiry_check, render_csv, render_json
-from .file_stamp import StampResult, check_provision_file, max_file_bytes, stamp_inquiry_file
+from .file_stamp import StampResult, check_provision_file, max_file_bytes, stamp_inquiry_file, stamped_chunks
 from .jobs import job_slot_release, job_slot_take
 from .models import BulkJobSlot
 from .recipient_filter import recipient_filter
@@ -288,10 +288,10 @@ def _wants_json(request) -> bool:
     return request.query_params.get("format") == "json" or _accepts(request, "application/json")
 
 
-def _file_response(result: StampResult, filename: str, headers: dict[str, str]) -> FileResponse:
-    """The result file streamed from its temporary file (closed, and so deleted, once sent)."""
-    response = FileResponse(result.output, content_type="application/octet-stream", as_attachment=True,
-                            filename=filename)
+def _file_response(result: StampResult, upload, filename: str, headers: dict[str, str]) -> StreamingHttpResponse:
+    """The result streamed from the spooled upload (deleted with the request, after the response)."""
+    response = StreamingHttpResponse(stamped_chunks(result, upload), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Content-Length"] = str(result.size)
     for key, value in headers.items():
         response[key] = value
@@ -347,16 +347,16 @@ class InquiryFileStampApi(_UploadView):
         parameters=_JSON_PARAMETERS,
     )
     def post(self, request):
-        result = stamp_inquiry_file(actor=request.user, fileobj=uploaded_file(request))
+        upload = uploaded_file(request)
+        result = stamp_inquiry_file(actor=request.user, fileobj=upload)
         summary = {
             "layout": result.layout.name, "layout_version": result.layout.version, "line_count": result.line_count,
             "required_count": result.required_count, "stamped_count": result.stamped_count,
             "already_stamped_count": result.already_count, "stamped_lines": result.stamped_lines,
         }
         if _wants_json(request):
-            result.output.close()
             return Response(InquiryFileStampReportSerializer(summary).data)
-        return _file_response(result, "inquiry-stamped.txt", {
+        return _file_response(result, upload, "inquiry-stamped.txt", {
             "X-Layout": result.layout.name, "X-Layout-Version": result.layout.version,
             "X-Line-Count": str(result.line_count), "X-Required-Count": str(result.required_count),
             "X-Stamped-Count": str(result.stamped_count), "X-Already-Stamped-Count": str(result.already_count),
@@ -401,11 +401,9 @@ class ProvisionFileCheckApi(_UploadView):
             "required_count": result.required_count, "fixed_count": result.stamped_count,
             "already_nondisclosure_count": result.already_count, "fixed_lines": result.stamped_lines,
         }
-        if _wants_json(request) or result.output is None:
-            if result.output is not None:
-                result.output.close()
+        if _wants_json(request) or refuse:
             return Response(ProvisionFileCheckReportSerializer(summary).data)
-        return _file_response(result, "provision-checked.txt", {
+        return _file_response(result, upload, "provision-checked.txt", {
             "X-Layout": result.layout.name, "X-Layout-Version": result.layout.version,
             "X-Line-Count": str(result.line_count), "X-Required-Count": str(result.required_count),
             "X-Fixed-Count": str(result.stamped_count), "X-Fixed-Lines": ",".join(map(str, result.stamped_lines)),

@@ -11,10 +11,10 @@ numbers: nothing half-stamped goes to the 中間サーバー.
 Built for 1,000,000 lines: the file is read from its spooled upload in chunks of whole
 lines, each chunk checked with C-speed byte operations (a strided slice per separator and
 line-ending byte, one `isdigit` over the joined number column, one `isascii` before any
-decoding), the changed bytes patched in a bytearray and written to a temporary file that the
-response streams. Lines are never decoded to str on this path; a chunk that fails a check
-sends the whole file down a slow line-by-line pass that only names the bad lines."""
-import tempfile
+decoding, and then only of the fields holding non-ASCII bytes); the offsets to change are
+recorded, and the response streams the upload again with them patched. Lines are never
+decoded to str on this path; a chunk that fails a check sends the whole file down a slow
+line-by-line pass that only names the bad lines."""
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -47,7 +47,6 @@ def max_file_bytes(layout: Layout | None = None) -> int:
 @dataclass
 class StampResult:
     layout: Layout
-    output: object = None  # a temporary file holding the result, at position 0 (None in refuse mode)
     size: int = 0
     line_count: int = 0
     required_count: int = 0  # lines whose person needs the code
@@ -56,6 +55,7 @@ class StampResult:
     stamped_lines: list[int] = field(default_factory=list)  # 1-based, the first MAX_REPORTED
     hit_numbers: set[bytes] = field(default_factory=set)
     hit_target_ids: list[int] = field(default_factory=list)  # the protecting targets the file named
+    patches: list[int] = field(default_factory=list)  # byte offsets of the code fields to set, ascending
 
 
 class _Malformed(Exception):
@@ -71,10 +71,11 @@ def _line_problem(layout: Layout, record: bytes) -> str | None:
         if record[offset:offset + len(sep)] != sep:
             return f"{offset + 1} バイト目が区切り文字ではありません。"
     if not record.isascii():
-        try:
-            record.decode(layout.encoding)
-        except UnicodeDecodeError:
-            return f"文字コード {layout.encoding} として読めないバイトがあります。"
+        for f in layout.fields:  # per field, as the fast pass decodes
+            try:
+                record[f.offset:f.offset + f.width].decode(layout.encoding)
+            except UnicodeDecodeError:
+                return f"{f.name} に文字コード {layout.encoding} として読めないバイトがあります。"
     a, i, c = layout.atena_no, layout.integrated_atena_no, layout.code
     if not record[a.offset:a.offset + 15].isdigit():
         return f"{a.name} が15桁の数字ではありません。"
@@ -124,9 +125,34 @@ def _column(data: bytes, offset: int, width: int, end: int, step: int) -> list[b
     return [data[s:s + width] for s in range(offset, end, step)]
 
 
-def _scan(layout: Layout, fileobj, *, lookup: frozenset[bytes], required: frozenset[bytes], out,
+def _fields_decode(layout: Layout, data: bytes, n: int) -> bool:
+    """Does every field of every line of this chunk decode? Only fields holding a non-ASCII
+    byte are decoded, each distinct value once: a strided slice per byte offset finds them at C
+    speed, where decoding 239 MB of CP932 took 0.8 s. Per field is exact for CP932 and UTF-8:
+    a field begins after a separator (one ASCII character), and a multi-byte character cut by
+    the field's end is malformed anyway."""
+    L, end = layout.line_length, n * layout.line_length
+    checked = {layout.atena_no.name, layout.integrated_atena_no.name, layout.code.name}  # digits / values
+    for f in layout.fields:
+        if f.name in checked or all(data[k::L].isascii() for k in range(f.offset, f.offset + f.width)):
+            continue
+        for value in set(_column(data, f.offset, f.width, end, L)):
+            try:
+                value.decode(layout.encoding)
+            except UnicodeDecodeError:
+                return False
+    return True
+
+
+def _blank_column(data: bytes, offset: int, n: int, step: int) -> bool:
+    blanks = b" " * n
+    return all(data[k::step] == blanks for k in range(offset, offset + 15))
+
+
+def _scan(layout: Layout, fileobj, *, lookup: frozenset[bytes], required: frozenset[bytes],
           result: StampResult) -> None:
-    """The fast pass over whole lines. Raises _Malformed at the first chunk it cannot vouch for."""
+    """The fast pass over whole lines: checks every line and records, in result.patches, the
+    byte offsets whose code is to be set. Raises _Malformed at the first chunk it cannot vouch for."""
     L, R = layout.line_length, layout.record_length
     eol = layout.line_ending
     fileobj.seek(0, 2)
@@ -139,11 +165,11 @@ def _scan(layout: Layout, fileobj, *, lookup: frozenset[bytes], required: frozen
     c_off, c_width = layout.code.offset, layout.code.width
     nd, dis = layout.nondisclosure, layout.disclosure
     sep = layout.separator
+    patches = result.patches
     line_base = 0
     fileobj.seek(0)
     while data := fileobj.read(CHUNK_LINES * L):
-        virtual_eol = len(data) % L == R  # the file's last line has no line ending
-        if virtual_eol:
+        if len(data) % L == R:  # the file's last line has no line ending
             data += eol
         elif len(data) % L:
             raise _Malformed
@@ -154,22 +180,18 @@ def _scan(layout: Layout, fileobj, *, lookup: frozenset[bytes], required: frozen
         for k in range(len(eol)):
             if data[R + k::L] != eol[k:k + 1] * n:
                 raise _Malformed
-        if not data.isascii():
-            try:
-                data.decode(layout.encoding)
-            except UnicodeDecodeError:
-                raise _Malformed from None
+        if not data.isascii() and not _fields_decode(layout, data, n):
+            raise _Malformed
         end = n * L
         numbers = _column(data, a_off, 15, end, L)
         if not b"".join(numbers).isdigit():
             raise _Malformed
-        integrated = _column(data, i_off, 15, end, L)
-        joined = b"".join(integrated)
-        blank = joined == _BLANK15 * n
-        if not blank and not joined.isdigit() and not all(x == _BLANK15 or x.isdigit() for x in integrated):
+        blank = _blank_column(data, i_off, n, L)  # requests leave the 統合宛名番号 blank
+        integrated = [_BLANK15] * n if blank else _column(data, i_off, 15, end, L)
+        if not blank and not all(x == _BLANK15 or x.isdigit() for x in integrated):
             raise _Malformed
-        codes = data[c_off::L] if c_width == 1 else b"".join(_column(data, c_off, c_width, end, L))
         if c_width == 1:
+            codes = data[c_off::L]
             if codes.translate(None, nd + dis):
                 raise _Malformed
             result.already_count += codes.count(nd)
@@ -181,7 +203,7 @@ def _scan(layout: Layout, fileobj, *, lookup: frozenset[bytes], required: frozen
         hits = [i for i, x in enumerate(numbers) if x in lookup]
         if not blank:
             hits = sorted(set(hits).union(i for i, x in enumerate(integrated) if x in lookup))
-        patched: bytearray | None = None
+        chunk_start = line_base * L
         for i in hits:
             number, other = numbers[i], integrated[i]
             if number in lookup:
@@ -194,21 +216,41 @@ def _scan(layout: Layout, fileobj, *, lookup: frozenset[bytes], required: frozen
             start = i * L + c_off
             if data[start:start + c_width] == nd:
                 continue  # already 不開示: never touched, never cleared
-            if patched is None:
-                patched = bytearray(data)
-            patched[start:start + c_width] = nd
+            patches.append(chunk_start + start)
             result.stamped_count += 1
             if len(result.stamped_lines) < MAX_REPORTED:
                 result.stamped_lines.append(line_base + i + 1)
-        if out is not None:
-            chunk = patched if patched is not None else data
-            out.write(memoryview(chunk)[:len(chunk) - len(eol)] if virtual_eol else chunk)
         line_base += n
     result.line_count = line_base
     result.size = size
 
 
-def _run(*, actor, fileobj, kind: str, direction: str, action: AuditAction, keep_output: bool) -> StampResult:
+def stamped_chunks(result: StampResult, fileobj):
+    """The output: the upload read again chunk by chunk with the recorded code fields set, so
+    no second copy of the file is written or held (the response streams these). Chunks are
+    whole lines, so no code field straddles two."""
+    chunk_size = CHUNK_LINES * result.layout.line_length
+    nd = result.layout.nondisclosure
+    width = len(nd)
+    patches = result.patches
+    index = 0
+    position = 0
+    fileobj.seek(0)
+    while data := fileobj.read(chunk_size):
+        end = position + len(data)
+        if index < len(patches) and patches[index] < end:
+            chunk = bytearray(data)
+            while index < len(patches) and patches[index] < end:
+                at = patches[index] - position
+                chunk[at:at + width] = nd
+                index += 1
+            yield bytes(chunk)
+        else:
+            yield data
+        position = end
+
+
+def _run(*, actor, fileobj, kind: str, direction: str, action: AuditAction) -> StampResult:
     require_capability(actor, Capability.CHECK, action=action)
     layout = configured_layout(kind)
     require_confirmed(actor=actor, layout=layout, action=action)
@@ -217,26 +259,11 @@ def _run(*, actor, fileobj, kind: str, direction: str, action: AuditAction, keep
     ids_by_number = {n.encode(): t for n, t in protected.target_ids.items()}
     lookup = required | ids_by_number.keys()
     result = StampResult(layout=layout)
-    out = tempfile.TemporaryFile(dir=getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)) if keep_output else None
     try:
-        _scan(layout, fileobj, lookup=lookup, required=required, out=out, result=result)
+        _scan(layout, fileobj, lookup=lookup, required=required, result=result)
     except _Malformed:
-        if out is not None:
-            out.close()
         _refuse_malformed(layout, fileobj)
-    except BaseException:
-        if out is not None:
-            out.close()
-        raise
-    if out is not None:
-        out.seek(0)
-        result.output = out
-    try:
-        bulk_quota_require(actor=actor, action=action, numbers=result.line_count)
-    except BaseException:
-        if out is not None:
-            out.close()
-        raise
+    bulk_quota_require(actor=actor, action=action, numbers=result.line_count)
     result.hit_target_ids = sorted({ids_by_number[n] for n in result.hit_numbers if n in ids_by_number})
     return result
 
@@ -251,7 +278,7 @@ def _audit(*, actor, action: AuditAction, result: StampResult, extra: dict) -> N
 def stamp_inquiry_file(*, actor, fileobj) -> StampResult:
     """The same file with 不開示コード set on every line whose person needs it (inquiry direction)."""
     result = _run(actor=actor, fileobj=fileobj, kind="inquiry_request", direction=rules.INQUIRY,
-                  action=AuditAction.INQUIRY_FILE_STAMP, keep_output=True)
+                  action=AuditAction.INQUIRY_FILE_STAMP)
     _audit(actor=actor, action=AuditAction.INQUIRY_FILE_STAMP, result=result,
            extra={"stamped": result.stamped_count})
     return result
@@ -261,7 +288,7 @@ def check_provision_file(*, actor, fileobj, refuse: bool) -> StampResult:
     """Lines for a person under 不開示該当フラグ (provision direction) left at 開示 are set to
     不開示 and reported — or, with `refuse`, the file is refused listing them (400)."""
     result = _run(actor=actor, fileobj=fileobj, kind="manual_provision", direction=rules.PROVISION,
-                  action=AuditAction.PROVISION_FILE_CHECK, keep_output=not refuse)
+                  action=AuditAction.PROVISION_FILE_CHECK)
     refused = refuse and result.stamped_count > 0
     _audit(actor=actor, action=AuditAction.PROVISION_FILE_CHECK, result=result,
            extra={"fixed": 0 if refuse else result.stamped_count, "disclosed_lines": result.stamped_count,

@@ -1,10 +1,10 @@
-from tests.api.conftest import api  # noqa: F401  (the token-authenticated client factory)
 import io
 
 import pytest
 
 from checks.file_layouts import configured_layout
 from checks.layout_confirmation import layout_confirm
+from tests.api.conftest import api  # noqa: F401  (the token-authenticated client factory)
 
 STAMP_URL = "/api/v1/inquiry-files/stamp"
 PROVISION_URL = "/api/v1/provision-files/check"

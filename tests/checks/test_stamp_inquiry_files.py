@@ -1,9 +1,11 @@
 """Stamping inquiry request files (ADR 0044): real-shaped CP932/CRLF files, every field padded,
 compared byte by byte with an expectation the test builds itself."""
 import pytest
+from rest_framework.test import APIClient
 
 from audit.models import AuditEvent, AuditEventTarget
 from checks.protection import nondisclosure_code_required
+from tests.conftest import system_client_key
 from victims import services
 from victims.services import case_confirm_procedure
 
@@ -136,10 +138,6 @@ def test_who_may_stamp(api, counter, nonlinkage_counter, sysadmin, population, c
 
 
 def test_system_clients_need_the_stamp_scope(population, confirmed):
-    from rest_framework.test import APIClient
-
-    from tests.conftest import system_client_key
-
     content = request_line("500000000000002")
     checker = APIClient()
     checker.credentials(HTTP_AUTHORIZATION=f"System {system_client_key('zeimu-check', 'zeimu', 'inquiry_check')}")
