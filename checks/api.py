@@ -345,6 +345,16 @@ class InquiryFileStampApi(_UploadView):
             **BULK_ERROR_RESPONSES,
         },
         parameters=_JSON_PARAMETERS,
+        examples=[
+            OpenApiExample("件数（JSON）", response_only=True, media_type="application/json", value={
+                "layout": "chukan_shokai_request", "layout_version": "1", "line_count": 3, "required_count": 2,
+                "stamped_count": 1, "already_stamped_count": 1, "stamped_lines": [3]}),
+            OpenApiExample("形式誤り", response_only=True, status_codes=["400"], value={
+                "detail": "入力内容に誤りがあります。",
+                "errors": {"file:2": ["長さが 236 バイトです（固定長 237 バイト）。"],
+                           "file": ["形式に誤りのある行が 1 行あります（行番号は errors のキー）。"]},
+                "request_id": "7f0c2a9e4b1d4c3a8e6f5d2b1a0c9e8f"}),
+        ],
     )
     def post(self, request):
         upload = uploaded_file(request)
@@ -391,6 +401,11 @@ class ProvisionFileCheckApi(_UploadView):
             **BULK_ERROR_RESPONSES,
         },
         parameters=_JSON_PARAMETERS,
+        examples=[
+            OpenApiExample("件数（JSON）", response_only=True, media_type="application/json", value={
+                "layout": "manual_provision_example", "layout_version": "1", "line_count": 5, "required_count": 2,
+                "fixed_count": 1, "already_nondisclosure_count": 1, "fixed_lines": [2]}),
+        ],
     )
     def post(self, request):
         upload = uploaded_file(request)
