@@ -1,9 +1,13 @@
 """Stamping inquiry request files (ADR 0044): real-shaped CP932/CRLF files, every field padded,
 compared byte by byte with an expectation the test builds itself."""
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent, AuditEventTarget
+from checks.file_layouts import load_layout
+from checks.layout_confirmation import layout_confirm
 from checks.protection import nondisclosure_code_required
 from tests.conftest import system_client_key
 from victims import services
@@ -161,3 +165,46 @@ def test_limits(api, other_counter, population, confirmed, settings):
     assert send(client, STAMP_URL, request_line("999999999999999") * 4).status_code == 200
     resp = send(client, STAMP_URL, request_line("999999999999999") * 2)
     assert resp.status_code == 429, resp.content
+
+
+@pytest.mark.parametrize(("defect", "message"), [
+    (lambda line: line.replace("税務課".encode("cp932"), b"\x81\x20" + "務課".encode("cp932"), 1), "cp932"),
+    (lambda line: line[:112] + b"2" + line[113:], "照会側不開示コード"),
+    (lambda line: line[:3] + b"5000000000000-1" + line[18:], "宛名番号"),
+    (lambda line: line[:19] + b"12345678901234 " + line[34:], "統合宛名番号"),
+    (lambda line: line[:2] + b" " + line[3:], "区切り"),
+    (lambda line: line[:-2] + b"\n\r", "CRLF"),
+])
+def test_one_defect_of_the_right_length_refuses_the_file(api, other_counter, population, confirmed, defect, message):
+    """Each check of the fast pass on its own: the line keeps its length, so only that check sees it."""
+    good = request_line("999999999999999")
+    bad = defect(request_line("500000000000002"))
+    assert len(bad) == len(good)
+    resp = send(api(other_counter), STAMP_URL, good * 3 + bad + good)
+    assert resp.status_code == 400, resp.content
+    errors = resp.json()["errors"]
+    assert [k for k in errors if k.startswith("file:")][:1] == ["file:4"], errors
+    assert message in errors["file:4"][0]
+
+
+def test_a_pure_fixed_width_utf8_lf_layout(api, other_counter, sysadmin, population, tmp_path, settings):
+    """The engine follows the definition: no separator, UTF-8, LF, a two-byte code."""
+    settings.FILE_LAYOUT_DIR = str(tmp_path)
+    settings.INQUIRY_FILE_LAYOUT = "fixed_utf8"
+    (tmp_path / "fixed_utf8.json").write_text(json.dumps({
+        "name": "fixed_utf8", "kind": "inquiry_request", "version": "2", "encoding": "utf-8", "line_ending": "LF",
+        "separator": "", "fields": [
+            {"name": "宛名番号", "width": 15, "padding": "zero-left"},
+            {"name": "氏名欄", "width": 9, "padding": "space-right"},
+            {"name": "コード", "width": 2, "padding": "none"},
+            {"name": "統合宛名番号", "width": 15, "padding": "space-right"}],
+        "atena_no_field": "宛名番号", "integrated_atena_no_field": "統合宛名番号", "code_field": "コード",
+        "values": {"nondisclosure": "ND", "disclosure": "DI"}}), encoding="utf-8")
+    layout_confirm(actor=sysadmin, layout=load_layout("fixed_utf8"))
+    original = ("500000000000002" + "照会者" + "DI" + " " * 15 + "\n"
+                + "999999999999999" + "照会者" + "DI" + "500000000000005" + "\n"
+                + "999999999999998" + "照会者" + "DI" + " " * 15 + "\n").encode()
+    expected = original.replace(b"DI", b"ND", 2)
+    resp = send(api(other_counter), STAMP_URL, original)
+    assert resp.status_code == 200, resp.content
+    assert b"".join(resp.streaming_content) == expected
