@@ -59,3 +59,8 @@ bench-hostile-upload: venv
 .PHONY: bench-audit
 bench-audit: venv
 	$(BIN)/python bench/audit_log.py
+
+# Stamping a 1,000,000-line inquiry request file through the API vs a raw pass (ADR 0044).
+.PHONY: bench-stamp
+bench-stamp: venv
+	$(BIN)/python bench/stamp.py

@@ -17,6 +17,10 @@ class AuditAction(enum.StrEnum):
     INQUIRY_CHECK = "inquiry.check"
     INQUIRY_BULK_CHECK = "inquiry.bulk_check"
     RECIPIENT_FILTER_RUN = "recipient_filter.run"
+    # An inquiry request file stamped with 不開示コード, a manual-provision file checked (ADR 0044,
+    # 0045): one event with counts and the persons the file named (AuditEventTarget), never the file.
+    INQUIRY_FILE_STAMP = "inquiry_file.stamp"
+    PROVISION_FILE_CHECK = "provision_file.check"
     CORRECTION_LIST = "correction.list"
     REVIEW_TASK_LIST = "review_task.list"
     NOTICE_LIST = "notice.list"
@@ -99,6 +103,8 @@ class AuditAction(enum.StrEnum):
     SYSTEM_CLIENT_CREATE = "system_client.create"
     SYSTEM_CLIENT_REVOKE = "system_client.revoke"
     SYSTEM_CLIENT_AUTHENTICATE = "system_client.authenticate"
+    # A system administrator confirmed a file layout's code values (ADR 0043).
+    FILE_LAYOUT_CONFIRM = "file_layout.confirm"
     # The intermediate server
     INTERMEDIARY_MONITOR_VIEW = "intermediary.monitor_view"
     INTERMEDIARY_BATCH_VIEW = "intermediary.batch_view"
@@ -177,7 +183,8 @@ _LISTS_PEOPLE = frozenset({
 })
 _LOOKS_UP_NUMBER = frozenset({AuditAction.TARGET_SEARCH, AuditAction.INQUIRY_CHECK,
                               AuditAction.PROVISION_DECISION_REQUEST})
-_BULK_NUMBERS_KEY = {AuditAction.INQUIRY_BULK_CHECK: "count", AuditAction.RECIPIENT_FILTER_RUN: "records"}
+_BULK_NUMBERS_KEY = {AuditAction.INQUIRY_BULK_CHECK: "count", AuditAction.RECIPIENT_FILTER_RUN: "records",
+                     AuditAction.INQUIRY_FILE_STAMP: "lines", AuditAction.PROVISION_FILE_CHECK: "lines"}
 
 
 def reading_actions() -> tuple[str, ...]:

@@ -125,7 +125,8 @@ def free_port() -> int:
 def gunicorn(workers: int = 2, threads: int = 1, timeout: int = 120, worker_class: str | None = None):
     port = free_port()
     env = dict(os.environ, DATABASE_URL=DATABASE_URL, LOG_LEVEL="WARNING")
-    cmd = [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi:application", "-b", f"127.0.0.1:{port}",
+    # The venv's gunicorn: the one next to the running interpreter (a clone may share a venv).
+    cmd = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application", "-b", f"127.0.0.1:{port}",
            "-w", str(workers), "--threads", str(threads), "--timeout", str(timeout), "--log-level", "warning"]
     if worker_class:
         cmd += ["-k", worker_class]

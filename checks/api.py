@@ -1,5 +1,5 @@
 """Inquiry-check (single and bulk) and recipient-filter endpoints. Thin."""
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.parsers import MultiPartParser
@@ -20,6 +20,7 @@ from core.uploads import (
 )
 
 from .bulk import bulk_input_from_file, bulk_input_from_list, bulk_inquiry_check, render_csv, render_json
+from .file_stamp import StampResult, check_provision_file, max_file_bytes, stamp_inquiry_file, stamped_chunks
 from .jobs import job_slot_release, job_slot_take
 from .models import BulkJobSlot
 from .recipient_filter import recipient_filter
@@ -31,6 +32,10 @@ from .serializers import (
     BulkCheckUploadRequestSerializer,
     InquiryCheckRequestSerializer,
     InquiryCheckResultSerializer,
+    InquiryFileStampReportSerializer,
+    InquiryFileStampRequestSerializer,
+    ProvisionFileCheckReportSerializer,
+    ProvisionFileCheckRequestSerializer,
     RecipientFilterReportSerializer,
     RecipientFilterRequestSerializer,
 )
@@ -274,3 +279,148 @@ class RecipientFilterApi(_UploadView):
         response["X-Malformed-Lines"] = ",".join(str(m["line"]) for m in report.malformed)
         response["X-Duplicate-Lines"] = ",".join(str(n) for n in report.duplicates)
         return response
+
+
+# --- inquiry request files and manual-provision files (ADR 0044, 0045) ---------------------
+
+
+def _wants_json(request) -> bool:
+    return request.query_params.get("format") == "json" or _accepts(request, "application/json")
+
+
+def _file_response(result: StampResult, upload, filename: str, headers: dict[str, str]) -> StreamingHttpResponse:
+    """The result streamed from the spooled upload (deleted with the request, after the response)."""
+    response = StreamingHttpResponse(stamped_chunks(result, upload), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Length"] = str(result.size)
+    for key, value in headers.items():
+        response[key] = value
+    return response
+
+
+def _truthy(value) -> bool:
+    if value in (None, "", "false", "0", False):
+        return False
+    if value in ("true", "1", True):
+        return True
+    raise ValidationFailed({"refuse": "refuse は true または false です。"})
+
+
+_FILE_HEADERS = "X-Layout, X-Layout-Version, X-Line-Count, X-Required-Count, "
+_JSON_PARAMETERS = [
+    OpenApiParameter("format", str, OpenApiParameter.QUERY, required=False, enum=["json"],
+                     description="json: ファイルではなく件数と行番号を JSON で返す"),
+    OpenApiParameter("Accept", str, OpenApiParameter.HEADER, required=False,
+                     enum=["application/octet-stream", "application/json"]),
+]
+
+
+class InquiryFileStampApi(_UploadView):
+    permission_classes = [IsCheckCaller]
+    parser_classes = [MultiPartParser]
+    system_scopes = ("inquiry_file_stamp",)
+    denied_audit_action = AuditAction.INQUIRY_FILE_STAMP
+
+    def body_limit(self) -> int:
+        return max_file_bytes()
+
+    @extend_schema(
+        operation_id="inquiry_files_stamp",
+        summary="照会依頼ファイルに照会側不開示コードを設定（確認済みレイアウトのみ）",
+        description=(
+            "INQUIRY_FILE_LAYOUT の定義どおりの照会依頼ファイルを、不開示コードが必要な方（①-I の加害者、"
+            "②の被害者、審査中の登録を含む）の行の照会側不開示コードだけを「不開示」にして、それ以外は"
+            "バイト単位で同じまま返します。設定済みのコードを外すことはありません。件数は応答ヘッダー "
+            + _FILE_HEADERS + "X-Stamped-Count, X-Already-Stamped-Count に、`?format=json` または "
+            "`Accept: application/json` では JSON で返します（ファイルは含みません）。形式に誤りのある行が"
+            "1行でもあればファイル全体を400で拒否し、行番号を errors に示します。レイアウトのコード値が"
+            "システム管理者に確認されていなければ409です。ファイルは保存せず、監査記録は件数と照合した"
+            "設定対象者の ID のみです。"
+        ),
+        request={"multipart/form-data": InquiryFileStampRequestSerializer},
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="不開示コードを設定したファイル（元と同じ形式）"),
+            (200, "application/json"): InquiryFileStampReportSerializer,
+            **BULK_ERROR_RESPONSES,
+        },
+        parameters=_JSON_PARAMETERS,
+        examples=[
+            OpenApiExample("件数（JSON）", response_only=True, media_type="application/json", value={
+                "layout": "chukan_shokai_request", "layout_version": "1", "line_count": 3, "required_count": 2,
+                "stamped_count": 1, "already_stamped_count": 1, "stamped_lines": [3]}),
+            OpenApiExample("形式誤り", response_only=True, status_codes=["400"], value={
+                "detail": "入力内容に誤りがあります。",
+                "errors": {"file:2": ["長さが 236 バイトです（固定長 237 バイト）。"],
+                           "file": ["形式に誤りのある行が 1 行あります（行番号は errors のキー）。"]},
+                "request_id": "7f0c2a9e4b1d4c3a8e6f5d2b1a0c9e8f"}),
+        ],
+    )
+    def post(self, request):
+        upload = uploaded_file(request)
+        result = stamp_inquiry_file(actor=request.user, fileobj=upload)
+        summary = {
+            "layout": result.layout.name, "layout_version": result.layout.version, "line_count": result.line_count,
+            "required_count": result.required_count, "stamped_count": result.stamped_count,
+            "already_stamped_count": result.already_count, "stamped_lines": result.stamped_lines,
+        }
+        if _wants_json(request):
+            return Response(InquiryFileStampReportSerializer(summary).data)
+        return _file_response(result, upload, "inquiry-stamped.txt", {
+            "X-Layout": result.layout.name, "X-Layout-Version": result.layout.version,
+            "X-Line-Count": str(result.line_count), "X-Required-Count": str(result.required_count),
+            "X-Stamped-Count": str(result.stamped_count), "X-Already-Stamped-Count": str(result.already_count),
+        })
+
+
+class ProvisionFileCheckApi(_UploadView):
+    permission_classes = [IsCheckCaller]
+    parser_classes = [MultiPartParser]
+    system_scopes = ("provision_file_check",)
+    denied_audit_action = AuditAction.PROVISION_FILE_CHECK
+
+    def body_limit(self) -> int:
+        return max_file_bytes()
+
+    @extend_schema(
+        operation_id="provision_files_check",
+        summary="手動提供ファイルの開示区分を確認（不開示該当フラグの方の「開示」を直す、または拒否）",
+        description=(
+            "PROVISION_FILE_LAYOUT の定義どおりの手動提供（一時入力）ファイルのうち、不開示該当フラグの方の行で"
+            "開示区分が「開示」のものを「不開示」に直して返し、その行番号を報告します（X-Fixed-Lines、先頭1,000件）。"
+            "`refuse=true` のときは直さずに、その行を errors に挙げてファイル全体を400で拒否します。"
+            "件数は応答ヘッダー " + _FILE_HEADERS + "X-Fixed-Count, X-Fixed-Lines, X-Already-Nondisclosure-Count に、"
+            "`?format=json` または `Accept: application/json` では JSON で返します。形式誤り・未確認の"
+            "レイアウト・上限は照会依頼ファイルと同じです。"
+        ),
+        request={"multipart/form-data": ProvisionFileCheckRequestSerializer},
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="開示区分を直したファイル（元と同じ形式）"),
+            (200, "application/json"): ProvisionFileCheckReportSerializer,
+            **BULK_ERROR_RESPONSES,
+        },
+        parameters=_JSON_PARAMETERS,
+        examples=[
+            OpenApiExample("件数（JSON）", response_only=True, media_type="application/json", value={
+                "layout": "manual_provision_example", "layout_version": "1", "line_count": 5, "required_count": 2,
+                "fixed_count": 1, "already_nondisclosure_count": 1, "fixed_lines": [2]}),
+        ],
+    )
+    def post(self, request):
+        upload = uploaded_file(request)
+        refuse = _truthy(request.data.get("refuse"))
+        result = check_provision_file(actor=request.user, fileobj=upload, refuse=refuse)
+        summary = {
+            "layout": result.layout.name, "layout_version": result.layout.version, "line_count": result.line_count,
+            "required_count": result.required_count, "fixed_count": result.stamped_count,
+            "already_nondisclosure_count": result.already_count, "fixed_lines": result.stamped_lines,
+        }
+        if _wants_json(request) or refuse:
+            return Response(ProvisionFileCheckReportSerializer(summary).data)
+        return _file_response(result, upload, "provision-checked.txt", {
+            "X-Layout": result.layout.name, "X-Layout-Version": result.layout.version,
+            "X-Line-Count": str(result.line_count), "X-Required-Count": str(result.required_count),
+            "X-Fixed-Count": str(result.stamped_count), "X-Fixed-Lines": ",".join(map(str, result.stamped_lines)),
+            "X-Already-Nondisclosure-Count": str(result.already_count),
+        })

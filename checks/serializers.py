@@ -80,3 +80,35 @@ class RecipientFilterReportSerializer(serializers.Serializer):
     duplicate_count = serializers.IntegerField()
     duplicate_lines = serializers.ListField(child=serializers.IntegerField())
     content = serializers.CharField(help_text="除外後のファイル内容（元の文字コードで復号したもの）")
+
+
+class InquiryFileStampRequestSerializer(serializers.Serializer):
+    file = UploadField(help_text="照会依頼ファイル（INQUIRY_FILE_LAYOUT の定義どおりの固定長ファイル）")
+
+
+class ProvisionFileCheckRequestSerializer(serializers.Serializer):
+    file = UploadField(help_text="手動提供（一時入力）ファイル（PROVISION_FILE_LAYOUT の定義どおりの固定長ファイル）")
+    refuse = serializers.BooleanField(
+        required=False, default=False,
+        help_text="true: 不開示とすべき行が「開示」のときは直さずにファイル全体を400で拒否する")
+
+
+class InquiryFileStampReportSerializer(serializers.Serializer):
+    layout = serializers.CharField()
+    layout_version = serializers.CharField()
+    line_count = serializers.IntegerField()
+    required_count = serializers.IntegerField(help_text="不開示コードが必要な方の行")
+    stamped_count = serializers.IntegerField(help_text="今回、不開示に設定した行")
+    already_stamped_count = serializers.IntegerField(help_text="元から不開示だった行（どなたの行でも）")
+    stamped_lines = serializers.ListField(child=serializers.IntegerField(),
+                                          help_text="設定した行の行番号（先頭1,000件）")
+
+
+class ProvisionFileCheckReportSerializer(serializers.Serializer):
+    layout = serializers.CharField()
+    layout_version = serializers.CharField()
+    line_count = serializers.IntegerField()
+    required_count = serializers.IntegerField(help_text="不開示該当フラグの方の行")
+    fixed_count = serializers.IntegerField(help_text="「開示」から「不開示」に直した行")
+    already_nondisclosure_count = serializers.IntegerField()
+    fixed_lines = serializers.ListField(child=serializers.IntegerField(), help_text="直した行の行番号（先頭1,000件）")

@@ -59,6 +59,8 @@ urlpatterns = [
     path("inquiry-checks/", checks_api.InquiryCheckApi.as_view(), name="api-inquiry-checks"),
     path("inquiry-checks/bulk/", checks_api.BulkInquiryCheckApi.as_view(), name="api-inquiry-checks-bulk"),
     path("recipient-filter/", checks_api.RecipientFilterApi.as_view(), name="api-recipient-filter"),
+    path("inquiry-files/stamp", checks_api.InquiryFileStampApi.as_view(), name="api-inquiry-files-stamp"),
+    path("provision-files/check", checks_api.ProvisionFileCheckApi.as_view(), name="api-provision-files-check"),
     path("jumin-support-measures/", integration_api.JuminSupportPushApi.as_view(), name="api-jumin-support-measures"),
     path("review-tasks/", integration_api.ReviewTaskListApi.as_view(), name="api-review-tasks"),
     path("review-tasks/<int:task_id>/close", integration_api.ReviewTaskCloseApi.as_view(),

@@ -93,6 +93,14 @@ BULK_JOB_SLOT_SECONDS = env.int("BULK_JOB_SLOT_SECONDS", default=600)
 # Numbers a caller may check in bulk per day (Japan time), bulk checks and recipient files together.
 BULK_NUMBERS_PER_CALLER_DAY = env.int("BULK_NUMBERS_PER_CALLER_DAY", default=1_000_000)
 
+# Inquiry request files stamped with 不開示コード, manual-provision files checked (ADR 0042–0045):
+# the layout definitions (checks/layouts/<name>.json) in use. The stamper refuses to run until a
+# system administrator confirmed the selected definition's code values (confirm_file_layout).
+INQUIRY_FILE_LAYOUT = env.str("INQUIRY_FILE_LAYOUT", default="chukan_shokai_request")
+PROVISION_FILE_LAYOUT = env.str("PROVISION_FILE_LAYOUT", default="manual_provision_example")
+# Upload cap of these files; 0: BULK_MAX_LINES full lines of the selected layout plus 1 MiB.
+FILE_STAMP_MAX_UPLOAD_BYTES = env.int("FILE_STAMP_MAX_UPLOAD_BYTES", default=0)
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",

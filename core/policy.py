@@ -310,3 +310,10 @@ def grant_record_scope(actor: object) -> Q:
     if not allows(actor, Capability.HANDLE_VICTIMS):
         return Q(pk__in=[])
     return Q(target__owning_department_id=getattr(actor, "department_id", None))
+
+
+def may_confirm_file_layout(actor: object) -> bool:
+    """Confirming the code values of a file layout the stamper writes (ADR 0043): system
+    administrators only. They answer for the system's configuration; a wrong value stamps
+    every protected line wrongly, which is worse than not stamping."""
+    return allows(actor, Capability.OPERATE_SYNC)

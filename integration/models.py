@@ -7,6 +7,8 @@ from django.db import models
 class Scope(models.TextChoices):
     INQUIRY_CHECK = "inquiry_check", "照会時確認（単件・一括）"
     RECIPIENT_FILTER = "recipient_filter", "お知らせ宛先ファイルの除外"
+    INQUIRY_FILE_STAMP = "inquiry_file_stamp", "照会依頼ファイルへの不開示コード設定"
+    PROVISION_FILE_CHECK = "provision_file_check", "手動提供ファイルの開示区分の確認"
     JUMIN_PUSH = "jumin_push", "住基DV等支援措置の連携（住民記録システム）"
 
 

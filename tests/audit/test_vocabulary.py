@@ -31,7 +31,8 @@ def test_the_auditors_sets_derive_from_the_vocabulary():
                                       "reminder.list", "provision_decision.list", "target.name_search"}
     assert set(number_lookup_actions()) == {"target.search", "inquiry.check", "provision_decision.request"}
     # bulk look-ups name the persons matched (AuditEventTarget) and count their numbers (ADR 0017)
-    assert set(bulk_lookup_actions()) == {"inquiry.bulk_check", "recipient_filter.run"}
+    assert set(bulk_lookup_actions()) == {"inquiry.bulk_check", "recipient_filter.run",
+                                           "inquiry_file.stamp", "provision_file.check"}
     assert all(AuditAction(a).numbers_key for a in bulk_lookup_actions())
     assert all(AuditAction(a) for a in (*reading_actions(), *listing_actions(), *number_lookup_actions()))
 

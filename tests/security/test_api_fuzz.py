@@ -43,6 +43,8 @@ from schemathesis.transport.serialization import Binary
 
 from accounts.services import api_token_issue, department_create
 from audit.models import AuditEvent
+from checks.file_layouts import configured_layout
+from checks.layout_confirmation import layout_confirm
 from tests.conftest import born_aged, intake_payload, system_client_key
 from victims.models import CaseAssessment, Notice, ReviewTask, Target
 from victims.onward import onward_request_issue
@@ -66,7 +68,10 @@ STAFF_OPS = {"targets_create", "targets_list", "targets_retrieve", "targets_flag
 APPROVER_OPS = {"change_requests_approve", "change_requests_reject", "targets_grants_create",
                 "targets_grants_destroy", "review_tasks_grant", "provision_decisions_approve",
                 "provision_decisions_reject"}
-CHECK_OPS = {"inquiry_checks_create", "inquiry_checks_bulk", "recipient_filter"}
+CHECK_OPS = {"inquiry_checks_create", "inquiry_checks_bulk", "recipient_filter", "inquiry_files_stamp",
+             "provision_files_check"}
+# The fixed-width files of ADR 0044/0045, by operation: steered to real-shaped files of the layout.
+LAYOUT_OPS = {"inquiry_files_stamp": "inquiry_request", "provision_files_check": "manual_provision"}
 JUMIN_OPS = {"jumin_support_measures_push"}
 # Notices go to the other linkage departments (ADR 0027): 税務課 receives those of 子ども家庭支援課's targets.
 NOTICE_OPS = {"notices_list", "notices_acknowledge"}
@@ -79,10 +84,13 @@ def _openapi_schema(tmp_path) -> dict:
 
 
 @pytest.fixture
-def world(counter, approver, other_counter, register):
+def world(counter, approver, other_counter, register, sysadmin):
     """Real objects for the ids the fuzzer draws, and a credential for every caller."""
     jumin_key = system_client_key("juki", "kodomo", "jumin_push")
-    check_key = system_client_key("zeimu-batch", "zeimu", "inquiry_check", "recipient_filter")
+    check_key = system_client_key("zeimu-batch", "zeimu", "inquiry_check", "recipient_filter",
+                                  "inquiry_file_stamp", "provision_file_check")
+    for kind in LAYOUT_OPS.values():  # the stamper runs only with confirmed layouts (ADR 0043)
+        layout_confirm(actor=sysadmin, layout=configured_layout(kind))
     pending = [register(counter)[1] for _ in range(2)]
     _, pending_1i = register(counter, cases=[{"type": "1-I", "abuser_atena_no": "200000000000001"},
                                              {"type": "2-I", "card_left": True}])
@@ -179,6 +187,31 @@ def _csv_upload(real):
                      st.sampled_from(["utf-8", "utf-8-sig", "cp932"])).map(encode)
 
 
+def _layout_upload(real, kind: str):
+    """A file of the configured layout: real and unknown numbers, either code value, sometimes
+    a line cut short or a stray byte (refused whole, 400)."""
+    layout = configured_layout(kind)
+
+    def line(parts) -> bytes:
+        number, other, code = parts
+        record = bytearray(b" " * layout.record_length)
+        for offset in layout.separator_offsets:
+            record[offset:offset + len(layout.separator)] = layout.separator
+        record[layout.atena_no.offset:layout.atena_no.offset + 15] = number.encode()
+        if other:
+            record[layout.integrated_atena_no.offset:layout.integrated_atena_no.offset + 15] = other.encode()
+        record[layout.code.offset:layout.code.offset + layout.code.width] = code
+        return bytes(record) + layout.line_ending
+
+    known = st.sampled_from(real["atena_no"])
+    numbers = st.one_of(known, st.from_regex(r"\A[0-9]{15}\Z"))
+    lines = st.lists(st.tuples(numbers, st.one_of(st.just(""), numbers),
+                               st.sampled_from([layout.nondisclosure, layout.disclosure])).map(line),
+                     min_size=1, max_size=10)
+    junk = st.sampled_from([b"", b"", b"x\r\n", b"\x81\r\n", b"0" * layout.record_length])
+    return st.tuples(lines, junk).map(lambda parts: Binary(b"".join(parts[0]) + parts[1]))
+
+
 def _steer(case, data, real) -> None:
     """Sometimes replace generated values with real ones (ids, atena numbers, a text file)."""
     maybe = lambda strategy: data.draw(st.one_of(st.none(), strategy))  # noqa: E731
@@ -200,7 +233,9 @@ def _steer(case, data, real) -> None:
     for item in body.get("measures") or []:
         if isinstance(item, dict) and (value := maybe(_atena_numbers(real))) is not None:
             item["atena_no"] = value
-    if "file" in body and (value := maybe(_csv_upload(real))) is not None:
+    kind = LAYOUT_OPS.get(case.operation.definition.raw["operationId"])
+    upload = _layout_upload(real, kind) if kind else _csv_upload(real)
+    if "file" in body and (value := maybe(upload)) is not None:
         body["file"] = value
 
 
