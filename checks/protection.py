@@ -5,6 +5,11 @@ Both read the same one SQL statement over Target + active ①-I abusers: the sin
 filters it to one atena_no (index lookups), the bulk check runs it unfiltered once and
 answers every number from the resulting set — never one query per number. No audit and
 no actor here: the callers (selectors) scope and audit.
+
+A victim is known by either number (ADR 0046, 0047): its 団体内統合宛名番号 and the standard
+systems' 宛名番号 are aliases of one target, in the single check's lookup, in every set and
+in `target_ids` (both map to the target's id). Nothing here or in what callers receive says
+which one matched. Abusers stay as registered (their ①-I number).
 """
 from collections import namedtuple
 from collections.abc import Iterable, Mapping
@@ -59,23 +64,29 @@ def _protected_rows_sql(one: bool) -> str:
     Python: cheaper than a GROUP BY with string_agg over every target. Portable SQL: the
     same statement runs on PostgreSQL and on the embedded default's SQLite (standard CAST,
     not `::`)."""
-    victim_filter = "AND t.atena_no = %s" if one else ""
+    # Either number of a victim (both columns are unique, hence indexed: two index lookups).
+    victim_filter = "AND (t.atena_no = %s OR t.standard_atena_no = %s)" if one else ""
     abuser_filter = "AND c.abuser_atena_no = %s" if one else ""
-    provisional_filter = "AND p.atena_no = %s" if one else ""
-    # Only table names and fixed clauses are interpolated; every value is a parameter.
+    # The target by its standard number as a scalar subquery, so both sides of the OR stay
+    # index lookups (p.atena_no, p.target_id).
+    by_standard = f"(SELECT s.id FROM {_TARGETS} s WHERE s.standard_atena_no = %s)"  # noqa: S608
+    provisional_filter = f"AND (p.atena_no = %s OR (NOT p.is_abuser AND p.target_id = {by_standard}))" if one else ""
+    # Only table names and fixed clauses are interpolated; every value is a parameter. A
+    # victim's provisional protection covers its target's standard number too (ADR 0047).
     return f"""
-        SELECT t.atena_no, t.id, t.status, c.case_type
+        SELECT t.atena_no, t.standard_atena_no, t.id, t.status, c.case_type
           FROM {_TARGETS} t
           LEFT JOIN {_CASES} c ON c.target_id = t.id AND c.active
          WHERE t.status IN (%s, %s) {victim_filter}
         UNION ALL
-        SELECT c.abuser_atena_no, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+        SELECT c.abuser_atena_no, CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
           FROM {_CASES} c JOIN {_TARGETS} t ON t.id = c.target_id
          WHERE c.case_type = %s AND c.active AND t.status IN (%s, %s) {abuser_filter}
         UNION ALL
-        SELECT p.atena_no, CASE WHEN p.is_abuser THEN NULL ELSE p.target_id END,
+        SELECT p.atena_no, pt.standard_atena_no, CASE WHEN p.is_abuser THEN NULL ELSE p.target_id END,
                CASE WHEN p.is_abuser THEN NULL ELSE %s END, CAST(NULL AS TEXT)
           FROM {_PROVISIONAL} p
+          LEFT JOIN {_TARGETS} pt ON pt.id = p.target_id AND NOT p.is_abuser
           LEFT JOIN {_TASKS} rt ON rt.id = p.review_task_id
           LEFT JOIN {_REQUESTS} cr ON cr.id = p.change_request_id
          WHERE (rt.status = %s OR cr.status = %s) {provisional_filter}
@@ -83,28 +94,35 @@ def _protected_rows_sql(one: bool) -> str:
 
 
 def _grouped(atena_no: str | None = None):
-    """(victims, abusers): victims maps target id → (atena_no, status, sorted case types);
-    abusers is the set of abuser atena_nos."""
+    """(victims, abusers): victims maps target id → [numbers, status, case types], numbers
+    being every number the target is known by (its atena_no, its standard number, a number
+    a provisional protection names); abusers is the set of abuser atena_nos."""
     statuses = [str(s) for s in PROTECTING_STATUSES]
     provisional = [str(TargetStatus.PENDING), str(ReviewTaskStatus.OPEN), str(ChangeStatus.PENDING)]
     if atena_no is None:
         params = [*statuses, str(CaseType.C1_I), *statuses, *provisional]
     else:
-        params = [*statuses, atena_no, str(CaseType.C1_I), *statuses, atena_no, *provisional, atena_no]
+        params = [*statuses, atena_no, atena_no, str(CaseType.C1_I), *statuses, atena_no, *provisional,
+                  atena_no, atena_no]
     with connection.cursor() as cur:
         cur.execute(_protected_rows_sql(atena_no is not None), params)
         rows = cur.fetchall()
     victims: dict[int, list] = {}
     abusers: set[str] = set()
-    for number, target_id, status, case_type in rows:
+    for number, standard, target_id, status, case_type in rows:
         if target_id is None:
             abusers.add(number)
             continue
         entry = victims.get(target_id)
         if entry is None:
-            entry = victims[target_id] = [number, status, []]
-        elif status == TargetStatus.PENDING:  # a provisional row protects an active target as pending
-            entry[1] = status
+            # A short tuple, not a set per target: most have one number (the hot loop of the bulk check).
+            entry = victims[target_id] = [(number,) if standard is None or standard == number
+                                          else (number, standard), status, []]
+        else:
+            if status == TargetStatus.PENDING:  # a provisional row protects an active target as pending
+                entry[1] = status
+            if number not in entry[0] or (standard is not None and standard not in entry[0]):
+                entry[0] = tuple(dict.fromkeys((*entry[0], number, *((standard,) if standard else ()))))
         if case_type is not None:
             entry[2].append(case_type)
     return victims, abusers
@@ -137,12 +155,14 @@ def nondisclosure_code_required(atena_no: str, direction: str) -> tuple[bool, in
 
 @dataclass(frozen=True)
 class ProtectedSet:
-    """Every atena_no needing the code, per direction, loaded with one query."""
+    """Every number needing the code, per direction, loaded with one query: a victim's
+    atena_no and standard number alike (ADR 0047), abusers' atena_nos."""
 
     by_direction: dict[str, frozenset[str]]
     target_count: int
     abuser_count: int
-    # atena_no → id of every protecting target: the persons a bulk check matched are audited by id.
+    # Either number → id of every protecting target: the persons a bulk check matched are
+    # audited by id (a victim's two numbers map to the same id).
     target_ids: dict[str, int] = field(default_factory=dict)
 
     def requires(self, direction: str) -> frozenset[str]:
@@ -155,11 +175,12 @@ def protected_set(directions: Iterable[str] = (rules.INQUIRY, rules.PROVISION)) 
     memo: _Memo = {}
     by_direction = {}
     for direction in directions:
-        required = {number for number, status, types in victims.values()
-                    if _victim_requires(status, types, direction, policy, memo)}
+        required = {number for numbers, status, types in victims.values()
+                    if _victim_requires(status, types, direction, policy, memo) for number in numbers}
         by_direction[direction] = frozenset(required | abusers)
     return ProtectedSet(by_direction=by_direction, target_count=len(victims), abuser_count=len(abusers),
-                        target_ids={number: target_id for target_id, (number, _, _) in victims.items()})
+                        target_ids={number: target_id for target_id, (numbers, _, _) in victims.items()
+                                    for number in numbers})
 
 
 def in_force_q() -> Q:
@@ -195,8 +216,9 @@ _NOTICE_COLUMNS = ", ".join(
 
 @dataclass(frozen=True)
 class NoticeSet:
-    """The atena_nos to remove from お知らせ recipient files, and the id of every protecting
-    target by atena_no (the persons a recipient file matched are audited by id)."""
+    """The numbers to remove from お知らせ recipient files (a victim's atena_no and standard
+    number alike, ADR 0047), and the id of every protecting target by either number (the
+    persons a recipient file matched are audited by id)."""
 
     excluded: frozenset[str]
     target_ids: dict[str, int]
@@ -210,7 +232,7 @@ def notice_set() -> NoticeSet:
     statuses = [str(s) for s in PROTECTING_STATUSES]
     # Only table and column names from the models are interpolated; the statuses are parameters.
     sql = f"""
-        SELECT t.atena_no, t.id, {_NOTICE_COLUMNS}
+        SELECT t.atena_no, t.standard_atena_no, t.id, {_NOTICE_COLUMNS}
           FROM {_TARGETS} t
           LEFT JOIN {_CASES} c ON c.target_id = t.id AND c.active
          WHERE t.status IN (%s, %s)
@@ -220,13 +242,17 @@ def notice_set() -> NoticeSet:
         rows = cur.fetchall()
     by_target: dict[str, list] = {}
     target_ids: dict[str, int] = {}
+    standard_of: dict[str, str] = {}  # atena_no → the target's standard number, when it has one
     for row in rows:
         bucket = by_target.get(row[0])
         if bucket is None:
             bucket = by_target[row[0]] = []
-            target_ids[row[0]] = row[1]
-        if row[2] is not None:
-            bucket.append(row[2:])
+            target_ids[row[0]] = row[2]
+            if row[1] is not None:
+                standard_of[row[0]] = row[1]
+                target_ids[row[1]] = row[2]
+        if row[3] is not None:
+            bucket.append(row[3:])
     memo: dict[tuple, bool] = {}
     excluded = []
     for atena_no, cases in by_target.items():
@@ -236,12 +262,15 @@ def notice_set() -> NoticeSet:
             answer = memo[key] = notice_must_exclude([_NoticeCase(*c) for c in key])
         if answer:
             excluded.append(atena_no)
+            if atena_no in standard_of:  # the same person under the standard systems' number (ADR 0047)
+                excluded.append(standard_of[atena_no])
     # A person another department asked to protect is removed while the owner reviews it
     # (ADR 0024): whatever the recorded cases say, that department may know of a left card.
-    for atena_no, target_id in ProvisionalProtection.objects.filter(in_force_q(), is_abuser=False).values_list(
-            "atena_no", "target_id"):
-        excluded.append(atena_no)
-        target_ids.setdefault(atena_no, target_id)
+    for atena_no, target_id, standard in ProvisionalProtection.objects.filter(
+            in_force_q(), is_abuser=False).values_list("atena_no", "target_id", "target__standard_atena_no"):
+        for number in (atena_no, standard) if standard else (atena_no,):
+            excluded.append(number)
+            target_ids.setdefault(number, target_id)
     return NoticeSet(excluded=frozenset(excluded), target_ids=target_ids)
 
 
