@@ -60,19 +60,18 @@ def _protected_rows_sql(one: bool) -> str:
     """One row per (protecting target, active case) — or (target, NULL) when it has none —
     then one row per active ①-I abuser, then the numbers another department's registration
     asked to protect while the owner reviews it (ADR 0024) or a pending amendment adds (ADR
-    0030): the person as a pending target, its ①-I abusers as abusers. Grouping happens in
-    Python: cheaper than a GROUP BY with string_agg over every target. Portable SQL: the
-    same statement runs on PostgreSQL and on the embedded default's SQLite (standard CAST,
-    not `::`)."""
-    # Either number of a victim (both columns are unique, hence indexed: two index lookups).
+    0030): the person as a pending target, its ①-I abusers as abusers; last, the numbers of
+    the target such a victim's protection is about (ADR 0047: the person is known by its
+    atena_no and its standard number, whichever number the registration named). Grouping
+    happens in Python: cheaper than a GROUP BY with string_agg over every target. Portable
+    SQL: the same statement runs on PostgreSQL and on the embedded default's SQLite
+    (standard CAST, not `::`)."""
+    # Either number of a victim: both columns are unique, hence indexed (two index lookups).
     victim_filter = "AND (t.atena_no = %s OR t.standard_atena_no = %s)" if one else ""
     abuser_filter = "AND c.abuser_atena_no = %s" if one else ""
-    # The target by its standard number as a scalar subquery, so both sides of the OR stay
-    # index lookups (p.atena_no, p.target_id).
-    by_standard = f"(SELECT s.id FROM {_TARGETS} s WHERE s.standard_atena_no = %s)"  # noqa: S608
-    provisional_filter = f"AND (p.atena_no = %s OR (NOT p.is_abuser AND p.target_id = {by_standard}))" if one else ""
-    # Only table names and fixed clauses are interpolated; every value is a parameter. A
-    # victim's provisional protection covers its target's standard number too (ADR 0047).
+    provisional_filter = "AND p.atena_no = %s" if one else ""
+    provisional_target_filter = "AND (pt.atena_no = %s OR pt.standard_atena_no = %s)" if one else ""
+    # Only table names and fixed clauses are interpolated; every value is a parameter.
     return f"""
         SELECT t.atena_no, t.standard_atena_no, t.id, t.status, c.case_type
           FROM {_TARGETS} t
@@ -83,13 +82,19 @@ def _protected_rows_sql(one: bool) -> str:
           FROM {_CASES} c JOIN {_TARGETS} t ON t.id = c.target_id
          WHERE c.case_type = %s AND c.active AND t.status IN (%s, %s) {abuser_filter}
         UNION ALL
-        SELECT p.atena_no, pt.standard_atena_no, CASE WHEN p.is_abuser THEN NULL ELSE p.target_id END,
+        SELECT p.atena_no, CAST(NULL AS TEXT), CASE WHEN p.is_abuser THEN NULL ELSE p.target_id END,
                CASE WHEN p.is_abuser THEN NULL ELSE %s END, CAST(NULL AS TEXT)
           FROM {_PROVISIONAL} p
-          LEFT JOIN {_TARGETS} pt ON pt.id = p.target_id AND NOT p.is_abuser
           LEFT JOIN {_TASKS} rt ON rt.id = p.review_task_id
           LEFT JOIN {_REQUESTS} cr ON cr.id = p.change_request_id
          WHERE (rt.status = %s OR cr.status = %s) {provisional_filter}
+        UNION ALL
+        SELECT pt.atena_no, pt.standard_atena_no, pt.id, %s, CAST(NULL AS TEXT)
+          FROM {_PROVISIONAL} p
+          JOIN {_TARGETS} pt ON pt.id = p.target_id
+          LEFT JOIN {_TASKS} rt ON rt.id = p.review_task_id
+          LEFT JOIN {_REQUESTS} cr ON cr.id = p.change_request_id
+         WHERE NOT p.is_abuser AND (rt.status = %s OR cr.status = %s) {provisional_target_filter}
     """  # noqa: S608
 
 
@@ -100,10 +105,10 @@ def _grouped(atena_no: str | None = None):
     statuses = [str(s) for s in PROTECTING_STATUSES]
     provisional = [str(TargetStatus.PENDING), str(ReviewTaskStatus.OPEN), str(ChangeStatus.PENDING)]
     if atena_no is None:
-        params = [*statuses, str(CaseType.C1_I), *statuses, *provisional]
+        params = [*statuses, str(CaseType.C1_I), *statuses, *provisional, *provisional]
     else:
-        params = [*statuses, atena_no, atena_no, str(CaseType.C1_I), *statuses, atena_no, *provisional,
-                  atena_no, atena_no]
+        params = [*statuses, atena_no, atena_no, str(CaseType.C1_I), *statuses, atena_no, *provisional, atena_no,
+                  *provisional, atena_no, atena_no]
     with connection.cursor() as cur:
         cur.execute(_protected_rows_sql(atena_no is not None), params)
         rows = cur.fetchall()

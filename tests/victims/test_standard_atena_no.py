@@ -60,7 +60,8 @@ def test_intake_api_records_the_standard_number_normalized(counter):
 def test_intake_refuses_a_malformed_standard_number_with_a_clear_message(counter):
     resp = token_client(counter).post("/api/v1/targets/", intake_payload(standard_atena_no="12345"), format="json")
     assert resp.status_code == 400
-    assert resp.json()["errors"]["standard_atena_no"] == ["宛名番号（標準準拠システム）は15桁の数字で入力してください。"]
+    assert resp.json()["errors"]["standard_atena_no"] == [
+        "宛名番号（標準準拠システム）は15桁の数字で入力してください。"]
     event = AuditEvent.objects.filter(action="registration.submit").latest("id")
     assert event.detail["fields"] == ["standard_atena_no"]
 
@@ -199,8 +200,8 @@ def test_a_push_naming_another_targets_number_is_refused_whole(jumin_key, counte
     other, _ = register(counter, atena_no="330000000000010", standard_atena_no="330000000000011")
     mine, _ = register(counter, atena_no="330000000000012")
     for standard in ("330000000000010", "330000000000011"):
-        resp = push(system(jumin_key),
-                    {"atena_no": "330000000000012", "event": "extend", "end": "2027-03-31", "standard_atena_no": standard})
+        resp = push(system(jumin_key), {"atena_no": "330000000000012", "event": "extend", "end": "2027-03-31",
+                                        "standard_atena_no": standard})
         assert resp.status_code == 400
         assert resp.json()["errors"]["measures[0].standard_atena_no"] == [STANDARD_TAKEN]
     # A new person whose atena_no is another target's standard number.
