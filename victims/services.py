@@ -288,10 +288,9 @@ def registration_submit(*, actor: Staff, payload: object, today: datetime.date) 
     # reviewed it (ADR 0024).
     task = _review_task(actor, existing, ReviewTaskKind.ALSO_SUPPORTED, now)
     receipt = _receipt(actor, data, now, review_task=task)
-    # Both numbers the registration gives for the person (ADR 0046), then its ①-I abusers.
-    asked = [(data.atena_no, False)]
-    if data.standard_atena_no is not None and data.standard_atena_no != data.atena_no:
-        asked.append((data.standard_atena_no, False))
+    # Every number the person is known by — those the registration gives and those of the
+    # target (the registering department may know only one, ADR 0046/0047) — then its ①-I abusers.
+    asked = [(number, False) for number in _victim_numbers(data.atena_no, data.standard_atena_no, existing)]
     asked += [(c.abuser_atena_no, True) for c in data.cases if c.case_type == CaseType.C1_I and c.abuser_atena_no]
     ProvisionalProtection.objects.bulk_create([
         ProvisionalProtection(registration=receipt, review_task=task, target=existing, atena_no=number,
@@ -299,6 +298,15 @@ def registration_submit(*, actor: Staff, payload: object, today: datetime.date) 
         for number, is_abuser in asked
     ])
     return receipt
+
+
+def _victim_numbers(*numbers: str | None | Target) -> list[str]:
+    """The distinct numbers given, a target standing for both of its own: the rows of a
+    victim's provisional protection, which the check reads without a join (ADR 0047)."""
+    flat: list[str | None] = []
+    for n in numbers:
+        flat += [n.atena_no, n.standard_atena_no] if isinstance(n, Target) else [n]
+    return list(dict.fromkeys(n for n in flat if n))
 
 
 def _numbers_of(data: IntakeData) -> Q:
@@ -741,7 +749,7 @@ def amendment_request(*, actor: Staff, target_id: object, payload: object, today
     grows_for_victim = bool(after.victim_flags - before.victim_flags) or (
         after.code_on_victim and not before.code_on_victim)
     # A standard number asked for becomes an alias at approval, not before (ADR 0046).
-    protect = [(target.atena_no, False)] if grows_for_victim else []
+    protect = [(number, False) for number in _victim_numbers(target)] if grows_for_victim else []
     protect += [(abuser, True) for abuser in sorted(after.code_on_abusers - before.code_on_abusers)]
     ProvisionalProtection.objects.bulk_create([
         ProvisionalProtection(change_request=change_request, target=target, atena_no=number, is_abuser=is_abuser)
@@ -994,7 +1002,7 @@ def _jumin_number_conflicts(items: list[JuminSupport], by_atena: dict[str, Targe
     that is another target's standard number, or a standard number that is another target's
     (or another item's) number. Refused whole, as every other error of a push."""
     pushed = {i.atena_no: n for n, i in enumerate(items)}
-    wanted = [i.atena_no for i in items if i.atena_no not in by_atena]
+    wanted = [i.atena_no for i in items if i.atena_no not in by_atena and i.event != "end"]
     wanted += [i.standard_atena_no for i in items if i.standard_atena_no]
     known: dict[str, int] = {}  # a number → the target known by it
     named = Target.objects.filter(Q(atena_no__in=wanted) | Q(standard_atena_no__in=wanted))
@@ -1006,7 +1014,7 @@ def _jumin_number_conflicts(items: list[JuminSupport], by_atena: dict[str, Targe
     for n, item in enumerate(items):
         own = by_atena.get(item.atena_no)
         own_id = own.pk if own is not None else None
-        if own is None and known.get(item.atena_no) is not None:
+        if own is None and item.event != "end" and known.get(item.atena_no) is not None:
             errors[f"measures[{n}].atena_no"] = _ATENA_IS_STANDARD
         standard = item.standard_atena_no
         if standard is None or item.event == "end":
