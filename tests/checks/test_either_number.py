@@ -214,3 +214,17 @@ def test_a_registration_naming_a_standard_number_protects_the_number_it_gives(pe
         atena_no=released.standard_atena_no, standard_atena_no=new_standard), today=timezone.localdate())
     for number in (released.standard_atena_no, new_standard, released.atena_no):
         assert nondisclosure_code_required(number, INQUIRY) == (True, released.pk), number
+
+
+def test_a_pending_amendment_that_adds_a_case_protects_both_numbers(people, counter, api):
+    """An active ①-I victim needs no code for inquiries; a pending amendment adding ②-I does,
+    at once and under either number (ADR 0030, 0047)."""
+    one_one = people["1-I"]
+    for number in (one_one.atena_no, one_one.standard_atena_no):
+        assert not nondisclosure_code_required(number, INQUIRY)[0]
+    resp = api(counter).post(f"/api/v1/targets/{one_one.pk}/amendments/", {
+        "reason": "カードの残置が判明", "add_cases": [{"type": "2-I", "card_left": True}]}, format="json")
+    assert resp.status_code == 201, resp.json()
+    for number in (one_one.atena_no, one_one.standard_atena_no):
+        assert nondisclosure_code_required(number, INQUIRY) == (True, one_one.pk)
+        assert number in protected_set().requires(INQUIRY)
