@@ -91,9 +91,11 @@ def _protected_rows_sql(one: bool) -> str:
 
 
 def _grouped(atena_no: str | None = None):
-    """(victims, abusers): victims maps target id → [numbers, status, case types], numbers
-    being every number the target is known by (its atena_no, its standard number, a number
-    a provisional protection names); abusers is the set of abuser atena_nos."""
+    """(victims, abusers, aliases): victims maps target id → [atena_no, status, case types];
+    abusers is the set of abuser atena_nos; aliases maps a target id to its other numbers
+    (its standard number, a number a provisional protection names: ADR 0047), only for the
+    targets that have any — kept apart so the hot loop over every target stays as cheap as
+    with one number each."""
     statuses = [str(s) for s in PROTECTING_STATUSES]
     provisional = [str(TargetStatus.PENDING), str(ReviewTaskStatus.OPEN), str(ChangeStatus.PENDING)]
     if atena_no is None:
@@ -105,23 +107,28 @@ def _grouped(atena_no: str | None = None):
         rows = cur.fetchall()
     victims: dict[int, list] = {}
     abusers: set[str] = set()
+    aliases: dict[int, set[str]] = {}
     for number, standard, target_id, status, case_type in rows:
         if target_id is None:
             abusers.add(number)
             continue
         entry = victims.get(target_id)
         if entry is None:
-            # A short tuple, not a set per target: most have one number (the hot loop of the bulk check).
-            entry = victims[target_id] = [(number,) if standard is None or standard == number
-                                          else (number, standard), status, []]
+            entry = victims[target_id] = [number, status, []]
+            if standard is not None and standard != number:
+                aliases[target_id] = {standard}
         else:
             if status == TargetStatus.PENDING:  # a provisional row protects an active target as pending
                 entry[1] = status
-            if number not in entry[0] or (standard is not None and standard not in entry[0]):
-                entry[0] = tuple(dict.fromkeys((*entry[0], number, *((standard,) if standard else ()))))
+            if number != entry[0]:  # a provisional row's number, or the target's row after it
+                aliases.setdefault(target_id, set()).add(number)
+                if standard is not None:
+                    aliases[target_id].add(standard)
         if case_type is not None:
             entry[2].append(case_type)
-    return victims, abusers
+    for target_id, others in aliases.items():
+        others.discard(victims[target_id][0])
+    return victims, abusers, aliases
 
 
 # (status, sorted case types, direction) → answer: the rule runs once per combination.
@@ -140,7 +147,7 @@ def _victim_requires(status: str, case_types: list[str], direction: str, policy:
 def nondisclosure_code_required(atena_no: str, direction: str) -> tuple[bool, int | None]:
     """(required, victim target id or None) for one atena_no. A registered abuser under an
     active ①-I needs the code for inquiries and manual provisions alike (ADR 0003)."""
-    victims, abusers = _grouped(atena_no)
+    victims, abusers, _ = _grouped(atena_no)
     policy = settings.FLAG_POLICY
     memo: _Memo = {}
     victim_id = next(iter(victims), None)
@@ -166,17 +173,23 @@ class ProtectedSet:
 
 
 def protected_set(directions: Iterable[str] = (rules.INQUIRY, rules.PROVISION)) -> ProtectedSet:
-    victims, abusers = _grouped()
+    victims, abusers, aliases = _grouped()
     policy = settings.FLAG_POLICY
     memo: _Memo = {}
     by_direction = {}
     for direction in directions:
-        required = {number for numbers, status, types in victims.values()
-                    if _victim_requires(status, types, direction, policy, memo) for number in numbers}
+        required = {number for number, status, types in victims.values()
+                    if _victim_requires(status, types, direction, policy, memo)}
+        for target_id, others in aliases.items():
+            _, status, types = victims[target_id]
+            if _victim_requires(status, types, direction, policy, memo):
+                required |= others
         by_direction[direction] = frozenset(required | abusers)
+    target_ids = {number: target_id for target_id, (number, _, _) in victims.items()}
+    for target_id, others in aliases.items():
+        target_ids.update(dict.fromkeys(others, target_id))
     return ProtectedSet(by_direction=by_direction, target_count=len(victims), abuser_count=len(abusers),
-                        target_ids={number: target_id for target_id, (numbers, _, _) in victims.items()
-                                    for number in numbers})
+                        target_ids=target_ids)
 
 
 def in_force_q() -> Q:

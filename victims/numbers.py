@@ -22,6 +22,9 @@ _NUMBERS_LOCK_KEY = 0x5A7E_0046
 STANDARD_TAKEN = ("この宛名番号（標準準拠システム）は、他の設定対象者の宛名番号または団体内統合宛名番号として"
                   "登録されています。番号を確認してください。")
 
+ATENA_TAKEN = ("この団体内統合宛名番号は、他の設定対象者の宛名番号（標準準拠システム）として登録されています。"
+               "番号を確認してください。")
+
 
 def lock_numbers() -> None:
     """Serialize writers of target numbers until the transaction ends. PostgreSQL: an

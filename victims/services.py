@@ -278,6 +278,13 @@ def registration_submit(*, actor: Staff, payload: object, today: datetime.date) 
         else:
             return _receipt(actor, data, now, created_target=target)
     if policy.registration_reveals_existing(actor, owning_department_id=existing.owning_department_id):
+        if existing.atena_no != data.atena_no:
+            # Its own target under another integrated number (ADR 0046): a typing error, or two
+            # records of one person. The department may know which number is taken: it says so.
+            field = "atena_no" if existing.standard_atena_no == data.atena_no else "standard_atena_no"
+            audit_refusal(actor=actor, action=AuditAction.REGISTRATION_SUBMIT, target_id=existing.pk,
+                          detail={"outcome": "number_taken", "fields": [field]})
+            raise ValidationFailed({field: numbers.ATENA_TAKEN if field == "atena_no" else numbers.STANDARD_TAKEN})
         if existing.status in REOPENABLE_STATUSES:
             return _target_reopen(actor, existing, data, now)
         audit_refusal(actor=actor, action=AuditAction.REGISTRATION_SUBMIT, target_id=existing.pk,
@@ -993,10 +1000,6 @@ def jumin_support_apply(*, actor: Staff, items: list[JuminSupport]) -> list[dict
     return results
 
 
-_ATENA_IS_STANDARD = ("この団体内統合宛名番号は、他の設定対象者の宛名番号（標準準拠システム）として登録されています。"
-                      "番号を確認してください。")
-
-
 def _jumin_number_conflicts(items: list[JuminSupport], by_atena: dict[str, Target]) -> dict[str, str]:
     """A push naming a number another target is known by (ADR 0046): a new person's atena_no
     that is another target's standard number, or a standard number that is another target's
@@ -1015,7 +1018,7 @@ def _jumin_number_conflicts(items: list[JuminSupport], by_atena: dict[str, Targe
         own = by_atena.get(item.atena_no)
         own_id = own.pk if own is not None else None
         if own is None and item.event != "end" and known.get(item.atena_no) is not None:
-            errors[f"measures[{n}].atena_no"] = _ATENA_IS_STANDARD
+            errors[f"measures[{n}].atena_no"] = numbers.ATENA_TAKEN
         standard = item.standard_atena_no
         if standard is None or item.event == "end":
             continue

@@ -7,12 +7,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
 from tests.api.test_system_clients_and_jumin import JUMIN, NEW_PERSON, push, system
 from tests.conftest import intake_payload, system_client_key
+from tests.web.conftest import field_error, form_data
 from victims import selectors
 from victims.models import Amendment, Registration, ReviewTask, ReviewTaskKind, Target, TargetStatus
-from victims.numbers import STANDARD_TAKEN
+from victims.numbers import ATENA_TAKEN, STANDARD_TAKEN
 from victims.services import (
     AlreadyRegistered,
     change_request_approve,
@@ -95,10 +96,23 @@ def test_an_atena_no_that_is_another_targets_standard_number_is_a_duplicate(coun
     assert Target.objects.filter(atena_no="310000000000005").count() == 0
 
 
-def test_the_owning_department_is_told_the_person_is_registered(counter, approver, register):
-    _active(register, counter, approver, atena_no="310000000000006", standard_atena_no="310000000000007")
-    with pytest.raises(AlreadyRegistered):
+def test_the_owning_department_is_told_which_number_is_taken(counter, approver, register):
+    owner = _active(register, counter, approver, atena_no="310000000000006", standard_atena_no="310000000000007")
+    with pytest.raises(ValidationFailed) as refused:
         registration_submit(actor=counter, payload=intake_payload(standard_atena_no="310000000000007"),
+                            today=timezone.localdate())
+    assert refused.value.errors == {"standard_atena_no": STANDARD_TAKEN}
+    with pytest.raises(ValidationFailed) as refused:
+        registration_submit(actor=counter, payload=intake_payload(atena_no="310000000000007"),
+                            today=timezone.localdate())
+    assert refused.value.errors == {"atena_no": ATENA_TAKEN}
+    refusals = AuditEvent.objects.filter(action="registration.submit", outcome="denied", target_id=owner.pk)
+    assert [e.detail for e in refusals.order_by("id")] == [
+        {"outcome": "number_taken", "fields": ["standard_atena_no"]},
+        {"outcome": "number_taken", "fields": ["atena_no"]}]
+    # Its own target by the same atena_no: registered already, as before.
+    with pytest.raises(AlreadyRegistered):
+        registration_submit(actor=counter, payload=intake_payload(atena_no=owner.atena_no),
                             today=timezone.localdate())
     with pytest.raises(AlreadyRegistered):
         register(counter, atena_no="310000000000007")
@@ -119,6 +133,20 @@ def test_the_intake_screen_takes_and_the_target_page_shows_the_standard_number(c
     target, _ = register(counter, standard_atena_no="310000000000009")
     page = client.get(f"/targets/{target.pk}/").content.decode()
     assert "宛名番号（標準準拠システム）" in page and "310000000000009" in page
+
+
+def test_the_intake_screen_registers_the_standard_number_and_ties_its_error_to_the_field(client, counter):
+    client.force_login(counter)
+    bad = client.post("/targets/new/", {**form_data(standard_atena_no="12345"), "step": "confirm"})
+    assert bad.status_code == 400
+    assert field_error(bad, "standard_atena_no") == "宛名番号（標準準拠システム）は15桁の数字で入力してください。"
+    assert 'aria-describedby="error-standard_atena_no' in bad.content.decode()
+    data = form_data(standard_atena_no="３１００００００００００１１１")
+    confirm = client.post("/targets/new/", {**data, "step": "confirm"})
+    assert confirm.status_code == 200 and "310000000000111" in confirm.content.decode()
+    done = client.post("/targets/new/", {**data, "step": "register"})
+    assert done.status_code == 302
+    assert Target.objects.get(atena_no=data["atena_no"]).standard_atena_no == "310000000000111"
 
 
 # --- amendment ----------------------------------------------------------------------------
@@ -206,7 +234,7 @@ def test_a_push_naming_another_targets_number_is_refused_whole(jumin_key, counte
         assert resp.json()["errors"]["measures[0].standard_atena_no"] == [STANDARD_TAKEN]
     # A new person whose atena_no is another target's standard number.
     resp = push(system(jumin_key), {**NEW_PERSON, "atena_no": "330000000000011"})
-    assert resp.status_code == 400 and "measures[0].atena_no" in resp.json()["errors"]
+    assert resp.status_code == 400 and resp.json()["errors"]["measures[0].atena_no"] == [ATENA_TAKEN]
     # Two items giving the same standard number, or one item's standard number the other's atena_no.
     resp = push(system(jumin_key), {**NEW_PERSON, "standard_atena_no": "330000000000013"},
                 {"atena_no": "330000000000012", "event": "extend", "end": "2027-03-31",
