@@ -94,8 +94,8 @@ def _grouped(atena_no: str | None = None):
     """(victims, abusers, aliases): victims maps target id → [atena_no, status, case types];
     abusers is the set of abuser atena_nos; aliases maps a target id to its other numbers
     (its standard number, a number a provisional protection names: ADR 0047), only for the
-    targets that have any — kept apart so the hot loop over every target stays as cheap as
-    with one number each."""
+    targets that have any — kept apart, so the hot loop over every target stays as cheap as
+    with one number each and the work grows with the targets that have another number."""
     statuses = [str(s) for s in PROTECTING_STATUSES]
     provisional = [str(TargetStatus.PENDING), str(ReviewTaskStatus.OPEN), str(ChangeStatus.PENDING)]
     if atena_no is None:
@@ -107,7 +107,7 @@ def _grouped(atena_no: str | None = None):
         rows = cur.fetchall()
     victims: dict[int, list] = {}
     abusers: set[str] = set()
-    aliases: dict[int, set[str]] = {}
+    aliases: dict[int, tuple[str, ...]] = {}
     for number, standard, target_id, status, case_type in rows:
         if target_id is None:
             abusers.add(number)
@@ -116,18 +116,15 @@ def _grouped(atena_no: str | None = None):
         if entry is None:
             entry = victims[target_id] = [number, status, []]
             if standard is not None and standard != number:
-                aliases[target_id] = {standard}
+                aliases[target_id] = (standard,)
         else:
             if status == TargetStatus.PENDING:  # a provisional row protects an active target as pending
                 entry[1] = status
-            if number != entry[0]:  # a provisional row's number, or the target's row after it
-                aliases.setdefault(target_id, set()).add(number)
-                if standard is not None:
-                    aliases[target_id].add(standard)
+            if number != entry[0]:  # a provisional row's number, or the target's row after one
+                known = (*aliases.get(target_id, ()), number, standard)
+                aliases[target_id] = tuple(n for n in dict.fromkeys(known) if n is not None and n != entry[0])
         if case_type is not None:
             entry[2].append(case_type)
-    for target_id, others in aliases.items():
-        others.discard(victims[target_id][0])
     return victims, abusers, aliases
 
 
@@ -183,11 +180,12 @@ def protected_set(directions: Iterable[str] = (rules.INQUIRY, rules.PROVISION)) 
         for target_id, others in aliases.items():
             _, status, types = victims[target_id]
             if _victim_requires(status, types, direction, policy, memo):
-                required |= others
+                required.update(others)
         by_direction[direction] = frozenset(required | abusers)
     target_ids = {number: target_id for target_id, (number, _, _) in victims.items()}
     for target_id, others in aliases.items():
-        target_ids.update(dict.fromkeys(others, target_id))
+        for number in others:
+            target_ids[number] = target_id
     return ProtectedSet(by_direction=by_direction, target_count=len(victims), abuser_count=len(abusers),
                         target_ids=target_ids)
 

@@ -163,6 +163,12 @@ class IntakeForm(forms.Form):
         }
         return payload, field_map
 
+    def describe_errors(self) -> None:
+        """Tie each field's error message to its input (the message's id is error-<name>)."""
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update({"aria-describedby": f"error-{name}", "aria-invalid": "true"})
+
     def add_intake_errors(self, errors: dict[str, str], field_map: list[dict]) -> None:
         """Place parse_intake's {"cases[0].abuser_atena_no": msg, ...} next to our fields."""
         for key, message in errors.items():

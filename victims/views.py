@@ -123,6 +123,7 @@ def intake(request):
 
 
 def _form_page(request, form, status):
+    form.describe_errors()
     return render(request, "victims/intake_form.html",
                   {"form": form, "has_errors": status == 400, **_routing(request.user)}, status=status)
 
