@@ -272,3 +272,4 @@ def test_released_and_pending_targets_keep_their_standard_number(counter, approv
     assert pending.status == TargetStatus.PENDING
     assert Target.objects.get(standard_atena_no="350000000000001").pk == pending.pk
     assert not ReviewTask.objects.filter(target=pending).exists()
+
