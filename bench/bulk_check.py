@@ -9,7 +9,7 @@ import random
 import statistics
 import time
 
-from checks_common import gunicorn, multipart, post, seed, setup_django
+from checks_common import gunicorn, multipart, post, seed, setup_django, target_number
 
 NUMBERS = int(os.environ.get("NUMBERS", 1_000_000))
 TARGETS = int(os.environ.get("TARGETS", 100_000))
@@ -27,7 +27,7 @@ def main() -> None:
 
     rng = random.Random(1)
     # ~10 % of the numbers are targets or abusers, the rest strangers.
-    numbers = [f"{100000000000000 + rng.randrange(TARGETS) * 7:015d}" if rng.random() < 0.1
+    numbers = [target_number(rng.randrange(TARGETS), rng) if rng.random() < 0.1
                else f"{300000000000000 + rng.randrange(10**12):015d}" for _ in range(NUMBERS)]
 
     # Raw baseline, same process, same numbers: the protected set in memory, then lookups.

@@ -23,6 +23,17 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 # per caller (ADR 0017) is not what they measure.
 os.environ.setdefault("BULK_NUMBERS_PER_CALLER_DAY", str(10**12))
 sys.path.insert(0, str(ROOT))
+# STANDARD_NUMBERS=1: every target also has a standard systems' 宛名番号 (ADR 0046), and half
+# the numbers sent for targets are those (ADR 0047: the check's cost with both numbers).
+STANDARD_NUMBERS = os.environ.get("STANDARD_NUMBERS", "0") == "1"
+
+
+def target_number(index: int, rng: random.Random) -> str:
+    """The number sent for seeded target `index`: its atena_no, or with STANDARD_NUMBERS=1
+    its standard number half of the time."""
+    if STANDARD_NUMBERS and rng.random() < 0.5:
+        return f"{200000000000000 + index * 7:015d}"
+    return f"{100000000000000 + index * 7:015d}"
 
 
 def ensure_database() -> None:
@@ -64,7 +75,8 @@ def seed(target_count: int) -> dict:
         actor=None, username="bench-counter", department_code="bench", role=Role.COUNTER,
         password=uuid.uuid4().hex)
     token = api_token_issue(actor=None, staff=staff)
-    if Target.objects.count() != target_count:
+    if Target.objects.count() != target_count or (
+            STANDARD_NUMBERS and Target.objects.filter(standard_atena_no__isnull=True).exists()):
         if Target.objects.exists():
             reset_database()
             return seed(target_count)
@@ -77,7 +89,8 @@ def seed(target_count: int) -> dict:
             roll = rng.random()
             status = TargetStatus.PENDING if roll < 0.1 else TargetStatus.ACTIVE
             batch_t.append(Target(
-                atena_no=atena, name="ベンチ", name_kana="ベンチ", birth_date="1990-01-01", harm_types=["dv"],
+                atena_no=atena, standard_atena_no=f"{200000000000000 + i * 7:015d}" if STANDARD_NUMBERS else None,
+                name="ベンチ", name_kana="ベンチ", birth_date="1990-01-01", harm_types=["dv"],
                 owning_department=dept, status=status, is_victim=True, is_victim_confirmed_by=staff,
                 is_victim_confirmed_at=now, fled=True, fled_confirmed_by=staff, fled_confirmed_at=now,
                 basis="request", basis_confirmed_by=staff, basis_confirmed_at=now, created_by=staff))

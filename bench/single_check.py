@@ -16,7 +16,7 @@ import statistics
 import time
 from pathlib import Path
 
-from checks_common import gunicorn, seed, setup_django, worker_pids
+from checks_common import gunicorn, seed, setup_django, target_number, worker_pids
 
 RATE = int(os.environ.get("RATE", 200))
 DURATION = int(os.environ.get("DURATION", 30))
@@ -110,7 +110,7 @@ def main() -> None:
     from checks.protection import nondisclosure_code_required
 
     rng = random.Random(2)
-    numbers = [f"{100000000000000 + rng.randrange(TARGETS) * 7:015d}" if rng.random() < 0.5
+    numbers = [target_number(rng.randrange(TARGETS), rng) if rng.random() < 0.5
                else f"{300000000000000 + rng.randrange(10**12):015d}" for _ in range(2000)]
     bodies = [json.dumps({"atena_no": n, "direction": "inquiry"}).encode() for n in numbers]
 

@@ -5,6 +5,11 @@ Both read the same one SQL statement over Target + active ①-I abusers: the sin
 filters it to one atena_no (index lookups), the bulk check runs it unfiltered once and
 answers every number from the resulting set — never one query per number. No audit and
 no actor here: the callers (selectors) scope and audit.
+
+A victim is known by either number (ADR 0046, 0047): its 団体内統合宛名番号 and the standard
+systems' 宛名番号 are aliases of one target, in the single check's lookup, in every set and
+in `target_ids` (both map to the target's id). Nothing here or in what callers receive says
+which one matched. Abusers stay as registered (their ①-I number).
 """
 from collections import namedtuple
 from collections.abc import Iterable, Mapping
@@ -55,25 +60,28 @@ def _protected_rows_sql(one: bool) -> str:
     """One row per (protecting target, active case) — or (target, NULL) when it has none —
     then one row per active ①-I abuser, then the numbers another department's registration
     asked to protect while the owner reviews it (ADR 0024) or a pending amendment adds (ADR
-    0030): the person as a pending target, its ①-I abusers as abusers. Grouping happens in
-    Python: cheaper than a GROUP BY with string_agg over every target. Portable SQL: the
-    same statement runs on PostgreSQL and on the embedded default's SQLite (standard CAST,
-    not `::`)."""
-    victim_filter = "AND t.atena_no = %s" if one else ""
+    0030): the person as a pending target, its ①-I abusers as abusers. A victim's
+    provisional protection has a row for each number of its target as well as each number the
+    registration named (written so by the services, ADR 0047): no join here, which keeps the
+    single check's plan as small as before. Grouping happens in Python: cheaper than a GROUP
+    BY with string_agg over every target. Portable SQL: the same statement runs on PostgreSQL
+    and on the embedded default's SQLite (standard CAST, not `::`)."""
+    # Either number of a victim: both columns are unique, hence indexed (two index lookups).
+    victim_filter = "AND (t.atena_no = %s OR t.standard_atena_no = %s)" if one else ""
     abuser_filter = "AND c.abuser_atena_no = %s" if one else ""
     provisional_filter = "AND p.atena_no = %s" if one else ""
     # Only table names and fixed clauses are interpolated; every value is a parameter.
     return f"""
-        SELECT t.atena_no, t.id, t.status, c.case_type
+        SELECT t.atena_no, t.standard_atena_no, t.id, t.status, c.case_type
           FROM {_TARGETS} t
           LEFT JOIN {_CASES} c ON c.target_id = t.id AND c.active
          WHERE t.status IN (%s, %s) {victim_filter}
         UNION ALL
-        SELECT c.abuser_atena_no, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+        SELECT c.abuser_atena_no, CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
           FROM {_CASES} c JOIN {_TARGETS} t ON t.id = c.target_id
          WHERE c.case_type = %s AND c.active AND t.status IN (%s, %s) {abuser_filter}
         UNION ALL
-        SELECT p.atena_no, CASE WHEN p.is_abuser THEN NULL ELSE p.target_id END,
+        SELECT p.atena_no, CAST(NULL AS TEXT), CASE WHEN p.is_abuser THEN NULL ELSE p.target_id END,
                CASE WHEN p.is_abuser THEN NULL ELSE %s END, CAST(NULL AS TEXT)
           FROM {_PROVISIONAL} p
           LEFT JOIN {_TASKS} rt ON rt.id = p.review_task_id
@@ -83,31 +91,41 @@ def _protected_rows_sql(one: bool) -> str:
 
 
 def _grouped(atena_no: str | None = None):
-    """(victims, abusers): victims maps target id → (atena_no, status, sorted case types);
-    abusers is the set of abuser atena_nos."""
+    """(victims, abusers, aliases): victims maps target id → [atena_no, status, case types];
+    abusers is the set of abuser atena_nos; aliases maps a target id to its other numbers
+    (its standard number, a number a provisional protection names: ADR 0047), only for the
+    targets that have any — kept apart, so the hot loop over every target stays as cheap as
+    with one number each and the work grows with the targets that have another number."""
     statuses = [str(s) for s in PROTECTING_STATUSES]
     provisional = [str(TargetStatus.PENDING), str(ReviewTaskStatus.OPEN), str(ChangeStatus.PENDING)]
     if atena_no is None:
         params = [*statuses, str(CaseType.C1_I), *statuses, *provisional]
     else:
-        params = [*statuses, atena_no, str(CaseType.C1_I), *statuses, atena_no, *provisional, atena_no]
+        params = [*statuses, atena_no, atena_no, str(CaseType.C1_I), *statuses, atena_no, *provisional, atena_no]
     with connection.cursor() as cur:
         cur.execute(_protected_rows_sql(atena_no is not None), params)
         rows = cur.fetchall()
     victims: dict[int, list] = {}
     abusers: set[str] = set()
-    for number, target_id, status, case_type in rows:
+    aliases: dict[int, tuple[str, ...]] = {}
+    for number, standard, target_id, status, case_type in rows:
         if target_id is None:
             abusers.add(number)
             continue
         entry = victims.get(target_id)
         if entry is None:
             entry = victims[target_id] = [number, status, []]
-        elif status == TargetStatus.PENDING:  # a provisional row protects an active target as pending
-            entry[1] = status
+            if standard is not None and standard != number:
+                aliases[target_id] = (standard,)
+        else:
+            if status == TargetStatus.PENDING:  # a provisional row protects an active target as pending
+                entry[1] = status
+            if number != entry[0]:  # a provisional row's number, or the target's row after one
+                known = (*aliases.get(target_id, ()), number, standard)
+                aliases[target_id] = tuple(n for n in dict.fromkeys(known) if n is not None and n != entry[0])
         if case_type is not None:
             entry[2].append(case_type)
-    return victims, abusers
+    return victims, abusers, aliases
 
 
 # (status, sorted case types, direction) → answer: the rule runs once per combination.
@@ -126,7 +144,7 @@ def _victim_requires(status: str, case_types: list[str], direction: str, policy:
 def nondisclosure_code_required(atena_no: str, direction: str) -> tuple[bool, int | None]:
     """(required, victim target id or None) for one atena_no. A registered abuser under an
     active ①-I needs the code for inquiries and manual provisions alike (ADR 0003)."""
-    victims, abusers = _grouped(atena_no)
+    victims, abusers, _ = _grouped(atena_no)
     policy = settings.FLAG_POLICY
     memo: _Memo = {}
     victim_id = next(iter(victims), None)
@@ -137,12 +155,14 @@ def nondisclosure_code_required(atena_no: str, direction: str) -> tuple[bool, in
 
 @dataclass(frozen=True)
 class ProtectedSet:
-    """Every atena_no needing the code, per direction, loaded with one query."""
+    """Every number needing the code, per direction, loaded with one query: a victim's
+    atena_no and standard number alike (ADR 0047), abusers' atena_nos."""
 
     by_direction: dict[str, frozenset[str]]
     target_count: int
     abuser_count: int
-    # atena_no → id of every protecting target: the persons a bulk check matched are audited by id.
+    # Either number → id of every protecting target: the persons a bulk check matched are
+    # audited by id (a victim's two numbers map to the same id).
     target_ids: dict[str, int] = field(default_factory=dict)
 
     def requires(self, direction: str) -> frozenset[str]:
@@ -150,16 +170,24 @@ class ProtectedSet:
 
 
 def protected_set(directions: Iterable[str] = (rules.INQUIRY, rules.PROVISION)) -> ProtectedSet:
-    victims, abusers = _grouped()
+    victims, abusers, aliases = _grouped()
     policy = settings.FLAG_POLICY
     memo: _Memo = {}
     by_direction = {}
     for direction in directions:
         required = {number for number, status, types in victims.values()
                     if _victim_requires(status, types, direction, policy, memo)}
+        for target_id, others in aliases.items():
+            _, status, types = victims[target_id]
+            if _victim_requires(status, types, direction, policy, memo):
+                required.update(others)
         by_direction[direction] = frozenset(required | abusers)
+    target_ids = {number: target_id for target_id, (number, _, _) in victims.items()}
+    for target_id, others in aliases.items():
+        for number in others:
+            target_ids[number] = target_id
     return ProtectedSet(by_direction=by_direction, target_count=len(victims), abuser_count=len(abusers),
-                        target_ids={number: target_id for target_id, (number, _, _) in victims.items()})
+                        target_ids=target_ids)
 
 
 def in_force_q() -> Q:
@@ -195,8 +223,9 @@ _NOTICE_COLUMNS = ", ".join(
 
 @dataclass(frozen=True)
 class NoticeSet:
-    """The atena_nos to remove from お知らせ recipient files, and the id of every protecting
-    target by atena_no (the persons a recipient file matched are audited by id)."""
+    """The numbers to remove from お知らせ recipient files (a victim's atena_no and standard
+    number alike, ADR 0047), and the id of every protecting target by either number (the
+    persons a recipient file matched are audited by id)."""
 
     excluded: frozenset[str]
     target_ids: dict[str, int]
@@ -210,7 +239,7 @@ def notice_set() -> NoticeSet:
     statuses = [str(s) for s in PROTECTING_STATUSES]
     # Only table and column names from the models are interpolated; the statuses are parameters.
     sql = f"""
-        SELECT t.atena_no, t.id, {_NOTICE_COLUMNS}
+        SELECT t.atena_no, t.standard_atena_no, t.id, {_NOTICE_COLUMNS}
           FROM {_TARGETS} t
           LEFT JOIN {_CASES} c ON c.target_id = t.id AND c.active
          WHERE t.status IN (%s, %s)
@@ -220,13 +249,17 @@ def notice_set() -> NoticeSet:
         rows = cur.fetchall()
     by_target: dict[str, list] = {}
     target_ids: dict[str, int] = {}
+    standard_of: dict[str, str] = {}  # atena_no → the target's standard number, when it has one
     for row in rows:
         bucket = by_target.get(row[0])
         if bucket is None:
             bucket = by_target[row[0]] = []
-            target_ids[row[0]] = row[1]
-        if row[2] is not None:
-            bucket.append(row[2:])
+            target_ids[row[0]] = row[2]
+            if row[1] is not None:
+                standard_of[row[0]] = row[1]
+                target_ids[row[1]] = row[2]
+        if row[3] is not None:
+            bucket.append(row[3:])
     memo: dict[tuple, bool] = {}
     excluded = []
     for atena_no, cases in by_target.items():
@@ -236,6 +269,8 @@ def notice_set() -> NoticeSet:
             answer = memo[key] = notice_must_exclude([_NoticeCase(*c) for c in key])
         if answer:
             excluded.append(atena_no)
+            if atena_no in standard_of:  # the same person under the standard systems' number (ADR 0047)
+                excluded.append(standard_of[atena_no])
     # A person another department asked to protect is removed while the owner reviews it
     # (ADR 0024): whatever the recorded cases say, that department may know of a left card.
     for atena_no, target_id in ProvisionalProtection.objects.filter(in_force_q(), is_abuser=False).values_list(

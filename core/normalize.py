@@ -16,16 +16,29 @@ ATENA_PATTERN = r"^[0-9]{15}$"
 _DIGITS_15 = re.compile(ATENA_PATTERN)
 
 
-def normalize_atena_no(value: object, field: str = "atena_no") -> str:
-    """Full-width digits and spaces (also ideographic) are accepted; the result is 15 ASCII digits."""
+def normalize_atena_no(value: object, field: str = "atena_no", label: str = "団体内統合宛名番号") -> str:
+    """Full-width digits and spaces (also ideographic) are accepted; the result is 15 ASCII digits.
+    `label` names the number in the messages: the standard systems' 宛名番号 has the same
+    form (ADR 0046)."""
     if value is None:
-        raise DomainError("団体内統合宛名番号を入力してください。", field)
+        raise DomainError(f"{label}を入力してください。", field)
     text = _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))
     if not text:
-        raise DomainError("団体内統合宛名番号を入力してください。", field)
+        raise DomainError(f"{label}を入力してください。", field)
     if not _DIGITS_15.match(text):
-        raise DomainError("団体内統合宛名番号は15桁の数字で入力してください。", field)
+        raise DomainError(f"{label}は15桁の数字で入力してください。", field)
     return text
+
+
+STANDARD_ATENA_LABEL = "宛名番号（標準準拠システム）"
+
+
+def normalize_standard_atena_no(value: object, field: str = "standard_atena_no") -> str | None:
+    """The standard business systems' 宛名番号 (住民宛名番号 / 住登外者宛名番号), optional:
+    empty is None (not recorded); otherwise 15 digits, normalized like atena_no (ADR 0046)."""
+    if value is None or not _SPACES.sub("", unicodedata.normalize("NFKC", str(value))):
+        return None
+    return normalize_atena_no(value, field, STANDARD_ATENA_LABEL)
 
 
 def normalize_kana(value: object, field: str = "name_kana") -> str:

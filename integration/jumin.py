@@ -4,7 +4,7 @@ applies a validated push (registration, reopening, review tasks) in one transact
 from typing import Any
 
 from core.errors import DomainError, ValidationFailed
-from core.normalize import normalize_atena_no, normalize_kana, normalize_name, parse_date
+from core.normalize import normalize_atena_no, normalize_kana, normalize_name, normalize_standard_atena_no, parse_date
 from victims.models import HarmType
 from victims.services import JuminSupport
 
@@ -23,6 +23,7 @@ def parse_jumin_push(payload) -> list[JuminSupport]:
     errors: dict[str, str] = {}
     items: list[JuminSupport] = []
     first_index: dict[str, int] = {}
+    standard_index: dict[str, int] = {}
     for i, raw in enumerate(raw_items):
         p = f"measures[{i}]"
         if not isinstance(raw, dict):
@@ -37,6 +38,17 @@ def parse_jumin_push(payload) -> list[JuminSupport]:
             errors[f"{p}.atena_no"] = f"同じ宛名番号が measures[{first_index[atena_no]}] と重複しています。"
             continue
         first_index[atena_no] = i
+        try:  # the 住民記録 system's own 宛名番号 (住民宛名番号), optional (ADR 0046)
+            standard = normalize_standard_atena_no(raw.get("standard_atena_no"), f"{p}.standard_atena_no")
+        except DomainError as exc:
+            errors[f"{p}.standard_atena_no"] = exc.message
+            continue
+        if standard is not None and standard in standard_index:
+            errors[f"{p}.standard_atena_no"] = (
+                f"同じ宛名番号（標準準拠システム）が measures[{standard_index[standard]}] と重複しています。")
+            continue
+        if standard is not None:
+            standard_index[standard] = i
         event = raw.get("event")
         if event not in EVENTS:
             errors[f"{p}.event"] = "event は start / extend / end のいずれかです。"
@@ -58,7 +70,8 @@ def parse_jumin_push(payload) -> list[JuminSupport]:
                 errors[f"{p}.harm_types"] = "被害の種類に不明な値があります。"
             else:
                 identity["harm_types"] = tuple(sorted(set(harm)))
-        items.append(JuminSupport(atena_no=atena_no, event=event, start=start, end=end, **identity))
+        items.append(JuminSupport(atena_no=atena_no, event=event, start=start, end=end, standard_atena_no=standard,
+                                  **identity))
     if errors:
         raise ValidationFailed(errors)
     return items

@@ -7,6 +7,8 @@ from .jumin import EVENTS
 
 class JuminMeasureSerializer(serializers.Serializer):
     atena_no = serializers.CharField(help_text="団体内統合宛名番号（全角可）")
+    standard_atena_no = serializers.CharField(
+        required=False, allow_null=True, help_text="住民記録システムの宛名番号（住民宛名番号、15桁・任意）。ADR 0046")
     event = serializers.ChoiceField(choices=EVENTS, help_text="start: 開始 / extend: 延長 / end: 終了")
     start = serializers.DateField(required=False, help_text="支援措置の開始日（start では必須）")
     end = serializers.DateField(required=False, help_text="支援措置の終了（予定）日（extend・end では必須）")

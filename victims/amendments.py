@@ -14,16 +14,19 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from core.errors import DomainError, ValidationFailed
-from core.normalize import normalize_kana, normalize_name, parse_date
+from core.normalize import STANDARD_ATENA_LABEL, normalize_kana, normalize_name, normalize_standard_atena_no, parse_date
 from flags import rules
 
+from . import numbers
 from .forms import case_label
 from .intake import CaseInput, parse_cases
 from .models import Amendment, CaseAssessment, CaseType, LegalRepresentative, ProtectionPeriod, Target
 
 REASON_MAX = 2000
-PERSONAL_FIELDS = ("name", "name_kana", "birth_date")
-PERSONAL_LABELS = {"name": "氏名", "name_kana": "氏名（カナ）", "birth_date": "生年月日"}
+# standard_atena_no: the standard systems' 宛名番号 (ADR 0046), recorded or corrected here.
+PERSONAL_FIELDS = ("name", "name_kana", "birth_date", "standard_atena_no")
+PERSONAL_LABELS = {"name": "氏名", "name_kana": "氏名（カナ）", "birth_date": "生年月日",
+                   "standard_atena_no": STANDARD_ATENA_LABEL}
 JUMIN_LABELS = {"active": "住基DV等支援措置の対象", "start": "支援措置 開始日", "end": "支援措置 終了日"}
 NOTHING_CHANGES = ("変更する内容がありません。追加する類型、訂正する氏名・生年月日、"
                    "または支援措置の内容を入力してください。")
@@ -115,6 +118,15 @@ def parse_amendment(payload: object, *, target: Target, today: datetime.date) ->
             continue
         if value is not None and value != getattr(target, key):
             personal[key] = value
+    if given.get("standard_atena_no") not in (None, ""):
+        raw = _text(given["standard_atena_no"], "personal.standard_atena_no", errors)
+        try:
+            standard = normalize_standard_atena_no(raw, "personal.standard_atena_no") if raw is not None else None
+        except DomainError as exc:
+            errors["personal.standard_atena_no"] = exc.message
+        else:
+            if standard is not None and standard != target.standard_atena_no:
+                personal["standard_atena_no"] = standard
     birth = parse_date(given.get("birth_date"), "personal.birth_date", errors, "生年月日", required=False)
     if birth and birth > today:
         errors["personal.birth_date"] = "生年月日が未来の日付です。"
@@ -204,6 +216,10 @@ def amendment_apply(target: Target, amendment: Amendment) -> bool:
     duplicates = duplicate_case_errors(target.cases.filter(active=True), data.cases)
     if duplicates:
         raise DomainError(f"現在の登録内容では承認できません：{next(iter(duplicates.values()))}")
+    if "standard_atena_no" in data.personal:  # taken by another target meanwhile?
+        numbers.lock_numbers()
+        if numbers.standard_number_taken(str(data.personal["standard_atena_no"]), target_id=target.pk):
+            raise DomainError(f"現在の登録内容では承認できません：{numbers.STANDARD_TAKEN}")
     before: dict[str, object] = {}
     after: dict[str, object] = {}
     personal_before = {k: getattr(target, k) for k in data.personal if getattr(target, k) != data.personal[k]}

@@ -213,7 +213,8 @@ class TargetDetailApi(APIView):
         description="登録した所属（と閲覧を許可された所属）の職員のみ。閲覧は監査記録されます。",
         responses={200: TargetDetailSerializer, **ERROR_RESPONSES},
         examples=[OpenApiExample("詳細", response_only=True, value={
-            "id": 42, "atena_no": "123456789012345", "name": "山田　花子", "name_kana": "ヤマダ　ハナコ",
+            "id": 42, "atena_no": "123456789012345", "standard_atena_no": "000000000012345", "name": "山田　花子",
+            "name_kana": "ヤマダ　ハナコ",
             "birth_date": "1990-04-01", "harm_types": ["dv"], "status": "active", "owning_department": "kodomo",
             "fled": True, "basis": "request",
             "jumin_support": {"active": True, "start": "2025-04-01", "end": "2026-03-31"},

@@ -36,6 +36,8 @@ def _text(label, max_length=200, **kwargs):
 
 class IntakeForm(forms.Form):
     atena_no = _text("団体内統合宛名番号", 40, help_text="15桁。全角数字も入力できます。")
+    standard_atena_no = _text("宛名番号（標準準拠システム）", 40,
+                              help_text="任意。住民宛名番号・住登外者宛名番号（15桁）。分かる場合に入力します。")
     name = _text("氏名", 100)
     name_kana = _text("氏名（カナ）", 100)
     birth_date = _text("生年月日", 20, widget=forms.DateInput(attrs={"type": "date"}))
@@ -141,6 +143,7 @@ class IntakeForm(forms.Form):
             field_map.append({"legal_representative": "legal_representative", "type": "case_2_2"})
         payload = {
             "atena_no": d.get("atena_no", ""),
+            "standard_atena_no": d.get("standard_atena_no", ""),
             "name": d.get("name", ""),
             "name_kana": d.get("name_kana", ""),
             "birth_date": d.get("birth_date", ""),
@@ -159,6 +162,12 @@ class IntakeForm(forms.Form):
                        "requested_on": d.get("origin_requested_on", "")},
         }
         return payload, field_map
+
+    def describe_errors(self) -> None:
+        """Tie each field's error message to its input (the message's id is error-<name>)."""
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update({"aria-describedby": f"error-{name}", "aria-invalid": "true"})
 
     def add_intake_errors(self, errors: dict[str, str], field_map: list[dict]) -> None:
         """Place parse_intake's {"cases[0].abuser_atena_no": msg, ...} next to our fields."""
@@ -199,6 +208,13 @@ class AtenaForm(forms.Form):
             return normalize_atena_no(self.cleaned_data.get("atena_no"))
         except DomainError as exc:
             raise forms.ValidationError(exc.message) from exc
+
+
+class EitherNumberForm(AtenaForm):
+    """A number that may be either of a target's (ADR 0046): the same 15 digits."""
+
+    atena_no = _text("宛名番号（団体内統合宛名番号または標準準拠システムの宛名番号）", 40,
+                     help_text="15桁。全角数字も入力できます。")
 
 
 class ReleaseForm(forms.Form):
@@ -274,7 +290,8 @@ ADD_CASE_CHOICES = [("", "追加しない"), ("1-I", "①-I（加害者の宛名
 # victims.amendments.parse_amendment's error keys → this form's fields.
 _AMEND_FIELDS = {
     "reason": "reason", "personal.name": "name", "personal.name_kana": "name_kana",
-    "personal.birth_date": "birth_date", "jumin_support.start": "jumin_support_start",
+    "personal.birth_date": "birth_date", "personal.standard_atena_no": "standard_atena_no",
+    "jumin_support.start": "jumin_support_start",
     "jumin_support.end": "jumin_support_end", "add_cases[0].type": "add_type",
     "add_cases[0].abuser_atena_no": "abuser_atena_no", "add_cases[0].abuser_name": "abuser_name",
     "add_cases[0].card_left": "add_card_left", "add_cases[0].legal_representative": "legal_representative",
@@ -302,6 +319,8 @@ class AmendForm(forms.Form):
     name_kana = _text("訂正後の氏名（カナ）", 100, help_text="訂正する場合のみ入力してください。")
     birth_date = _text("訂正後の生年月日", 20, widget=forms.DateInput(attrs={"type": "date"}),
                        help_text="訂正する場合のみ入力してください。②-II（親権者）の18歳到達日も再計算されます。")
+    standard_atena_no = _text("宛名番号（標準準拠システム）", 40,
+                              help_text="登録・訂正する場合のみ入力してください（15桁）。")
     change_jumin_support = _check("住基DV等支援措置の内容を変更する")
     jumin_support_active = _check("住基DV等支援措置の対象者である")
     jumin_support_start = _text("支援措置 開始日", 20, widget=forms.DateInput(attrs={"type": "date"}))
@@ -323,7 +342,7 @@ class AmendForm(forms.Form):
                 case.update(legal_representative=d.get("legal_representative", ""),
                             end_condition=d.get("end_condition", ""))
             payload["add_cases"] = [case]
-        personal = {k: d[k] for k in ("name", "name_kana", "birth_date") if d.get(k)}
+        personal = {k: d[k] for k in ("name", "name_kana", "birth_date", "standard_atena_no") if d.get(k)}
         if personal:
             payload["personal"] = personal
         if d.get("change_jumin_support"):

@@ -10,6 +10,7 @@ from core.normalize import (
     normalize_atena_no,
     normalize_kana,
     normalize_name,
+    normalize_standard_atena_no,
     parse_date,
     refuse_control_characters,
 )
@@ -58,6 +59,8 @@ class IntakeData:
     request_origin: str = RequestOrigin.COUNTER
     request_body_name: str = ""
     request_received_on: datetime.date | None = None
+    # The standard business systems' 宛名番号, optional (ADR 0046); receipts stored before it have none.
+    standard_atena_no: str | None = None
 
 
 def _bool(value) -> bool:
@@ -109,6 +112,7 @@ def _mapping(payload: dict, key: str, errors: dict) -> dict:
 def parse_intake(payload: dict, *, today: datetime.date) -> IntakeData:
     errors: dict[str, str] = {}
     atena_no = _capture(errors, normalize_atena_no, _scalar(payload, "atena_no", errors))
+    standard = _capture(errors, normalize_standard_atena_no, _scalar(payload, "standard_atena_no", errors))
     name = _capture(errors, normalize_name, _scalar(payload, "name", errors))
     kana = _capture(errors, normalize_kana, _scalar(payload, "name_kana", errors))
     birth = parse_date(_scalar(payload, "birth_date", errors), "birth_date", errors, "生年月日")
@@ -153,6 +157,7 @@ def parse_intake(payload: dict, *, today: datetime.date) -> IntakeData:
         fled=fled, basis=basis, jumin_support_active=support_active, jumin_support_start=support_start,
         jumin_support_end=support_end, cases=cases, explanations=explanations, notes=notes,
         request_origin=origin, request_body_name=body_name, request_received_on=received_on,
+        standard_atena_no=standard,
     )
 
 

@@ -46,6 +46,12 @@ class Target(models.Model):
     """設定対象者, keyed by 団体内統合宛名番号 (atena_no)."""
 
     atena_no = models.CharField("団体内統合宛名番号", max_length=15, unique=True)
+    # The standard business systems' 宛名番号 (住民宛名番号 / 住登外者宛名番号), an alias of
+    # atena_no at the check (ADR 0046, 0047). Unique here; never another target's atena_no
+    # (a cross-column rule the services keep under a lock). Unique also indexes it: the
+    # single check looks it up as fast as atena_no.
+    standard_atena_no = models.CharField("宛名番号（標準準拠システム）", max_length=15, null=True, blank=True,
+                                         unique=True)
     name = models.CharField("氏名", max_length=100)
     name_kana = models.CharField("氏名（カナ）", max_length=100)
     birth_date = models.DateField("生年月日")
@@ -88,6 +94,10 @@ class Target(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(atena_no__regex=ATENA_PATTERN), name="target_atena_no_15_digits"),
+            models.CheckConstraint(
+                condition=models.Q(standard_atena_no__isnull=True) | models.Q(standard_atena_no__regex=ATENA_PATTERN),
+                name="target_standard_atena_no_15_digits",
+            ),
             models.CheckConstraint(
                 condition=models.Q(request_origin="counter")
                 | (~models.Q(request_body_name="") & models.Q(request_received_on__isnull=False)),

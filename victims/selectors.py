@@ -29,6 +29,7 @@ from .models import (
     ReviewTaskStatus,
     Target,
 )
+from .numbers import number_q
 
 _BIGINT = 2 ** 63
 
@@ -123,9 +124,10 @@ def target_id_of_case(*, actor: Staff, case_id: object, action: AuditAction) -> 
 
 
 def target_search_by_atena(*, actor: Staff, atena_no: str) -> Target | None:
-    """Exact search among the targets the actor may see; absent and hidden look alike."""
+    """Exact search among the targets the actor may see, by either number (ADR 0046); absent
+    and hidden look alike. The event names the target, never which of its numbers matched."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
-    target = visible_targets(actor).filter(atena_no=atena_no).first()
+    target = visible_targets(actor).filter(number_q(atena_no)).first()
     audit_record(actor=actor, action=AuditAction.TARGET_SEARCH, target_id=target.pk if target else None,
                  detail={"atena_no": atena_no, "found": target is not None})
     return target
@@ -175,7 +177,7 @@ def registration_get_for_user(*, actor: Staff, registration_id: object, via: str
 def target_id_for_auditor(*, actor: Staff, atena_no: str) -> int | None:
     """Auditors look a person up by atena_no to see who read them; they get an id, never the record."""
     policy.require(actor, Capability.AUDIT)
-    return Target.objects.filter(atena_no=atena_no).values_list("id", flat=True).first()
+    return Target.objects.filter(number_q(atena_no)).values_list("id", flat=True).first()
 
 
 # --- notices (ADR 0027) -----------------------------------------------------------------

@@ -62,6 +62,9 @@ class OriginOutSerializer(serializers.Serializer):
 
 class TargetCreateRequestSerializer(serializers.Serializer):
     atena_no = serializers.CharField(help_text="団体内統合宛名番号。全角数字・空白は正規化されます。")
+    standard_atena_no = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True,
+        help_text="任意。標準準拠システムの宛名番号（住民宛名番号・住登外者宛名番号、15桁）。ADR 0046")
     name = serializers.CharField()
     name_kana = serializers.CharField()
     birth_date = serializers.DateField()
@@ -201,6 +204,7 @@ class ChangeRequestSerializer(serializers.Serializer):
 class TargetDetailSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     atena_no = serializers.CharField()
+    standard_atena_no = serializers.CharField(allow_null=True, help_text="標準準拠システムの宛名番号（未登録は null）")
     name = serializers.CharField()
     name_kana = serializers.CharField()
     birth_date = serializers.DateField()
@@ -333,6 +337,8 @@ class PersonalCorrectionSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, help_text="訂正後の氏名")
     name_kana = serializers.CharField(required=False, help_text="訂正後の氏名（カナ）")
     birth_date = serializers.DateField(required=False, help_text="訂正後の生年月日")
+    standard_atena_no = serializers.CharField(required=False,
+                                              help_text="標準準拠システムの宛名番号（登録・訂正、15桁）")
 
 
 class AmendmentRequestSerializer(serializers.Serializer):
@@ -340,7 +346,8 @@ class AmendmentRequestSerializer(serializers.Serializer):
 
     reason = serializers.CharField(help_text="変更の理由")
     add_cases = CaseInputSerializer(many=True, required=False, help_text="追加する類型（登録時と同じ形式）")
-    personal = PersonalCorrectionSerializer(required=False, help_text="氏名・氏名カナ・生年月日の訂正")
+    personal = PersonalCorrectionSerializer(required=False,
+                                            help_text="氏名・氏名カナ・生年月日・標準準拠システムの宛名番号の訂正")
     jumin_support = JuminSupportSerializer(required=False, help_text="住基DV等支援措置（変更後の内容）")
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -36,6 +36,7 @@ from flags.models import ChangeAction, ChangeRequest, ChangeStatus
 from intermediary.models import CorrectionStatus, RecordCorrection
 from intermediary.services import desired_flags_apply
 
+from . import numbers
 from .amendments import (
     MAJORITY_REACHED,
     AmendmentInput,
@@ -126,8 +127,9 @@ def _target_create(*, actor: Staff, identity: IntakeData, now: datetime.datetime
         raise Forbidden(policy.refusal_message(Capability.HANDLE_VICTIMS))
     with transaction.atomic():
         target = Target.objects.create(
-            atena_no=identity.atena_no, name=identity.name, name_kana=identity.name_kana,
-            birth_date=identity.birth_date, harm_types=identity.harm_types, owning_department=department,
+            atena_no=identity.atena_no, standard_atena_no=identity.standard_atena_no, name=identity.name,
+            name_kana=identity.name_kana, birth_date=identity.birth_date, harm_types=identity.harm_types,
+            owning_department=department,
             is_victim=True, is_victim_confirmed_by=actor, is_victim_confirmed_at=now,
             fled=identity.fled, fled_confirmed_by=actor, fled_confirmed_at=now,
             basis=identity.basis, basis_confirmed_by=actor, basis_confirmed_at=now,
@@ -156,6 +158,11 @@ def target_register(*, actor: Staff, data: IntakeData) -> tuple[Target, ChangeRe
     before a different person approves."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
     now = timezone.now()
+    numbers.lock_numbers()
+    # Either number naming a target already (as its atena_no or its standard number) is the
+    # same person, or a typing error: not a new target (ADR 0046).
+    if Target.objects.filter(_numbers_of(data)).exists():
+        raise AlreadyRegistered()
     try:
         target = _target_create(actor=actor, identity=data, now=now)
     except IntegrityError:  # registered already, or concurrently by a registration that won the race
@@ -259,15 +266,25 @@ def registration_submit(*, actor: Staff, payload: object, today: datetime.date) 
         registration_refusal_record(actor=actor, payload=payload, fields=list(exc.errors))
         raise
     now = timezone.now()
-    existing = Target.objects.select_for_update().filter(atena_no=data.atena_no).first()
+    numbers.lock_numbers()
+    existing = _existing_target(data)
     if existing is None:
         try:
             target, _ = target_register(actor=actor, data=data)
         except AlreadyRegistered:  # a concurrent registration of the same person committed first
-            existing = Target.objects.select_for_update().get(atena_no=data.atena_no)
+            existing = _existing_target(data)
+            if existing is None:
+                raise
         else:
             return _receipt(actor, data, now, created_target=target)
     if policy.registration_reveals_existing(actor, owning_department_id=existing.owning_department_id):
+        if existing.atena_no != data.atena_no:
+            # Its own target under another integrated number (ADR 0046): a typing error, or two
+            # records of one person. The department may know which number is taken: it says so.
+            field = "atena_no" if existing.standard_atena_no == data.atena_no else "standard_atena_no"
+            audit_refusal(actor=actor, action=AuditAction.REGISTRATION_SUBMIT, target_id=existing.pk,
+                          detail={"outcome": "number_taken", "fields": [field]})
+            raise ValidationFailed({field: numbers.ATENA_TAKEN if field == "atena_no" else numbers.STANDARD_TAKEN})
         if existing.status in REOPENABLE_STATUSES:
             return _target_reopen(actor, existing, data, now)
         audit_refusal(actor=actor, action=AuditAction.REGISTRATION_SUBMIT, target_id=existing.pk,
@@ -278,13 +295,41 @@ def registration_submit(*, actor: Staff, payload: object, today: datetime.date) 
     # reviewed it (ADR 0024).
     task = _review_task(actor, existing, ReviewTaskKind.ALSO_SUPPORTED, now)
     receipt = _receipt(actor, data, now, review_task=task)
+    # Every number the person is known by — those the registration gives and those of the
+    # target (the registering department may know only one, ADR 0046/0047) — then its ①-I abusers.
+    asked = [(number, False) for number in _victim_numbers(data.atena_no, data.standard_atena_no, existing)]
+    asked += [(c.abuser_atena_no, True) for c in data.cases if c.case_type == CaseType.C1_I and c.abuser_atena_no]
     ProvisionalProtection.objects.bulk_create([
         ProvisionalProtection(registration=receipt, review_task=task, target=existing, atena_no=number,
                               is_abuser=is_abuser)
-        for number, is_abuser in [(data.atena_no, False), *[
-            (c.abuser_atena_no, True) for c in data.cases if c.case_type == CaseType.C1_I and c.abuser_atena_no]]
+        for number, is_abuser in asked
     ])
     return receipt
+
+
+def _victim_numbers(*numbers: str | None | Target) -> list[str]:
+    """The distinct numbers given, a target standing for both of its own: the rows of a
+    victim's provisional protection, which the check reads without a join (ADR 0047)."""
+    flat: list[str | None] = []
+    for n in numbers:
+        flat += [n.atena_no, n.standard_atena_no] if isinstance(n, Target) else [n]
+    return list(dict.fromkeys(n for n in flat if n))
+
+
+def _numbers_of(data: IntakeData) -> Q:
+    """The targets either number of an intake names, by either of their numbers."""
+    q = numbers.number_q(data.atena_no)
+    if data.standard_atena_no is not None:
+        q |= numbers.number_q(data.standard_atena_no)
+    return q
+
+
+def _existing_target(data: IntakeData) -> Target | None:
+    """The target an intake is about, locked: the one whose atena_no is the intake's, else
+    one that either number names (ADR 0046) — then the registration is a duplicate of it,
+    answered with the same receipt (ADR 0015) and reviewed by its owner."""
+    candidates = list(Target.objects.select_for_update().filter(_numbers_of(data)).order_by("pk"))
+    return next((t for t in candidates if t.atena_no == data.atena_no), None) or next(iter(candidates), None)
 
 
 def _receipt(actor: Staff, data: IntakeData, now: datetime.datetime, *, created_target: Target | None = None,
@@ -693,6 +738,10 @@ def amendment_request(*, actor: Staff, target_id: object, payload: object, today
                        else "この対象者には処理中の申請があります。先に承認・却下・取下げを行ってください。")
     try:
         data: AmendmentInput = parse_amendment(payload, target=target, today=today)
+        if "standard_atena_no" in data.personal:
+            numbers.lock_numbers()
+            numbers.require_standard_number_free(str(data.personal["standard_atena_no"]), target_id=target.pk,
+                                                 field="personal.standard_atena_no")
     except ValidationFailed as exc:
         audit_refusal(actor=actor, action=AuditAction.CHANGE_REQUEST_REQUEST_AMEND, target_id=target.pk,
                       detail={"reason": "invalid", "fields": sorted(exc.errors)})
@@ -706,16 +755,17 @@ def amendment_request(*, actor: Staff, target_id: object, payload: object, today
     before, after = measures_for(target), measures_after(target, data)
     grows_for_victim = bool(after.victim_flags - before.victim_flags) or (
         after.code_on_victim and not before.code_on_victim)
-    numbers = [(target.atena_no, False)] if grows_for_victim else []
-    numbers += [(abuser, True) for abuser in sorted(after.code_on_abusers - before.code_on_abusers)]
+    # A standard number asked for becomes an alias at approval, not before (ADR 0046).
+    protect = [(number, False) for number in _victim_numbers(target)] if grows_for_victim else []
+    protect += [(abuser, True) for abuser in sorted(after.code_on_abusers - before.code_on_abusers)]
     ProvisionalProtection.objects.bulk_create([
         ProvisionalProtection(change_request=change_request, target=target, atena_no=number, is_abuser=is_abuser)
-        for number, is_abuser in numbers
+        for number, is_abuser in protect
     ])
     audit_record(actor=actor, action=AuditAction.CHANGE_REQUEST_REQUEST_AMEND, target_id=target.pk,
                  detail={"change_request_id": change_request.pk, "personal": sorted(data.personal),
                          "jumin_support": data.jumin_support is not None,
-                         "cases": [c.case_type for c in data.cases], "provisional": len(numbers)})
+                         "cases": [c.case_type for c in data.cases], "provisional": len(protect)})
     warnings = [MAJORITY_REACHED] if majority_reached(target, data, today) else []
     return AmendmentRequested(change_request=change_request, amendment=amendment, measures=after, warnings=warnings)
 
@@ -884,6 +934,7 @@ class JuminSupport:
     name_kana: str = ""
     birth_date: datetime.date | None = None
     harm_types: tuple[str, ...] = (HarmType.OTHER,)
+    standard_atena_no: str | None = None  # the 住民記録 system's 宛名番号 (ADR 0046)
 
 
 _JUMIN_EVENT_ACTIONS = {
@@ -908,12 +959,16 @@ def jumin_support_apply(*, actor: Staff, items: list[JuminSupport]) -> list[dict
     order, so two pushes cannot deadlock."""
     policy.require(actor, Capability.HANDLE_VICTIMS)
     now = timezone.now()
+    numbers.lock_numbers()
     by_atena = {
         t.atena_no: t
         for t in Target.objects.select_for_update()
         .filter(atena_no__in=[i.atena_no for i in items])
         .order_by("atena_no")
     }
+    conflicts = _jumin_number_conflicts(items, by_atena)
+    if conflicts:
+        raise ValidationFailed(conflicts)
     missing_identity = [
         i
         for i, item in enumerate(items)
@@ -943,6 +998,40 @@ def jumin_support_apply(*, actor: Staff, items: list[JuminSupport]) -> list[dict
         detail={"items": len(items), "results": dict(Counter(r["result"] for r in results))},
     )
     return results
+
+
+def _jumin_number_conflicts(items: list[JuminSupport], by_atena: dict[str, Target]) -> dict[str, str]:
+    """A push naming a number another target is known by (ADR 0046): a new person's atena_no
+    that is another target's standard number, or a standard number that is another target's
+    (or another item's) number. Refused whole, as every other error of a push."""
+    pushed = {i.atena_no: n for n, i in enumerate(items)}
+    wanted = [i.atena_no for i in items if i.atena_no not in by_atena and i.event != "end"]
+    wanted += [i.standard_atena_no for i in items if i.standard_atena_no]
+    known: dict[str, int] = {}  # a number → the target known by it
+    named = Target.objects.filter(Q(atena_no__in=wanted) | Q(standard_atena_no__in=wanted))
+    for pk, atena_no, standard in named.values_list("pk", "atena_no", "standard_atena_no"):
+        known.setdefault(atena_no, pk)
+        if standard:
+            known.setdefault(standard, pk)
+    errors: dict[str, str] = {}
+    for n, item in enumerate(items):
+        own = by_atena.get(item.atena_no)
+        own_id = own.pk if own is not None else None
+        if own is None and item.event != "end" and known.get(item.atena_no) is not None:
+            errors[f"measures[{n}].atena_no"] = numbers.ATENA_TAKEN
+        standard = item.standard_atena_no
+        if standard is None or item.event == "end":
+            continue
+        if known.get(standard, own_id) != own_id or pushed.get(standard, n) != n:
+            errors[f"measures[{n}].standard_atena_no"] = numbers.STANDARD_TAKEN
+    return errors
+
+
+def _jumin_standard_record(item: JuminSupport, target: Target, detail: dict[str, object]) -> None:
+    """The pushed standard number on the target; the event says that it changed, never the number."""
+    if item.standard_atena_no and item.standard_atena_no != target.standard_atena_no:
+        detail["standard_atena_no"] = "changed" if target.standard_atena_no else "recorded"
+        target.standard_atena_no = item.standard_atena_no
 
 
 def _review_task(actor: Staff, target: Target, kind: ReviewTaskKind, now: datetime.datetime) -> ReviewTask:
@@ -978,6 +1067,7 @@ def _jumin_create(actor: Staff, item: JuminSupport, now: datetime.datetime) -> d
         jumin_support_start=item.start,
         jumin_support_end=item.end,
         cases=[],
+        standard_atena_no=item.standard_atena_no,
     )
     try:
         target = _target_create(actor=actor, identity=identity, now=now)
@@ -1005,6 +1095,7 @@ def _jumin_start_or_extend(actor: Staff, item: JuminSupport, target: Target, now
         target.jumin_support_start = item.start
     target.jumin_support_end = item.end
     detail: dict[str, object] = {"event": item.event}
+    _jumin_standard_record(item, target, detail)
     if target.status in PROTECTING_STATUSES:
         result = "updated"
     else:
@@ -1014,7 +1105,8 @@ def _jumin_start_or_extend(actor: Staff, item: JuminSupport, target: Target, now
         detail["review_task_id"] = _review_task(actor, target, ReviewTaskKind.JUMIN_REOPENED, now).pk
         result = "reopened"
     target.save(
-        update_fields=["jumin_support_active", "jumin_support_start", "jumin_support_end", "status", "updated_at"]
+        update_fields=["jumin_support_active", "jumin_support_start", "jumin_support_end", "status",
+                       "standard_atena_no", "updated_at"]
     )
     detail["result"] = result
     audit_record(actor=actor, action=_JUMIN_EVENT_ACTIONS[item.event], target_id=target.pk, detail=detail)

@@ -28,7 +28,7 @@ from intermediary.selectors import flag_states_for_unit
 from .amendments import change_rows, majority_reached, measures_after, parse_amendment
 from .forms import (
     AmendForm,
-    AtenaForm,
+    EitherNumberForm,
     IntakeForm,
     NameSearchForm,
     OnwardRequestForm,
@@ -123,6 +123,7 @@ def intake(request):
 
 
 def _form_page(request, form, status):
+    form.describe_errors()
     return render(request, "victims/intake_form.html",
                   {"form": form, "has_errors": status == 400, **_routing(request.user)}, status=status)
 
@@ -423,7 +424,7 @@ def request_correction(request, pk):
 @screen(Capability.HANDLE_VICTIMS)
 def search(request):
     """POST, so the atena_no never lands in a URL, the browser history or an access log."""
-    form = AtenaForm(request.POST or None)
+    form = EitherNumberForm(request.POST or None)
     searched, found = False, None
     if request.method == "POST" and form.is_valid():
         searched = True
