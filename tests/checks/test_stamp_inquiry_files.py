@@ -208,3 +208,22 @@ def test_a_pure_fixed_width_utf8_lf_layout(api, other_counter, sysadmin, populat
     resp = send(api(other_counter), STAMP_URL, original)
     assert resp.status_code == 200, resp.content
     assert b"".join(resp.streaming_content) == expected
+
+
+def test_a_victim_is_stamped_by_the_standard_systems_number_too(api, other_counter, counter, approver, register,
+                                                                  confirmed):
+    # Standard business systems write their own 宛名番号 where the 統合宛名番号 would go (issue 13,
+    # ADR 0046): the stamper knows the person by it exactly as by the 団体内統合宛名番号.
+    target, cr = register(counter, atena_no="510000000000001", standard_atena_no="520000000000001",
+                          cases=[{"type": "2-I", "card_left": True}])
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    rows = [("520000000000001", "", "0", "1"), ("", "520000000000001", "0", "1"),
+            ("510000000000001", "", "0", "1"), ("530000000000001", "", "0", "0")]
+    original = b"".join(request_line(a, integrated=i, code=c) for a, i, c, _ in rows)
+    expected = b"".join(request_line(a, integrated=i, code=e) for a, i, _, e in rows)
+    resp = send(api(other_counter), STAMP_URL, original)
+    assert resp.status_code == 200, resp.content[:500]
+    assert b"".join(resp.streaming_content) == expected
+    assert resp["X-Stamped-Count"] == "3"
+    event = AuditEvent.objects.get(action="inquiry_file.stamp")
+    assert set(AuditEventTarget.objects.filter(event_id=event.pk).values_list("target_id", flat=True)) == {target.pk}
