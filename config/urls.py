@@ -5,9 +5,12 @@ from django.urls import include, path
 
 from victims import views as victims_views
 
-from . import views
+from . import health, views
 
 urlpatterns = [
+    # Probes for the proxy and the orchestrator: no login, no data (ADR 0052).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", views.home, name="home"),
     path("", include("accounts.urls")),
     path("targets/", include("victims.urls")),
