@@ -29,6 +29,7 @@ class AuditAction(enum.StrEnum):
     TARGET_DEPARTMENT_LIST = "target.department_list"
     REGISTRATION_READ = "registration.read"
     CHANGE_REQUEST_SLIP = "change_request.slip"  # a 決裁票 shown (and printed): ADR 0028
+    CHANGE_REQUEST_QUEUE = "change_request.queue"  # the approval queue, with each person's cases (issue 12)
     REMINDER_LIST = "reminder.list"  # the department's reminders (API, home page): ADR 0026
     # Manual-provision decisions (ADR 0036): one shown, a list shown, a 決裁票 shown (and printed)
     PROVISION_DECISION_READ = "provision_decision.read"
@@ -171,6 +172,8 @@ _READS_PERSON = frozenset({
 _LISTS_PEOPLE = frozenset({
     AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST, AuditAction.TARGET_DEPARTMENT_LIST,
     AuditAction.TARGET_NAME_SEARCH,
+    # The approval queue shows each person's cases and measures (issue 12).
+    AuditAction.CHANGE_REQUEST_QUEUE,
     # The notices (set / release / amend) on a linkage department's home page and API show
     # each person's atena_no and name.
     AuditAction.NOTICE_LIST,

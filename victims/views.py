@@ -21,7 +21,7 @@ from core.policy import Capability
 from core.screens import act, screen
 from flags import rules
 from flags.models import ChangeStatus
-from flags.selectors import change_requests_for_target
+from flags.selectors import change_requests_for_target, decided_here
 from intermediary.corrections import corrections_for_target
 from intermediary.selectors import flag_states_for_unit
 
@@ -241,6 +241,8 @@ def _detail_page(request, target, status=200, **extra):
         "release_reasons": rules.RELEASE_REASONS,
         "today": timezone.localdate(),
         "is_approver": policy.allows(request.user, Capability.DECIDE),
+        # The pending requests this head decides: approved or rejected from here (issue 12).
+        "decided_here": decided_here(actor=request.user, target_id=target.pk),
         "notice_receipts": notice_acknowledgements_for_target(actor=request.user, target=target),
         **_sharing_context(request.user, target),
         "periods": (protection_periods(target)

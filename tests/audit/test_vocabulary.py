@@ -28,7 +28,8 @@ def test_the_auditors_sets_derive_from_the_vocabulary():
                                       "amendment.history_read", "grant_record.slip"}
     assert set(listing_actions()) == {"target.shared_list", "correction.list", "target.department_list",
                                       "intermediary.monitor_view", "intermediary.batch_view", "notice.list",
-                                      "reminder.list", "provision_decision.list", "target.name_search"}
+                                      "reminder.list", "provision_decision.list", "target.name_search",
+                                      "change_request.queue"}
     assert set(number_lookup_actions()) == {"target.search", "inquiry.check", "provision_decision.request"}
     # bulk look-ups name the persons matched (AuditEventTarget) and count their numbers (ADR 0017)
     assert set(bulk_lookup_actions()) == {"inquiry.bulk_check", "recipient_filter.run",
