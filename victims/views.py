@@ -458,12 +458,13 @@ def notices_overdue(request):
                                                          "days": settings.NOTICE_ACK_DAYS})
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 @screen(Capability.AUDIT)
 def who_has_seen(request):
     """The auditors' 「この人を見た職員」. Here, not in audit: finding a person by atena_no
-    reads victims' records, and audit sits below victims. Its URL stays under /audit/."""
-    form = WhoHasSeenForm(request.GET or None)
+    reads victims' records, and audit sits below victims. Its URL stays under /audit/.
+    The search is a POST (issue 12): a 宛名番号 never travels in a URL, as elsewhere."""
+    form = WhoHasSeenForm(request.POST if request.method == "POST" else None)
     events, target_id = None, None
     if form.is_bound and form.is_valid():
         target_id = form.cleaned_data.get("target_id")

@@ -42,3 +42,9 @@ def test_every_action_has_a_unique_dotted_code():
     values = [a.value for a in AuditAction]
     assert len(values) == len(set(values))
     assert all(v.count(".") == 1 and v == v.lower() for v in values)
+
+
+def test_every_action_has_a_japanese_label_of_its_own():
+    labels = [a.label for a in AuditAction]  # a KeyError names an action added without one
+    assert all(label and not label.isascii() for label in labels)
+    assert len(labels) == len(set(labels))  # an auditor tells any two actions apart
