@@ -158,6 +158,8 @@ def _confirm_page(request, data):
         **_routing(request.user),
         "carried": carried,
         "measures": rules.required_measures(data.cases, settings.FLAG_POLICY),
+        # Accepted without any explanation ticked, but never silently (issue 12).
+        "no_explanation": not any(data.explanations.values()),
     })
 
 
