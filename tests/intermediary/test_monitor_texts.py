@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from core.templatetags.durations import age_ja
-from intermediary.models import Operation
+from intermediary.clock import now as clock_now
+from intermediary.models import Batch, Operation
 from victims import services as flag_services
 
 
@@ -73,3 +74,13 @@ def test_recently_reflected_operations_are_listed_and_their_people_named(client,
     assert "山田" not in html
     event = AuditEvent.objects.filter(action="intermediary.monitor_view").latest("pk")
     assert approved.pk in event.detail["target_ids"]
+
+
+def test_the_batch_page_names_flag_and_error_in_japanese(client, sysadmin, approved):
+    op = Operation.objects.filter(unit_key=approved.atena_no, flag_kind="NONDISCLOSURE").get()
+    batch = Batch.objects.create(flag_kind=op.flag_kind, window_at=clock_now(), name="FLAG_Y.xml",
+                                 reception_number="2", created_at=clock_now(), status="resulted")
+    Operation.objects.filter(pk=op.pk).update(batch=batch, record_no=1, status="failed", last_error_code="E010")
+    client.force_login(sysadmin)
+    html = client.get(reverse("intermediary:batch", kwargs={"pk": batch.pk})).content.decode()
+    assert "<td>不開示該当フラグ</td>" in html and "レコードの内容に誤り（E010）" in html
