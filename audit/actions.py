@@ -29,6 +29,7 @@ class AuditAction(enum.StrEnum):
     TARGET_DEPARTMENT_LIST = "target.department_list"
     REGISTRATION_READ = "registration.read"
     CHANGE_REQUEST_SLIP = "change_request.slip"  # a 決裁票 shown (and printed): ADR 0028
+    CHANGE_REQUEST_QUEUE = "change_request.queue"  # the approval queue, with each person's cases (issue 12)
     REMINDER_LIST = "reminder.list"  # the department's reminders (API, home page): ADR 0026
     # Manual-provision decisions (ADR 0036): one shown, a list shown, a 決裁票 shown (and printed)
     PROVISION_DECISION_READ = "provision_decision.read"
@@ -155,6 +156,11 @@ class AuditAction(enum.StrEnum):
         return _BULK_NUMBERS_KEY.get(self, "")
 
     @property
+    def label(self) -> str:
+        """The Japanese an auditor reads on the screens and in the CSV (issue 12)."""
+        return _LABELS[self]
+
+    @property
     def looks_up_number(self) -> bool:
         """A lookup by a typed atena_no (its detail holds the number): many in a day is an anomaly."""
         return self in _LOOKS_UP_NUMBER
@@ -171,6 +177,8 @@ _READS_PERSON = frozenset({
 _LISTS_PEOPLE = frozenset({
     AuditAction.TARGET_SHARED_LIST, AuditAction.CORRECTION_LIST, AuditAction.TARGET_DEPARTMENT_LIST,
     AuditAction.TARGET_NAME_SEARCH,
+    # The approval queue shows each person's cases and measures (issue 12).
+    AuditAction.CHANGE_REQUEST_QUEUE,
     # The notices (set / release / amend) on a linkage department's home page and API show
     # each person's atena_no and name.
     AuditAction.NOTICE_LIST,
@@ -205,3 +213,116 @@ def listing_actions() -> tuple[str, ...]:
 def bulk_lookup_actions() -> tuple[str, ...]:
     """Bulk look-ups: they name the persons matched (AuditEventTarget) and count their numbers."""
     return tuple(sorted(a.value for a in AuditAction if a.names_hits))
+
+# Every action's Japanese label: tests/audit/test_vocabulary.py checks none is missing.
+_LABELS: dict[AuditAction, str] = {
+    AuditAction.TARGET_READ: "対象者の記録の閲覧",
+    AuditAction.TARGET_LOCK: "対象者の記録の変更（対象の確認）",
+    AuditAction.TARGET_SEARCH: "宛名番号による検索",
+    AuditAction.TARGET_SHARED_LIST: "閲覧を許可された対象者の一覧",
+    AuditAction.TARGET_NAME_SEARCH: "氏名による検索",
+    AuditAction.INQUIRY_CHECK: "照会時確認",
+    AuditAction.INQUIRY_BULK_CHECK: "照会時確認（一括）",
+    AuditAction.RECIPIENT_FILTER_RUN: "送付先の抽出",
+    AuditAction.INQUIRY_FILE_STAMP: "照会ファイルへの記入",
+    AuditAction.PROVISION_FILE_CHECK: "手動提供ファイルの確認",
+    AuditAction.CORRECTION_LIST: "不開示追記の依頼一覧",
+    AuditAction.REVIEW_TASK_LIST: "確認作業の一覧",
+    AuditAction.NOTICE_LIST: "通知の一覧",
+    AuditAction.NOTICE_OVERDUE_VIEW: "未確認の通知の一覧（監査）",
+    AuditAction.TARGET_DEPARTMENT_LIST: "所属の対象者一覧",
+    AuditAction.REGISTRATION_READ: "受付票の閲覧",
+    AuditAction.CHANGE_REQUEST_SLIP: "決裁票の表示",
+    AuditAction.CHANGE_REQUEST_QUEUE: "承認待ち一覧の表示",
+    AuditAction.REMINDER_LIST: "期限の案内の一覧",
+    AuditAction.PROVISION_DECISION_READ: "手動提供の判断の閲覧",
+    AuditAction.PROVISION_DECISION_LIST: "手動提供の判断の一覧",
+    AuditAction.PROVISION_DECISION_SLIP: "手動提供の判断の決裁票",
+    AuditAction.ONWARD_REQUEST_LIST: "転出先への設定依頼の一覧",
+    AuditAction.ONWARD_REQUEST_LETTER: "転出先への設定依頼文の表示",
+    AuditAction.AMENDMENT_HISTORY_READ: "設定内容の変更履歴の閲覧",
+    AuditAction.TARGET_REGISTER: "対象者の登録",
+    AuditAction.REGISTRATION_SUBMIT: "申出の受付",
+    AuditAction.TARGET_GRANT: "他の所属への閲覧の許可",
+    AuditAction.TARGET_REVOKE: "閲覧の許可の取消し",
+    AuditAction.TARGET_REOPEN: "保護の再開（新しい保護の期間）",
+    AuditAction.CASE_CONFIRM_PROCEDURE: "手続の完了確認",
+    AuditAction.CHANGE_REQUEST_REQUEST_RELEASE: "解除の申請",
+    AuditAction.CHANGE_REQUEST_REQUEST_AMEND: "設定内容の変更の申請",
+    AuditAction.CHANGE_REQUEST_APPROVE_AMEND: "設定内容の変更の承認",
+    AuditAction.CHANGE_REQUEST_REJECT_AMEND: "設定内容の変更の却下",
+    AuditAction.CHANGE_REQUEST_WITHDRAW_AMEND: "設定内容の変更の取下げ",
+    AuditAction.CHANGE_REQUEST_APPROVE_SET: "設定の承認",
+    AuditAction.CHANGE_REQUEST_APPROVE_RELEASE: "解除の承認",
+    AuditAction.CHANGE_REQUEST_REJECT_SET: "設定の却下",
+    AuditAction.CHANGE_REQUEST_REJECT_RELEASE: "解除の却下",
+    AuditAction.CHANGE_REQUEST_REQUEST_WITHDRAWAL: "登録の取下げの申出",
+    AuditAction.CHANGE_REQUEST_WITHDRAW_SET: "登録の取下げ",
+    AuditAction.CHANGE_REQUEST_WITHDRAW_RELEASE: "解除の申請の取下げ",
+    AuditAction.CHANGE_REQUEST_REQUEST_TRANSFER: "所管の移管の申請",
+    AuditAction.CHANGE_REQUEST_APPROVE_TRANSFER: "所管の移管の承認",
+    AuditAction.CHANGE_REQUEST_REJECT_TRANSFER: "所管の移管の却下",
+    AuditAction.CHANGE_REQUEST_WITHDRAW_TRANSFER: "所管の移管の取下げ",
+    AuditAction.GRANT_RECORD_SLIP: "閲覧の許可の決裁票",
+    AuditAction.CHANGE_REQUEST_DECIDE: "承認・却下（権限なし）",
+    AuditAction.CORRECTION_REQUEST: "不開示追記の依頼",
+    AuditAction.CORRECTION_COMPLETE: "不開示追記の完了",
+    AuditAction.REVIEW_TASK_CLOSE: "確認作業の完了",
+    AuditAction.PROVISION_DECISION_REQUEST: "手動提供の判断の申請",
+    AuditAction.PROVISION_DECISION_APPROVE: "手動提供の判断の承認",
+    AuditAction.PROVISION_DECISION_REJECT: "手動提供の判断の却下",
+    AuditAction.ONWARD_REQUEST_ISSUE: "転出先への設定依頼",
+    AuditAction.ONWARD_REQUEST_CONFIRM: "転出先への設定依頼の確認",
+    AuditAction.NOTICE_ACKNOWLEDGE: "通知の確認",
+    AuditAction.JUMIN_PUSH: "住基からの連携",
+    AuditAction.JUMIN_SUPPORT_START: "住基DV等支援措置の開始",
+    AuditAction.JUMIN_SUPPORT_EXTEND: "住基DV等支援措置の延長",
+    AuditAction.JUMIN_SUPPORT_END: "住基DV等支援措置の終了",
+    AuditAction.REMINDER_ALERT: "期限の警告",
+    AuditAction.API_DENIED: "APIの拒否",
+    AuditAction.SCREEN_DENIED: "画面の拒否",
+    AuditAction.AUTH_LOGIN: "ログイン",
+    AuditAction.AUTH_LOGIN_FAILED: "ログイン失敗",
+    AuditAction.AUTH_LOGOUT: "ログアウト",
+    AuditAction.AUTH_TOTP_ENROL: "二要素認証の登録",
+    AuditAction.AUTH_TOTP_FAILED: "二要素認証の失敗",
+    AuditAction.AUTH_TOTP_VERIFIED: "二要素認証の成功",
+    AuditAction.STAFF_CREATE: "職員の登録",
+    AuditAction.STAFF_UPDATE: "職員の変更",
+    AuditAction.STAFF_TOTP_RESET: "二要素認証の再設定",
+    AuditAction.DEPARTMENT_CREATE: "所属の登録",
+    AuditAction.DEPARTMENT_UPDATE: "所属の変更",
+    AuditAction.API_TOKEN_ISSUE: "APIトークンの発行",
+    AuditAction.API_TOKEN_REVOKE: "APIトークンの失効",
+    AuditAction.SYSTEM_CLIENT_CREATE: "連携システムの登録",
+    AuditAction.SYSTEM_CLIENT_REVOKE: "連携システムの失効",
+    AuditAction.SYSTEM_CLIENT_AUTHENTICATE: "連携システムの認証",
+    AuditAction.FILE_LAYOUT_CONFIRM: "ファイルレイアウトの確認",
+    AuditAction.INTERMEDIARY_MONITOR_VIEW: "中間サーバー同期状況の表示",
+    AuditAction.INTERMEDIARY_BATCH_VIEW: "XML一括ファイルの表示",
+    AuditAction.INTERMEDIARY_OPERATION_CLAIMED: "中間サーバーへの送信開始",
+    AuditAction.INTERMEDIARY_OPERATION_COVERED: "中間サーバーへの操作の統合",
+    AuditAction.INTERMEDIARY_OPERATION_REFLECTED: "中間サーバーへの反映",
+    AuditAction.INTERMEDIARY_OPERATION_FAILED: "中間サーバーへの反映の失敗",
+    AuditAction.INTERMEDIARY_OPERATION_DEAD: "中間サーバーへの反映の断念",
+    AuditAction.INTERMEDIARY_OPERATION_RETRY: "中間サーバーへの再試行",
+    AuditAction.INTERMEDIARY_BATCH_OPENED: "XML一括ファイルの作成",
+    AuditAction.INTERMEDIARY_BATCH_PUBLISHED: "XML一括ファイルの送信",
+    AuditAction.INTERMEDIARY_BATCH_RESULTED: "XML一括ファイルの結果受領",
+    AuditAction.INTERMEDIARY_RESULT_QUARANTINED: "結果ファイルの隔離",
+    AuditAction.INTERMEDIARY_SWEEP: "滞留した操作の点検",
+    AuditAction.INTERMEDIARY_RECONCILED: "中間サーバーとの突合",
+    AuditAction.INTERMEDIARY_ALERT_RESEND: "アラートからの再送",
+    AuditAction.INTERMEDIARY_ALERT_RESOLVE: "アラートの対応済み",
+    AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_CREATE: "特定個人情報名コード単位の設定・解除の申請",
+    AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_APPROVE: "特定個人情報名コード単位の設定・解除の承認",
+    AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_REJECT: "特定個人情報名コード単位の設定・解除の却下",
+    AuditAction.AUDIT_SEARCH: "監査ログの検索",
+    AuditAction.AUDIT_EXPORT: "監査ログのCSV出力",
+    AuditAction.AUDIT_WHO_HAS_SEEN: "閲覧者の確認",
+    AuditAction.AUDIT_ANOMALIES: "異常の確認",
+    AuditAction.AUDIT_ANCHOR: "監査ログの固定（アンカー）",
+    AuditAction.AUDIT_VERIFY: "監査ログの検証",
+    AuditAction.AUDIT_CHAIN_HEAD_RESYNCED: "監査ログの連鎖の再同期",
+    AuditAction.AUDIT_SINK_FAILED: "監査ログの外部保存の失敗",
+}

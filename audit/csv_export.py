@@ -8,8 +8,9 @@ from django.utils import timezone
 from .models import AuditEvent
 
 BOM = "\ufeff"
-HEADER = ["id", "日時(JST)", "職員", "所属", "役割", "操作", "対象者ID", "結果", "経路", "IPアドレス", "リクエストID",
-          "詳細"]
+# Japanese values (issue 12): the action's label (its code too, for filtering), the role, 許可/拒否.
+HEADER = ["id", "日時(JST)", "職員", "所属", "役割", "操作", "操作コード", "対象者ID", "結果", "経路", "IPアドレス",
+          "リクエストID", "詳細"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -29,6 +30,6 @@ def rows(events: Iterable[AuditEvent]) -> Iterator[str]:
     for e in events:
         yield writer.writerow([safe_cell(v) for v in (
             e.id, timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_username, e.department_code,
-            e.role, e.action, e.target_id, e.outcome, e.channel, e.ip, e.request_id,
+            e.role_label, e.action_label, e.action, e.target_id, e.get_outcome_display(), e.channel, e.ip, e.request_id,
             json.dumps(e.detail, ensure_ascii=False, sort_keys=True),
         )])

@@ -1,5 +1,12 @@
 from django.db import models
 
+from core.policy import Role
+
+from .actions import AuditAction
+
+# Who acted when no staff member did, by the event's channel.
+_NO_ACTOR = {"worker": "システム（自動処理）", "cli": "運用コマンド", "api": "連携システム", "web": "未ログイン"}
+
 
 class Outcome(models.TextChoices):
     ALLOWED = "allowed", "許可"
@@ -36,6 +43,23 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         # Ids and states only: this string reaches logs and the admin, never personal data.
         return f"audit event #{self.pk} {self.action} ({self.outcome})"
+
+    @property
+    def action_label(self) -> str:
+        """The action in Japanese (audit.actions); an old code no longer in the vocabulary as it is."""
+        try:
+            return AuditAction(self.action).label
+        except ValueError:
+            return self.action
+
+    @property
+    def role_label(self) -> str:
+        """Never empty: the staff role, or who acted without one (a process, a system client, nobody signed in)."""
+        if self.role in Role.values:
+            return Role(self.role).label
+        if self.actor_username:
+            return "役割なし"
+        return _NO_ACTOR.get(self.channel, "不明")
 
 
 class AuditAnchor(models.Model):

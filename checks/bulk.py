@@ -74,9 +74,12 @@ def bulk_input_from_list(values) -> BulkInput:
     return result
 
 
-def bulk_input_from_file(fileobj) -> BulkInput:
+def bulk_input_from_file(fileobj, *, refuse_malformed: bool = True) -> BulkInput:
     """A CSV/TXT upload: the atena_no is the first column; an optional header line;
-    blank lines ignored. Malformed lines refuse the whole call, by line number."""
+    blank lines ignored. Malformed lines refuse the whole call, by line number, unless
+    `refuse_malformed` is False: then they are reported (report.malformed) and the rest is
+    checked. Which one is the caller's to decide (ADR 0050): a clerk's screen reports, a
+    system client's API refuses (its file is generated, a bad line means a broken export)."""
     encoding = detect_encoding(fileobj)
     limit = max_numbers()
     budget = LineBudget()
@@ -100,9 +103,10 @@ def bulk_input_from_file(fileobj) -> BulkInput:
                 budget.check_malformed(report, line_no)
         if len(numbers) > limit:
             raise _too_many(limit)
-    if report.malformed_count:
+    if report.malformed_count and refuse_malformed:
         errors = {f"file:{m['line']}": m["message"] for m in report.malformed}
-        errors["file"] = f"形式に誤りのある行が {report.malformed_count:,} 行あります（行番号は errors のキー）。"
+        errors["file"] = (f"形式に誤りのある行が {report.malformed_count:,} 行あるため、"
+                          "ファイル全体を受け付けませんでした。")
         raise ValidationFailed(errors)
     if not numbers:
         raise ValidationFailed({"file": "団体内統合宛名番号が1件も含まれていません。"})
@@ -169,7 +173,13 @@ def render_json(result: BulkResult) -> bytes:
     return (head + ',"results":[' + items + "]}").encode()
 
 
-def render_csv(result: BulkResult) -> bytes:
+def render_csv(result: BulkResult, *, for_excel: bool = False) -> bytes:
+    """The answers, one line per number in input order. `for_excel` (the screen's download,
+    ADR 0051): a BOM and each 宛名番号 as a text formula ="…", so that Excel neither shows
+    15 digits as 1.23E+14 nor drops a leading 0; the API's CSV stays plain for programs."""
     required = result.required
+    if for_excel:
+        rows = "\r\n".join([f'="{n}",' + ("1" if n in required else "0") for n in result.numbers])
+        return ("\ufeff宛名番号,不開示コード要否（1=要）\r\n" + rows + "\r\n").encode()
     rows = "\r\n".join([n + (",1" if n in required else ",0") for n in result.numbers])
     return ("atena_no,nondisclosure_code_required\r\n" + rows + "\r\n").encode()

@@ -125,12 +125,13 @@ def _bulk_check(request):
     context = {"form": form}
 
     def work(data):
-        bulk = bulk_input_from_file(data["file"])
+        # A clerk's file: bad lines are reported by number and the rest is checked (ADR 0050).
+        bulk = bulk_input_from_file(data["file"], refuse_malformed=False)
         result = bulk_inquiry_check(actor=request.user, bulk=bulk, direction=data["direction"])
         context.update(
             result=result,
             duplicates=bulk.report,
-            download=_data_link(render_csv(result), "text/csv"),
+            download=_data_link(render_csv(result, for_excel=True), "text/csv"),
             direction_label=dict(DIRECTIONS)[result.direction],
         )
 

@@ -23,3 +23,9 @@ def change_requests_for_target(target_id: int) -> QuerySet[ChangeRequest]:
     """History of a target the caller has already read through victims' target_get_for_user."""
     return (ChangeRequest.objects.filter(target_id=target_id)
             .select_related("requested_by", "decided_by", "withdrawal_requested_by").prefetch_related("release_cases"))
+
+
+def decided_here(*, actor: Staff, target_id: int) -> set[int]:
+    """The ids of a target's pending requests the actor decides (its detail page offers them)."""
+    return set(ChangeRequest.objects.filter(policy.decision_scope(actor), target_id=target_id)
+               .values_list("pk", flat=True))

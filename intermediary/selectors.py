@@ -4,6 +4,7 @@ import datetime
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Min, Q
 
 from accounts.models import Staff
@@ -17,6 +18,7 @@ from . import clock, flag_kinds, windows
 from .models import (
     Alert,
     Batch,
+    Channel,
     FlagKind,
     FlagState,
     InfoCodeChangeRequest,
@@ -36,8 +38,25 @@ def oldest_pending_age(now: datetime.datetime) -> datetime.timedelta | None:
 
 
 def next_windows(now: datetime.datetime) -> dict[str, datetime.datetime]:
+    """The reflection windows of the channel in use: the XML batch's. The web service sends
+    each operation at once, so it has none to show (issue 12: a daily window shown for the
+    web service misled the reader)."""
+    if settings.INTERMEDIARY_CHANNEL != Channel.XML_BATCH:
+        return {}
     cfg = window_config()
     return {kind: windows.next_window(kind, now, cfg) for kind in flag_kinds.FLAG_KINDS}
+
+
+RECENTLY_REFLECTED = 20
+
+
+def recently_reflected() -> list[Operation]:
+    """The last operations the intermediate server reported reflected (the ones actually sent)."""
+    ops = list(Operation.objects.filter(status=OperationStatus.REFLECTED, covered_by__isnull=True,
+                                        reflected_at__isnull=False).order_by("-reflected_at")[:RECENTLY_REFLECTED])
+    for op in ops:
+        op.lag = op.reflected_at - op.created_at  # type: ignore[attr-defined,operator]  # approval → reflected
+    return ops
 
 
 def monitor_overview(*, actor: Staff) -> dict[str, Any]:
@@ -54,15 +73,18 @@ def monitor_overview(*, actor: Staff) -> dict[str, Any]:
                                           operations__covered_by__isnull=True)))
                .order_by("-window_at")[:30])
     alerts = list(Alert.objects.filter(resolved_at__isnull=True).order_by("-created_at")[:100])
-    # The failing operations and the alerts show atena_no: name the people they belong to.
-    shown = target_ids_for_units([*((op.unit_type, op.unit_key) for op in problems),
+    reflected = recently_reflected()
+    # The failing, alerted and reflected operations show atena_no: name the people they belong to.
+    shown = target_ids_for_units([*((op.unit_type, op.unit_key) for op in [*problems, *reflected]),
                                   *((a.unit_type, a.unit_key) for a in alerts)])
     audit_record(actor=actor, action=AuditAction.INTERMEDIARY_MONITOR_VIEW, detail={"target_ids": shown})
     return {
         "now": now,
         "by_status": [(s, label, by_status.get(s, 0)) for s, label in OperationStatus.choices],
         "oldest_pending_age": oldest_pending_age(now),
+        "channel": settings.INTERMEDIARY_CHANNEL,
         "next_windows": next_windows(now),
+        "reflected": reflected,
         "problems": problems,
         "batches": list(batches),
         "alerts": alerts,

@@ -12,6 +12,8 @@ from core.screens import act, screen
 from . import corrections, selectors, services
 from .models import AlertKind, FlagKind, OperationAction
 
+MONITOR_REFRESH_SECONDS = 30  # often enough to see a failure within a minute, rare enough to read
+
 
 def _uuid(value) -> uuid.UUID:
     try:
@@ -29,7 +31,8 @@ def _act(request, fn, ok_message: str):
 def monitor(request):
     context = selectors.monitor_overview(actor=request.user)
     context["corrections"] = corrections.corrections_open(actor=request.user)
-    context.update(flag_kinds=FlagKind.choices, actions=OperationAction.choices, mismatch=AlertKind.MISMATCH)
+    context.update(flag_kinds=FlagKind.choices, actions=OperationAction.choices, mismatch=AlertKind.MISMATCH,
+                   refresh_seconds=MONITOR_REFRESH_SECONDS)
     return render(request, "intermediary/monitor.html", context)
 
 

@@ -3,13 +3,13 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from core.errors import DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound
 from core.policy import Capability
 from core.screens import screen
 from flags import rules
 from flags.models import ChangeStatus
-from flags.selectors import approval_queue
 
+from .decisions import decision_for, queue_with_previews
 from .services import change_request_approve, change_request_reject, change_request_withdraw
 from .slips import change_request_slip
 
@@ -19,7 +19,7 @@ _FIELD_ERRORS = {"reason": "reason_error", "withdraw": "withdraw_error"}
 def _queue_page(request, status=200, failed=None, field="approve", error="", reason=""):
     """`failed` is the request whose decision was refused; its error goes next to the
     form that caused it, or on top when it has left the queue meanwhile."""
-    requests = list(approval_queue(actor=request.user))
+    requests = queue_with_previews(actor=request.user)
     page_error = error
     for cr in requests:
         cr.release_reason_label = rules.RELEASE_REASONS.get(cr.release_reason, "")
@@ -39,6 +39,23 @@ def queue(request):
     return _queue_page(request)
 
 
+def _decide_page(request, pk, status=200, error="", field="approve", reason=""):
+    change_request, preview = decision_for(actor=request.user, change_request_id=pk)
+    change_request.release_reason_label = rules.RELEASE_REASONS.get(change_request.release_reason, "")
+    return render(request, "victims/decide.html", {
+        "cr": change_request, "preview": preview, "own": change_request.requested_by_id == request.user.pk,
+        "approve_error": error if field == "approve" else "", "reason_error": error if field == "reason" else "",
+        "reason_value": reason,
+    }, status=status)
+
+
+@screen(Capability.DECIDE)
+@require_safe
+def decide(request, pk):
+    """The confirmation step (issue 12): restates what approving changes, then approve or reject."""
+    return _decide_page(request, pk)
+
+
 @screen(Capability.DECIDE)
 @require_POST
 def approve(request, pk):
@@ -48,6 +65,8 @@ def approve(request, pk):
         raise
     except DomainError as exc:
         # Four eyes, another department, already decided, or the release re-check failed.
+        if request.POST.get("next") == "decide" and not isinstance(exc, Conflict):  # still pending
+            return _decide_page(request, pk, status=400, error=exc.message)
         return _queue_page(request, status=400, failed=pk, error=exc.message)
     messages.success(request, "承認しました。自治体中間サーバーへのフラグ反映を開始します。")
     return redirect("approvals:queue")
@@ -62,6 +81,8 @@ def reject(request, pk):
     except NotFound:
         raise
     except DomainError as exc:
+        if request.POST.get("next") == "decide" and exc.field == "reason":
+            return _decide_page(request, pk, status=400, error=exc.message, field="reason", reason=reason)
         return _queue_page(request, status=400, failed=pk, field=exc.field or "approve", error=exc.message,
                            reason=reason)
     messages.success(request, "却下しました。")

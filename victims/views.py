@@ -21,7 +21,7 @@ from core.policy import Capability
 from core.screens import act, screen
 from flags import rules
 from flags.models import ChangeStatus
-from flags.selectors import change_requests_for_target
+from flags.selectors import change_requests_for_target, decided_here
 from intermediary.corrections import corrections_for_target
 from intermediary.selectors import flag_states_for_unit
 
@@ -158,6 +158,8 @@ def _confirm_page(request, data):
         **_routing(request.user),
         "carried": carried,
         "measures": rules.required_measures(data.cases, settings.FLAG_POLICY),
+        # Accepted without any explanation ticked, but never silently (issue 12).
+        "no_explanation": not any(data.explanations.values()),
     })
 
 
@@ -241,6 +243,8 @@ def _detail_page(request, target, status=200, **extra):
         "release_reasons": rules.RELEASE_REASONS,
         "today": timezone.localdate(),
         "is_approver": policy.allows(request.user, Capability.DECIDE),
+        # The pending requests this head decides: approved or rejected from here (issue 12).
+        "decided_here": decided_here(actor=request.user, target_id=target.pk),
         "notice_receipts": notice_acknowledgements_for_target(actor=request.user, target=target),
         **_sharing_context(request.user, target),
         "periods": (protection_periods(target)
@@ -456,12 +460,13 @@ def notices_overdue(request):
                                                          "days": settings.NOTICE_ACK_DAYS})
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 @screen(Capability.AUDIT)
 def who_has_seen(request):
     """The auditors' 「この人を見た職員」. Here, not in audit: finding a person by atena_no
-    reads victims' records, and audit sits below victims. Its URL stays under /audit/."""
-    form = WhoHasSeenForm(request.GET or None)
+    reads victims' records, and audit sits below victims. Its URL stays under /audit/.
+    The search is a POST (issue 12): a 宛名番号 never travels in a URL, as elsewhere."""
+    form = WhoHasSeenForm(request.POST if request.method == "POST" else None)
     events, target_id = None, None
     if form.is_bound and form.is_valid():
         target_id = form.cleaned_data.get("target_id")

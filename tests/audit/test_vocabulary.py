@@ -28,7 +28,8 @@ def test_the_auditors_sets_derive_from_the_vocabulary():
                                       "amendment.history_read", "grant_record.slip"}
     assert set(listing_actions()) == {"target.shared_list", "correction.list", "target.department_list",
                                       "intermediary.monitor_view", "intermediary.batch_view", "notice.list",
-                                      "reminder.list", "provision_decision.list", "target.name_search"}
+                                      "reminder.list", "provision_decision.list", "target.name_search",
+                                      "change_request.queue"}
     assert set(number_lookup_actions()) == {"target.search", "inquiry.check", "provision_decision.request"}
     # bulk look-ups name the persons matched (AuditEventTarget) and count their numbers (ADR 0017)
     assert set(bulk_lookup_actions()) == {"inquiry.bulk_check", "recipient_filter.run",
@@ -41,3 +42,9 @@ def test_every_action_has_a_unique_dotted_code():
     values = [a.value for a in AuditAction]
     assert len(values) == len(set(values))
     assert all(v.count(".") == 1 and v == v.lower() for v in values)
+
+
+def test_every_action_has_a_japanese_label_of_its_own():
+    labels = [a.label for a in AuditAction]  # a KeyError names an action added without one
+    assert all(label and not label.isascii() for label in labels)
+    assert len(labels) == len(set(labels))  # an auditor tells any two actions apart

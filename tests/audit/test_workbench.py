@@ -74,7 +74,7 @@ def test_who_has_seen_lists_reads_by_screen_api_and_shared_list(auditor_client, 
     target_get_for_user(actor=counter, target_id=target.pk, via="api")
     target_shared_list(actor=other_counter)
     target_get_for_user(actor=counter, target_id=other.pk)
-    response = auditor_client.get(reverse("who_has_seen"), {"atena_no": target.atena_no})
+    response = auditor_client.post(reverse("who_has_seen"), {"atena_no": target.atena_no})
     events = response.context["events"]
     seen = {(e.actor_username, e.action) for e in events}
     assert ("counter1", "target.read") in seen and ("zeimu1", "target.shared_list") in seen
@@ -84,7 +84,7 @@ def test_who_has_seen_lists_reads_by_screen_api_and_shared_list(auditor_client, 
 
 
 def test_who_has_seen_with_unknown_atena(auditor_client):
-    response = auditor_client.get(reverse("who_has_seen"), {"atena_no": "999999999999999"})
+    response = auditor_client.post(reverse("who_has_seen"), {"atena_no": "999999999999999"})
     assert "該当する対象者がいません" in response.content.decode()
 
 

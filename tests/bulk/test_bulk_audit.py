@@ -66,7 +66,7 @@ def test_who_has_seen_lists_a_bulk_check_for_each_person_it_matched(api, people,
 def test_a_one_number_bulk_check_is_no_silent_single_check(api, people, other_counter, auditor, client):
     assert bulk_check(api(other_counter), ["800000000000002"]).status_code == 200
     client.force_login(auditor)
-    page = client.get(reverse("who_has_seen"), {"atena_no": "800000000000002"})
+    page = client.post(reverse("who_has_seen"), {"atena_no": "800000000000002"})
     assert ("zeimu1", "inquiry.bulk_check") in {(e.actor_username, e.action) for e in page.context["events"]}
 
 

@@ -157,6 +157,8 @@ def test_malformed_lines_are_reported_by_line_number(api, population, other_coun
     assert resp.status_code == 400
     errors = resp.json()["errors"]
     assert "file:2" in errors and "file:4" in errors and "file:1" not in errors
+    # A system client's file is refused whole (ADR 0050), said without 「（行番号は errors のキー）」.
+    assert errors["file"] == ["形式に誤りのある行が 2 行あるため、ファイル全体を受け付けませんでした。"]
     assert not AuditEvent.objects.filter(action="inquiry.bulk_check").exists()
 
 

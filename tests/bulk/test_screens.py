@@ -38,14 +38,22 @@ def test_bulk_check_screen_answers_and_hands_back_a_csv(web, counter, other_coun
                   direction="inquiry")
     html = resp.content.decode()
     assert resp.status_code == 200 and "2 件を確認しました" in html
-    assert data_link(html) == b"atena_no,nondisclosure_code_required\r\n610000000000001,1\r\n610000000000002,0\r\n"
+    # For Excel (ADR 0051): a BOM, and each number as text so that 15 digits stay 15 digits.
+    assert data_link(html).decode() == ('\ufeff宛名番号,不開示コード要否（1=要）\r\n'
+                                        '="610000000000001",1\r\n="610000000000002",0\r\n')
     assert AuditEvent.objects.filter(action="inquiry.bulk_check", detail__source="file").exists()
 
 
-def test_bulk_check_screen_shows_line_errors_in_japanese(web, other_counter):
-    resp = upload(web(other_counter), "/flags/bulk/check/", b"610000000000001\n61000\n", direction="inquiry")
-    assert resp.status_code == 400
-    assert "2行目" in resp.content.decode()
+def test_bulk_check_screen_reports_bad_lines_and_checks_the_rest(web, counter, other_counter, register):
+    """Issue 12: two bad lines no longer refuse the clerk's whole file (ADR 0050)."""
+    register(counter, atena_no="610000000000003")
+    content = "610000000000001\n61000\n６１００００００００００００３\nabc\n".encode()  # UTF-8, full width
+    resp = upload(web(other_counter), "/flags/bulk/check/", content, direction="inquiry")
+    html = resp.content.decode()
+    assert resp.status_code == 200 and "2 件を確認しました" in html and "<strong>1</strong> 件" in html
+    assert "形式に誤りのある行が 2 行あります" in html and "2行目：" in html and "4行目：" in html
+    assert "errors のキー" not in html
+    assert data_link(html).decode().endswith('="610000000000001",0\r\n="610000000000003",1\r\n')
 
 
 def test_recipient_filter_screen(web, counter, other_counter, register):

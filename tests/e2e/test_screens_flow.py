@@ -61,7 +61,10 @@ def test_register_approve_check_and_see_flags(live_db, live_server, page, sign_i
     page.get_by_role("navigation").get_by_role("link", name="承認待ち").click()
     expect(page.locator("section.request")).to_contain_text("counter1")
     page.screenshot(path=SHOTS / "queue.png", full_page=True)
-    page.get_by_role("button", name="承認する").click()
+    page.get_by_role("link", name="内容を確認して承認する").click()
+    expect(page.locator("main")).to_contain_text("不開示該当フラグを設定")  # the confirmation restates it
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="この内容で承認する").click()
     expect(page.get_by_role("status")).to_contain_text("承認しました")
 
     # the approver opens the detail (each person signs in once: TOTP codes are single-use)

@@ -96,6 +96,7 @@ OBJECT_PARAMS = {
     "approvals:reject": {"pk": "change_request"},
     "approvals:withdraw": {"pk": "change_request"},
     "approvals:slip": {"pk": "change_request"},
+    "approvals:decide": {"pk": "change_request"},
     "integration:close_review_task": {"pk": "review_task"},
     "victims:acknowledge_notice": {"pk": "notice"},
     "integration:grant_review_task": {"pk": "review_task"},
