@@ -23,7 +23,8 @@
   }
   function start() {
     timers.forEach(clearTimeout);
-    timers = [setTimeout(show, warnAfter), setTimeout(expired, idle)];
+    // "Ended" a second late: the server counts whole seconds, and must have ended it by then.
+    timers = [setTimeout(show, warnAfter), setTimeout(expired, idle + 1000)];
   }
   form.addEventListener("submit", function (event) {
     event.preventDefault();
