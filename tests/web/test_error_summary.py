@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from victims import services
+
 from .conftest import form_data
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +52,17 @@ def test_a_group_is_a_fieldset_described_by_its_error(login, counter):
     html = login(counter).post("/targets/new/", form_data(harm_types=None, step="confirm")).content.decode()
     group = re.search(r'<fieldset class="field has-error" aria-describedby="error-harm_types">\s*<legend>', html)
     assert group, "harm_types is not a fieldset tied to its error"
+    assert 'href="#id_harm_types_0"' in html and 'id="id_harm_types_0"' in html  # the summary's link lands
+
+
+def test_a_release_request_with_errors_opens_on_its_summary_in_the_release_section(login, counter, approver,
+                                                                                    register):
+    target, cr = register(counter)
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    html = login(counter).post(f"/targets/{target.pk}/release/", {}).content.decode()
+    release = html.split('id="release"', 1)[1]
+    summary = re.search(r"<div class=\"error-summary\"[^>]*data-error-summary.*?</div>", release, re.S)
+    assert summary and "解除はまだ申請されていません" in summary.group(0)
+    assert 'href="#id_reason_0"' in summary.group(0) and 'id="id_reason_0"' in html
+    assert "解除理由を選択してください。" in summary.group(0)
+    assert html.count("data-error-summary") == 1  # one place to put focus
