@@ -3,10 +3,12 @@ the warning appears before it, 「ログインを継続する」 keeps the sessi
 times out while the clerk types, the submit lands on the login screen, and after logging in
 again the intake offers the kept input and restores it. axe-core on every state visited:
 the intake with the warning, the warning after 継続, the timed-out warning, the offer, the
-restored form."""
+restored form. Also the skip link (first Tab) and a release request with errors (its summary
+takes focus, its link lands on the field)."""
 from playwright.sync_api import expect
 
 from tests.e2e.axe import assert_no_axe_violations, install_axe
+from victims import services
 from victims.models import IntakeDraft
 
 NAME = "山田　花子"
@@ -66,3 +68,20 @@ def test_the_first_tab_reaches_the_skip_link_and_it_leads_to_the_content(live_db
     expect(page.locator("main#main")).to_be_focused()
     page.keyboard.press("Tab")  # the next stop is in the content, not the menu
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_a_release_request_with_errors_opens_on_its_error_summary(live_db, live_server, page, sign_in, counter,
+                                                                  approver, register):
+    target, cr = register(counter)
+    services.change_request_approve(actor=approver, change_request_id=cr.pk)
+    install_axe(page.context)
+    sign_in(counter)
+    page.goto(f"{live_server.url}/targets/{target.pk}/")
+    page.get_by_role("button", name="解除を申請する").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()  # not BODY, 2,000 px above the message
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_contain_text("解除理由を選択してください")
+    assert_no_axe_violations(page)
+    summary.get_by_role("link", name="解除理由：解除理由を選択してください。").click()
+    expect(page.locator("#id_reason_0")).to_be_focused()
