@@ -2,7 +2,8 @@
 the warning appears before it, 「ログインを継続する」 keeps the session; left alone, the session
 times out while the clerk types, the submit lands on the login screen, and after logging in
 again the intake offers the kept input and restores it. axe-core on every state visited:
-the intake with the warning, the warning after 継続, the timed-out warning, the offer, the
+the intake with the warning, the warning after 継続, the timed-out warning, the login screen
+after the timeout, the offer, the
 restored form. Also the skip link (first Tab) and a release request with errors (its summary
 takes focus, its link lands on the field)."""
 from playwright.sync_api import expect
@@ -39,6 +40,8 @@ def test_the_warning_keeps_the_session_and_a_timed_out_intake_is_restored(live_d
     assert_no_axe_violations(page)
     page.get_by_role("button", name="確認へ進む").click()
     page.wait_for_url(lambda url: "/login/" in url)
+    expect(page.get_by_text("自動的にログアウトしました")).to_be_visible()
+    assert_no_axe_violations(page)
     assert IntakeDraft.objects.filter(staff=counter).exists()
 
     settings.SESSION_IDLE_TIMEOUT_SECONDS = 15 * 60
@@ -58,7 +61,7 @@ def test_the_first_tab_reaches_the_skip_link_and_it_leads_to_the_content(live_db
                                                                          counter):
     install_axe(page.context)
     sign_in(counter)
-    page.get_by_role("link", name="設定対象者の登録").first.click()
+    page.goto(live_server.url + "/targets/new/")  # loaded before the first key press
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="本文へスキップ")
     expect(skip).to_be_focused()

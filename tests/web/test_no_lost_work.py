@@ -135,3 +135,15 @@ def test_a_cross_site_post_on_a_timed_out_session_keeps_nothing(client, counter)
     start = time.time()
     time_out_on_submit(forged, start)  # no CSRF token: it could be another site's form
     assert not IntakeDraft.objects.exists()
+
+
+def test_the_login_screen_says_why_and_where_the_input_is(login, counter):
+    clerk = login(counter)
+    timed_out = time_out_on_submit(clerk, time.time())
+    page = clerk.get(timed_out["Location"]).content.decode()
+    assert "自動的にログアウトしました" in page and "登録画面を開くと復元できます" in page
+    assert NAME not in page
+
+
+def test_an_ordinary_login_screen_does_not(client):
+    assert "自動的にログアウトしました" not in client.get(reverse("accounts:login")).content.decode()
