@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 
 from core.api_errors import error_body
+from core.signals import session_timed_out
 
 from .two_factor import confirmed_device
 
@@ -60,6 +61,7 @@ class SessionTimeoutMiddleware:
             last = request.session.get("last_seen_at", now)
             if (now - last > settings.SESSION_IDLE_TIMEOUT_SECONDS
                     or now - started > settings.SESSION_ABSOLUTE_TIMEOUT_SECONDS):
+                session_timed_out.send(sender=SessionTimeoutMiddleware, request=request, user=request.user)
                 logout(request)
                 request.session["timed_out"] = True
             else:

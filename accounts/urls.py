@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api_token_views, staff_views, two_factor_views, views
+from . import api_token_views, session_views, staff_views, two_factor_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("2fa/reset/", two_factor_views.reset, name="otp_reset"),
     path("api-tokens/", api_token_views.api_tokens, name="api_tokens"),
     path("api-tokens/<int:pk>/revoke/", api_token_views.api_token_revoke, name="api_token_revoke"),
+    path("session/keepalive/", session_views.session_keepalive, name="session_keepalive"),
     path("staff/", staff_views.staff_list, name="staff"),
     path("staff/<int:pk>/display-name/", staff_views.display_name, name="staff_display_name"),
 ]

@@ -159,6 +159,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.capabilities",
+                "accounts.context_processors.session_timeout",
             ],
         },
     },
@@ -254,6 +255,8 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG and env.boo
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=15 * 60)
+# The warning with 「ログインを継続する」 appears this long before the idle timeout (WCAG 2.2.1, ADR 0048).
+SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=2 * 60)
 SESSION_ABSOLUTE_TIMEOUT_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60)
 # Behind TLS in production (HTTPS=true): HSTS, secure cookies, redirect to https.
 if env.bool("HTTPS", default=False):

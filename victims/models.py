@@ -578,3 +578,17 @@ class TargetUserObjectPermission(UserObjectPermissionBase):
 
 class TargetGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Target, on_delete=models.CASCADE)
+
+
+class IntakeDraft(models.Model):
+    """The intake form's input as the clerk had typed it when the session timed out on its
+    submit (ADR 0049): offered back to the same clerk only, deleted on 破棄, on a successful
+    registration and at kept_until. Never logged, never in an audit event's details."""
+
+    staff = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    fields = models.JSONField()  # {field name: [values]}, as posted
+    kept_at = models.DateTimeField()
+    kept_until = models.DateTimeField()
+
+    def __str__(self) -> str:  # no input in it: admin lists and error pages may show it
+        return f"登録画面の保存された入力（職員 {self.staff_id}）"

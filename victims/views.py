@@ -39,6 +39,7 @@ from .forms import (
 )
 from .grant_slips import grant_records_for_target
 from .intake import intake_from_json, parse_intake
+from .intake_drafts import initial_from, intake_draft_discard, intake_draft_for
 from .models import Amendment, Basis, CaseType, HarmType, LegalRepresentative, RequestOrigin, TargetStatus
 from .onward import (
     onward_request_confirm,
@@ -90,9 +91,12 @@ def intake(request):
     parsed again on 登録, so what is submitted is exactly what was shown. The answer is the
     receipt, the same whether or not the person is a target already (ADR 0015)."""
     if request.method != "POST":
-        return render(request, "victims/intake_form.html", {"form": IntakeForm(), **_routing(request.user)})
-    form = IntakeForm(request.POST)
+        return render(request, "victims/intake_form.html", {"form": IntakeForm(), **_routing(request.user),
+                                                            "kept_draft": intake_draft_for(staff=request.user)})
     step = request.POST.get("step")
+    if step in ("restore_draft", "discard_draft"):
+        return _kept_draft(request, step)
+    form = IntakeForm(request.POST)
     if step == "edit":
         return _form_page(request, form, status=200)
     form_ok = form.is_valid()
@@ -103,6 +107,7 @@ def intake(request):
         except ValidationFailed as exc:
             form.add_intake_errors(exc.errors, field_map)
             return _form_page(request, form, status=400)
+        intake_draft_discard(staff=request.user)  # registered: the kept input has served
         reopened = receipt.reopened_target
         if reopened is not None:  # the owning department's own person, protected again (ADR 0029)
             messages.success(request, TARGET_REOPENED)
@@ -120,6 +125,20 @@ def intake(request):
     if data is None or not form_ok:
         return _form_page(request, form, status=400)
     return _confirm_page(request, data)
+
+
+def _kept_draft(request, step):
+    """「前回の入力を復元」/「破棄」 of the input kept when the session timed out (ADR 0049)."""
+    draft = intake_draft_for(staff=request.user)
+    if step == "discard_draft" or draft is None:
+        intake_draft_discard(staff=request.user)
+        messages.success(request, "前回の入力を破棄しました。" if draft
+                         else "前回の入力は保存期間を過ぎたため削除されています。")
+        return redirect("victims:intake")
+    # Unbound: what was typed comes back as typed, checked again on 「確認へ進む」 like any input.
+    form = IntakeForm(initial=initial_from(draft, IntakeForm().fields))
+    messages.success(request, "前回の入力を復元しました。内容を確認して「確認へ進む」を押してください。")
+    return render(request, "victims/intake_form.html", {"form": form, **_routing(request.user)})
 
 
 def _form_page(request, form, status):

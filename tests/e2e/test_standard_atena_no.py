@@ -21,7 +21,8 @@ def test_a_clerk_registers_and_finds_a_person_by_the_standard_number(live_db, li
     page.get_by_role("button", name="確認へ進む").click()
     field = page.get_by_label("宛名番号（標準準拠システム）")
     expect(page.locator("#error-standard_atena_no")).to_contain_text("15桁の数字で入力してください")
-    expect(field).to_have_attribute("aria-describedby", "error-standard_atena_no")
+    expect(field).to_have_attribute("aria-describedby", "error-standard_atena_no help-standard_atena_no")
+    expect(page.locator("[data-error-summary]")).to_be_focused()  # the summary first, not BODY
     assert_no_axe_violations(page)
     field.fill(STANDARD)
     page.get_by_role("button", name="確認へ進む").click()

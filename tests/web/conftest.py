@@ -33,5 +33,5 @@ def form_data(**overrides) -> dict:
 def field_error(response, name: str) -> str:
     """The error text shown next to field `name` (empty when none)."""
     html = response.content.decode()
-    found = re.findall(rf'<p class="field-error" id="error-{re.escape(name)}" role="alert">(.*?)</p>', html)
+    found = re.findall(rf'<p class="field-error" id="error-{re.escape(name)}"[^>]*>(.*?)</p>', html)
     return " ".join(found)
