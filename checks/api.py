@@ -352,7 +352,7 @@ class InquiryFileStampApi(_UploadView):
             OpenApiExample("形式誤り", response_only=True, status_codes=["400"], value={
                 "detail": "入力内容に誤りがあります。",
                 "errors": {"file:2": ["長さが 236 バイトです（固定長 237 バイト）。"],
-                           "file": ["形式に誤りのある行が 1 行あります（行番号は errors のキー）。"]},
+                           "file": ["形式に誤りのある行が 1 行あります。各行の誤りは行番号ごとに示します。"]},
                 "request_id": "7f0c2a9e4b1d4c3a8e6f5d2b1a0c9e8f"}),
         ],
     )

@@ -114,7 +114,8 @@ def _refuse_malformed(layout: Layout, fileobj) -> None:
                 budget.check_malformed(report, line_no)
     errors = {f"file:{m['line']}": m["message"] for m in report.malformed}
     if report.malformed_count:
-        errors["file"] = (f"形式に誤りのある行が {report.malformed_count:,} 行あります（行番号は errors のキー）。"
+        errors["file"] = (f"形式に誤りのある行が {report.malformed_count:,} 行あります。"
+                          "各行の誤りは行番号ごとに示します。"
                           "ファイル全体を受け付けていません（一部だけの処理はしません）。")
     else:
         errors["file"] = "ファイルの形式（固定長・区切り・改行）が定義と一致しません。"
@@ -296,7 +297,7 @@ def check_provision_file(*, actor, fileobj, refuse: bool) -> StampResult:
     if refused:
         errors = {f"file:{n}": "不開示とすべき方の行が「開示」になっています。" for n in result.stamped_lines}
         errors["file"] = (f"不開示とすべき方の行が {result.stamped_count:,} 行「開示」になっているため、"
-                          "ファイルを受け付けませんでした（行番号は errors のキー）。")
+                          "ファイルを受け付けませんでした。各行の誤りは行番号ごとに示します。")
         raise ValidationFailed(errors)
     return result
 
