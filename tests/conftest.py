@@ -249,3 +249,12 @@ def born_aged(years: int) -> str:
     except ValueError:  # 29 February
         anniversary = today.replace(year=today.year - years, day=28)
     return (anniversary - datetime.timedelta(days=30)).isoformat()
+
+
+@pytest.fixture
+def web(client):
+    """A session client signed in as the given staff member (screen tests)."""
+    def as_(staff):
+        client.force_login(staff)
+        return client
+    return as_

@@ -1,32 +1,10 @@
-import base64
-import io
-import re
 
 import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
 from tests.conftest import verify_second_factor
-
-
-@pytest.fixture
-def web(client):
-    def as_(staff):
-        client.force_login(staff)
-        return client
-    return as_
-
-
-def upload(client, url, content: bytes, **data):
-    f = io.BytesIO(content)
-    f.name = "list.csv"
-    return client.post(url, {"file": f, **data})
-
-
-def data_link(html: str) -> bytes:
-    match = re.search(r'href="data:[^;]+;base64,([^"]+)"', html)
-    assert match is not None, "the page has a data: download link"
-    return base64.b64decode(match.group(1))
+from tests.upload_screens import data_link, upload
 
 
 def test_bulk_check_screen_answers_and_hands_back_a_csv(web, counter, other_counter, register):

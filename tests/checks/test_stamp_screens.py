@@ -1,34 +1,11 @@
 """The stamper's, the provision check's and the layouts' screens (client tests)."""
-import base64
-import io
 import re
-
-import pytest
 
 from audit.models import AuditEvent
 from checks.models import FileLayoutConfirmation
+from tests.upload_screens import data_link, upload
 
 from .conftest import provision_line, request_line
-
-
-@pytest.fixture
-def web(client):
-    def as_(staff):
-        client.force_login(staff)
-        return client
-    return as_
-
-
-def upload(client, url, content: bytes, **data):
-    f = io.BytesIO(content)
-    f.name = "shokai.txt"
-    return client.post(url, {"file": f, **data})
-
-
-def data_link(html: str) -> bytes:
-    match = re.search(r'href="data:[^;]+;base64,([^"]+)"', html)
-    assert match is not None, "the page has a data: download link"
-    return base64.b64decode(match.group(1))
 
 
 def test_stamp_screen_refuses_before_confirmation_then_stamps(web, counter, other_counter, sysadmin, register):
