@@ -1,4 +1,4 @@
-"""Celery app: one worker pool and exactly one beat (the schedule below).
+"""Celery app: one worker pool and exactly one beat (the schedule below; config.beat enforces one).
 
 Reliability: tasks ack late and are rejected (requeued) when a worker dies, one message is
 prefetched at a time, and the Redis visibility timeout stays above every time limit
@@ -16,22 +16,35 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+# A daily entry's message that waited this long (workers down, broker backlog) is dropped;
+# the next day's run does the same work.
+DAILY_EXPIRES_SECONDS = 12 * 3600
+
+
+def _every(task: str, seconds: float) -> dict:
+    """A periodic entry whose message expires after one period (ADR 0074): ticks queued
+    while no worker ran are dropped instead of running back-to-back when one returns; the
+    next tick does the same work (every periodic task reads the rows, not the message)."""
+    return {"task": task, "schedule": seconds, "options": {"expires": seconds}}
+
+
+def _daily(task: str, at: str) -> dict:
+    hh, mm = at.split(":")
+    return {"task": task, "schedule": crontab(hour=int(hh), minute=int(mm)),
+            "options": {"expires": DAILY_EXPIRES_SECONDS}}
+
+
 def _beat_schedule():
-    hh, mm = settings.INTERMEDIARY_RECONCILE_AT.split(":")
-    ah, am = settings.AUDIT_ANCHOR_AT.split(":")
-    rh, rm = settings.REMINDER_JOB_AT.split(":")
     return {
-        "intermediary-xml-batch-tick": {"task": "intermediary.xml_batch_tick", "schedule": 15.0},
-        "intermediary-results-ingest": {"task": "intermediary.results_ingest", "schedule": 15.0},
-        "intermediary-sweep": {"task": "intermediary.sweep", "schedule": settings.INTERMEDIARY_SWEEP_SECONDS},
+        "intermediary-xml-batch-tick": _every("intermediary.xml_batch_tick", 15.0),
+        "intermediary-results-ingest": _every("intermediary.results_ingest", 15.0),
+        "intermediary-sweep": _every("intermediary.sweep", settings.INTERMEDIARY_SWEEP_SECONDS),
         # Daily, in Japan time (CELERY_TIMEZONE).
-        "intermediary-reconcile": {"task": "intermediary.reconcile", "schedule": crontab(hour=int(hh), minute=int(mm))},
+        "intermediary-reconcile": _daily("intermediary.reconcile", settings.INTERMEDIARY_RECONCILE_AT),
         # The auditors' daily anchor of the chain head, after verifying the chain.
-        "audit-daily-anchor": {"task": "audit.daily_anchor_and_verify",
-                               "schedule": crontab(hour=int(ah), minute=int(am))},
+        "audit-daily-anchor": _daily("audit.daily_anchor_and_verify", settings.AUDIT_ANCHOR_AT),
         # Records when each reminder became due and alerts the approvers of overdue ones (ADR 0026).
-        "victims-daily-reminders": {"task": "victims.daily_reminders",
-                                    "schedule": crontab(hour=int(rh), minute=int(rm))},
+        "victims-daily-reminders": _daily("victims.daily_reminders", settings.REMINDER_JOB_AT),
     }
 
 

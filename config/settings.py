@@ -368,6 +368,17 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     }
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME",
                                     default=str(BASE_DIR / "var" / "celerybeat-schedule"))
+# Exactly one beat (ADR 0077): the scheduler schedules only while it holds a lock — a
+# PostgreSQL advisory lock (every host sees it), or with SQLite a file lock next to the schedule.
+CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"
+CELERY_BEAT_LOCK_FILE = env("CELERY_BEAT_LOCK_FILE", default=CELERY_BEAT_SCHEDULE_FILENAME + ".lock")
+# The XML channel's files on one transfer host (ADR 0075): when set, the tasks that read or
+# write the outbound/inbound folders go to this queue only, which only that host's worker
+# consumes (`celery worker -Q <queue>`); unset, every worker takes them (shared storage).
+INTERMEDIARY_TRANSFER_QUEUE = env("INTERMEDIARY_TRANSFER_QUEUE", default="")
+INTERMEDIARY_FILE_TASKS = ("intermediary.xml_batch_tick", "intermediary.results_ingest", "intermediary.sweep")
+CELERY_TASK_ROUTES = {name: {"queue": INTERMEDIARY_TRANSFER_QUEUE} for name in INTERMEDIARY_FILE_TASKS} \
+    if INTERMEDIARY_TRANSFER_QUEUE else {}
 # Visibility timeout stays above every time limit, or Redis would hand a running task to a second worker.
 # (A raise, not an assert: asserts vanish under `python -O`.)
 if CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 10**9) <= CELERY_TASK_TIME_LIMIT:

@@ -149,6 +149,9 @@ class Alert(models.Model):
     flag_kind = models.CharField(max_length=20, blank=True)
     operation = models.ForeignKey(Operation, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
     detail = models.JSONField(default=dict)  # ids, codes and states only
+    # What the alert is about, one value per cause (the operation, the unit and flag, the
+    # file): at most one open alert per cause, however many workers notice it (ADR 0076).
+    cause = models.CharField(max_length=120)
     created_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -156,6 +159,10 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "cause"], condition=Q(resolved_at__isnull=True),
+                                    name="alert_one_open_per_cause"),
+        ]
 
     def __str__(self) -> str:
         return f"alert #{self.pk} {self.kind}"

@@ -26,7 +26,7 @@ from core import policy
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.policy import Capability
 
-from . import batch_xml, channels, clock, rules
+from . import batch_xml, channels, clock, result_claims, rules
 from .dispatch import nudge_delivery
 from .models import (
     Alert,
@@ -101,6 +101,20 @@ def _unit_q(op: Operation) -> Q:
     return Q(unit_type=op.unit_type, unit_key=op.unit_key, flag_kind=op.flag_kind)
 
 
+def mismatch_cause(unit_type: str, unit_key: str, flag_kind: str) -> str:
+    return f"unit:{unit_type}:{unit_key}:{flag_kind}"
+
+
+def alert_open(*, kind: str, cause: str, now: datetime.datetime, **fields: object) -> Alert:
+    """The open alert of this cause, created if there is none (ADR 0076). The partial unique
+    constraint on open alerts decides a race: get_or_create retries the read after losing it,
+    so two workers hitting the same cause at once end with one alert."""
+    alert, _ = Alert.objects.get_or_create(
+        kind=kind, cause=cause, resolved_at=None, defaults={"created_at": now, **fields}
+    )
+    return alert
+
+
 def _mark_reflected(ops: list[Operation], now: datetime.datetime) -> None:
     """OK from the server: the operation and everything it covered are reflected, and the
     FlagState shows the server's state and when it got there."""
@@ -136,9 +150,9 @@ def _mark_failed(op: Operation, *, code: str, message: str, now: datetime.dateti
     op.last_error_code, op.last_error_message = code[:20], message[:200]
     if rules.is_dead(op.attempts, settings.INTERMEDIARY_MAX_ATTEMPTS):
         op.status, op.next_attempt_at = OperationStatus.DEAD, None
-        Alert.objects.create(kind=AlertKind.DEAD, unit_type=op.unit_type, unit_key=op.unit_key, flag_kind=op.flag_kind,
-                             operation=op, detail={"operation_id": str(op.pk), "code": op.last_error_code,
-                                                   "attempts": op.attempts}, created_at=now)
+        alert_open(kind=AlertKind.DEAD, cause=f"operation:{op.pk}", now=now, unit_type=op.unit_type,
+                   unit_key=op.unit_key, flag_kind=op.flag_kind, operation=op,
+                   detail={"operation_id": str(op.pk), "code": op.last_error_code, "attempts": op.attempts})
     else:
         op.status = OperationStatus.FAILED
         wait = rules.backoff_seconds(op.attempts, base=settings.INTERMEDIARY_BACKOFF_BASE_SECONDS,
@@ -412,9 +426,8 @@ def _quarantine(path: Path, reason: str, now: datetime.datetime) -> None:
     dest = qdir / f"{now:%Y%m%dT%H%M%S}_{path.name}"
     shutil.move(str(path), dest)
     with transaction.atomic():
-        Alert.objects.create(
-            kind=AlertKind.QUARANTINE, detail={"file": dest.name, "reason": reason[:200]}, created_at=now
-        )
+        alert_open(kind=AlertKind.QUARANTINE, cause=f"file:{path.name}",
+                   detail={"file": dest.name, "reason": reason[:200]}, now=now)
         _audit(AuditAction.INTERMEDIARY_RESULT_QUARANTINED, file=dest.name)
     log.warning("result file quarantined: %s", dest.name)
 
@@ -478,14 +491,22 @@ def _apply_results(
 
 
 def results_ingest() -> dict[str, int]:
+    """Ingest every result file waiting in the inbound folder. Each file is first claimed by
+    renaming it into inbound/processing/ (ADR 0074): of two ingests that overlap (two workers,
+    a tick queued during an outage), exactly one rename succeeds, so a file is parsed once."""
     inbound = Path(settings.INTERMEDIARY_INBOUND_DIR)
     counts: dict[str, int] = {}
     if not inbound.is_dir():
         return counts
+    result_claims.release_stale(inbound, older_than=settings.INTERMEDIARY_CLAIM_TIMEOUT_SECONDS)
     for path in sorted(
         p for p in inbound.iterdir() if p.is_file() and p.suffix == ".xml" and not p.name.startswith(".")
     ):
-        outcome = result_file_ingest(path=path)
+        claimed = result_claims.claim(path)
+        if claimed is None:
+            counts["claimed_elsewhere"] = counts.get("claimed_elsewhere", 0) + 1
+            continue
+        outcome = result_file_ingest(path=claimed)
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
@@ -554,14 +575,8 @@ def reconcile(*, listing: dict[tuple[str, str, str], bool], now: datetime.dateti
         if want == have or key in in_flight or key in open_alerts:
             continue
         alerts.append(
-            Alert.objects.create(
-                kind=AlertKind.MISMATCH,
-                unit_type=key[0],
-                unit_key=key[1],
-                flag_kind=key[2],
-                detail={"desired": want, "server": have},
-                created_at=now,
-            )
+            alert_open(kind=AlertKind.MISMATCH, cause=mismatch_cause(*key), now=now, unit_type=key[0],
+                       unit_key=key[1], flag_kind=key[2], detail={"desired": want, "server": have})
         )
     _audit(
         AuditAction.INTERMEDIARY_RECONCILED, units=len(keys), mismatches=len(alerts), alert_ids=[a.pk for a in alerts]

@@ -3,9 +3,11 @@ the test database / test Redis db 5 / per-test directories, always killed in tea
 import datetime
 import json
 import os
+import random
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +20,7 @@ from django.db import connection
 
 from config.celery import app
 from intermediary.clock import set_now
+from intermediary.models import FlagState, Operation, OperationStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("INTERMEDIARY_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -37,9 +40,22 @@ def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.1, what:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port: from TEST_PORT_RANGE ("first-last") when set — parallel runs on
+    one machine each keep to their own range — else any the kernel hands out."""
+    span = os.environ.get("TEST_PORT_RANGE", "")
+    candidates = [0]
+    if span:
+        first, last = (int(x) for x in span.split("-"))
+        candidates = list(range(first, last + 1))
+        random.shuffle(candidates)
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise AssertionError(f"no free port in TEST_PORT_RANGE={span}")
 
 
 def test_database_url() -> str:
@@ -126,14 +142,24 @@ class Env:
         except OSError:
             return False
 
-    def start_worker(self, name: str = "worker", extra_env: dict | None = None) -> None:
+    def start_worker(self, name: str = "worker", extra_env: dict | None = None, queues: str = "",
+                     concurrency: int = 2) -> None:
         log = self.tmp / f"{name}.log"
         start = log.stat().st_size if log.exists() else 0
-        self._spawn(name, [PY, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "-c", "2", "-P", "prefork",
-                           "--without-gossip", "--without-mingle", "--without-heartbeat",
-                           "-n", f"{name}-{os.getpid()}@%h"],
+        self._spawn(name, [PY, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "-c", str(concurrency),
+                           "-P", "prefork", "--without-gossip", "--without-mingle", "--without-heartbeat",
+                           "-n", f"{name}-{os.getpid()}@%h", *(["-Q", queues] if queues else [])],
                     extra_env)
         wait_until(lambda: b"ready." in log.read_bytes()[start:], timeout=40, what=f"{name} ready")
+
+    def start_web(self, name: str, workers: int = 2, extra_env: dict | None = None) -> str:
+        """A gunicorn instance of the app on a port of its own; returns its base URL."""
+        port = free_port()
+        self._spawn(name, [PY, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
+                           "--timeout", "60", "--graceful-timeout", "5"], extra_env)
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _answers(base + "/healthz"), timeout=40, what=f"{name} serving")
+        return base
 
     def kill(self, name: str, sig=signal.SIGKILL) -> None:
         proc = self.procs.pop(name, None)
@@ -181,6 +207,14 @@ class Env:
         return json.loads(out.stdout)
 
 
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 — our own server on loopback
+            return r.status == 200
+    except OSError:
+        return False
+
+
 def emulator_request(base: str, method: str, path: str, body: dict | None = None, *,
                      secret: str | None = None) -> tuple[int, dict]:
     """(status, JSON body) of one call to an emulator; the secret as a Bearer token, if any."""
@@ -202,3 +236,45 @@ def send_task(name: str, *args) -> None:
 
 def flush_test_redis() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def counts(env: Env, targets, *, flag_kinds=("NO_AUTO_RESPONSE", "NONDISCLOSURE")) -> dict:
+    """approved: operations written by approvals; reflected: of those, reflected (directly or
+    covered); lost: not reflected, or the server's state differs from the desired state;
+    duplicated: records the server applied more than once, or applied without being ours;
+    max_latency: the longest approval → reflected, in seconds."""
+    keys = [t if isinstance(t, str) else t.atena_no for t in targets]
+    ops = list(Operation.objects.filter(unit_key__in=keys, flag_kind__in=flag_kinds))
+    ids = {str(o.pk) for o in ops}
+    reflected = sum(o.status == OperationStatus.REFLECTED for o in ops)
+    mismatched = 0
+    for key in keys:
+        server = env.state(key)
+        for s in FlagState.objects.filter(unit_key=key, flag_kind__in=flag_kinds):
+            mismatched += server[s.flag_kind] != s.desired
+    stats = env.get("/control/stats")
+
+    db = sqlite3.connect(str(env.emulator_db))
+    applied_rows = [r[0] for r in db.execute("SELECT record_id FROM applied")]
+    db.close()
+    applied = set(applied_rows)
+    # With a driven clock (INTERMEDIARY_CLOCK_FILE written) reflected_at is not real time.
+    latencies = [] if env.clock_file.exists() else [
+        (o.reflected_at - o.created_at).total_seconds() for o in ops if o.reflected_at]
+    return {
+        "approved": len(ops),
+        "reflected": reflected,
+        "lost": (len(ops) - reflected) + mismatched,
+        "duplicated": stats["records_applied_more_than_once"] + len(applied - ids),
+        "applied_at_server": len(applied_rows),
+        "max_latency": max(latencies) if latencies else None,
+        "redeliveries_absorbed_by_idempotency_key": stats["redeliveries_absorbed"],
+    }
+
+
+def report(capsys, name: str, c: dict) -> None:
+    latency = "n/a (driven clock)" if c["max_latency"] is None else f"{c['max_latency']:.1f}s"
+    with capsys.disabled():
+        print(f"\n[fault:{name}] approved={c['approved']} reflected={c['reflected']} lost={c['lost']} "
+              f"duplicated={c['duplicated']} max approval→reflected={latency} "
+              f"(re-sends absorbed by UUID: {c['redeliveries_absorbed_by_idempotency_key']})")

@@ -1,7 +1,6 @@
 """Fault tests: each prints approved / reflected / lost / duplicated and requires lost = 0
 and duplicated = 0. Real worker, real Redis (db 5), real PostgreSQL, the emulator."""
 import datetime
-import sqlite3
 import subprocess
 import threading
 import time
@@ -11,10 +10,10 @@ import pytest
 import redis
 from django.db import connection
 
-from intermediary.models import Batch, FlagState, Operation, OperationStatus
+from intermediary.models import Batch, Operation, OperationStatus
 from victims import services as flag_services
 
-from .harness import REDIS_URL, Env, send_task, wait_until
+from .harness import REDIS_URL, Env, counts, report, send_task, wait_until
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
 REDIS_RESTART = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
@@ -28,40 +27,6 @@ def approve_many(n, counter, approver, register):
         flag_services.change_request_approve(actor=approver, change_request_id=cr.pk)
         targets.append(target)
     return targets
-
-
-def counts(env, targets, *, flag_kinds=("NO_AUTO_RESPONSE", "NONDISCLOSURE")) -> dict:
-    """approved: operations written by approvals; reflected: of those, reflected (directly or
-    covered); lost: not reflected, or the server's state differs from the desired state;
-    duplicated: records the server applied more than once, or applied without being ours."""
-    keys = [t.atena_no for t in targets]
-    ops = list(Operation.objects.filter(unit_key__in=keys, flag_kind__in=flag_kinds))
-    ids = {str(o.pk) for o in ops}
-    reflected = sum(o.status == OperationStatus.REFLECTED for o in ops)
-    mismatched = 0
-    for t in targets:
-        server = env.state(t.atena_no)
-        for s in FlagState.objects.filter(unit_key=t.atena_no, flag_kind__in=flag_kinds):
-            mismatched += server[s.flag_kind] != s.desired
-    stats = env.get("/control/stats")
-
-    db = sqlite3.connect(str(env.emulator_db))
-    applied = {r[0] for r in db.execute("SELECT record_id FROM applied")}
-    db.close()
-    return {
-        "approved": len(ops),
-        "reflected": reflected,
-        "lost": (len(ops) - reflected) + mismatched,
-        "duplicated": stats["records_applied_more_than_once"] + len(applied - ids),
-        "redeliveries_absorbed_by_idempotency_key": stats["redeliveries_absorbed"],
-    }
-
-
-def report(capsys, name, c):
-    with capsys.disabled():
-        print(f"\n[fault:{name}] approved={c['approved']} reflected={c['reflected']} lost={c['lost']} "
-              f"duplicated={c['duplicated']} "
-              f"(re-sends absorbed by UUID: {c['redeliveries_absorbed_by_idempotency_key']})")
 
 
 def sweep_until_all_reflected(env, targets, timeout=60, flag_kinds=("NO_AUTO_RESPONSE", "NONDISCLOSURE")):
