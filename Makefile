@@ -64,3 +64,11 @@ bench-audit: venv
 .PHONY: bench-stamp
 bench-stamp: venv
 	$(BIN)/python bench/stamp.py
+
+
+# Chaos soak (not part of `make test`, at most 15 minutes; ADR 0078): 500+ approvals and
+# releases while 24 random faults fire, on a private PostgreSQL cluster and redis-server of its
+# own. Prints every fault and approved / reflected / lost / duplicated. SEED=n repeats a run.
+.PHONY: chaos
+chaos: venv
+	$(BIN)/python -m tests.chaos.run --changes 500 --faults 24 $(if $(SEED),--seed $(SEED))

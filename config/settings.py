@@ -351,6 +351,9 @@ INTERMEDIARY_RECONCILE_AT = env("INTERMEDIARY_RECONCILE_AT", default="06:30")
 INTERMEDIARY_CLOCK_FILE = env("INTERMEDIARY_CLOCK_FILE", default="")
 # Fault-test hook only: pause between writing a batch's temp file and publishing it.
 INTERMEDIARY_FAULT_PAUSE_BEFORE_PUBLISH = env.float("INTERMEDIARY_FAULT_PAUSE_BEFORE_PUBLISH", default=0.0)
+# Chaos-soak hook only: when this file exists, the next process to commit an approval removes
+# it and SIGKILLs itself before answering (intermediary/fault_hooks.py). Unset in production.
+INTERMEDIARY_FAULT_KILL_AFTER_COMMIT_FILE = env("INTERMEDIARY_FAULT_KILL_AFTER_COMMIT_FILE", default="")
 # The emulator (a separate process with its own database, never the app's). Loopback by
 # default: only this machine reaches it (docker-compose runs it in the demo profile only).
 INTERMEDIARY_EMULATOR_DB = env("INTERMEDIARY_EMULATOR_DB", default=str(_INTERMEDIARY_VAR / "emulator.sqlite3"))

@@ -26,7 +26,7 @@ from core import policy
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.policy import Capability
 
-from . import batch_xml, channels, clock, result_claims, rules
+from . import batch_xml, channels, clock, fault_hooks, result_claims, rules
 from .dispatch import nudge_delivery
 from .models import (
     Alert,
@@ -746,4 +746,8 @@ def info_code_request_reject(*, actor: Staff, request_id: int | str, reason: str
 
 def _nudge_after_commit(operation_ids: Iterable[object]) -> None:
     ids = [str(i) for i in operation_ids]
-    transaction.on_commit(lambda: nudge_delivery(ids))
+
+    def nudge() -> None:
+        fault_hooks.die_after_commit_if_armed()  # the chaos soak's "killed right after commit"
+        nudge_delivery(ids)
+    transaction.on_commit(nudge)

@@ -3,10 +3,8 @@ the test database / test Redis db 5 / per-test directories, always killed in tea
 import datetime
 import json
 import os
-import random
 import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +19,7 @@ from django.db import connection
 from config.celery import app
 from intermediary.clock import set_now
 from intermediary.models import FlagState, Operation, OperationStatus
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("INTERMEDIARY_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -37,25 +36,6 @@ def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.1, what:
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
-
-
-def free_port() -> int:
-    """A free loopback port: from TEST_PORT_RANGE ("first-last") when set — parallel runs on
-    one machine each keep to their own range — else any the kernel hands out."""
-    span = os.environ.get("TEST_PORT_RANGE", "")
-    candidates = [0]
-    if span:
-        first, last = (int(x) for x in span.split("-"))
-        candidates = list(range(first, last + 1))
-        random.shuffle(candidates)
-    for port in candidates:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise AssertionError(f"no free port in TEST_PORT_RANGE={span}")
 
 
 def test_database_url() -> str:
