@@ -57,6 +57,7 @@ class Soak:
         self.fault_log: list[dict[str, Any]] = []
         self.timers: list[threading.Thread] = []
         self.kill_file = root / "kill-after-commit"
+        self.outbound_back: threading.Thread | None = None
 
     # ---- set-up ----
     def start_processes(self) -> None:
@@ -188,13 +189,14 @@ class Soak:
         self.later(back, self.spawners[name])
         return f"{name} (pid {pid}), back after {back:.1f}s"
 
-    def later(self, seconds: float, fn: Callable[[], None]) -> None:
+    def later(self, seconds: float, fn: Callable[[], None]) -> threading.Thread:
         def wait_then_run() -> None:
             time.sleep(seconds)
             fn()
         t = threading.Thread(target=wait_then_run, daemon=True)
         t.start()
         self.timers.append(t)
+        return t
 
     def fire(self, kind: str) -> None:
         env, rng = self.env, self.rng
@@ -233,6 +235,8 @@ class Soak:
             env.fault("apply_then_timeout", count=count, delay=2.0)
             detail = f"next {count} calls applied, answered after the 1 s timeout"
         elif kind == "outbound_not_writable":
+            if self.outbound_back is not None:
+                self.outbound_back.join()  # one such fault at a time: the folder is back first
             outbound = env.dirs["outbound"]
             aside = outbound.with_name("outbound.aside")
             outbound.rename(aside)
@@ -243,7 +247,7 @@ class Soak:
             def restore():
                 outbound.unlink()
                 aside.rename(outbound)
-            self.later(seconds, restore)
+            self.outbound_back = self.later(seconds, restore)
             detail = f"{seconds:.0f}s, /readyz answered {readiness} meanwhile"
         at = datetime.datetime.now(datetime.UTC).strftime("%H:%M:%S")
         self.fault_log.append({"t": round(self.now(), 1), "utc": at, "fault": kind, "detail": detail})

@@ -7,8 +7,9 @@ from tests.intermediary.harness import PY, Env, wait_until
 
 
 def start_beat(env: Env, name: str) -> None:
+    # A sweep every second: a beat that schedules shows it within a second or two.
     env._spawn(name, [PY, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
-                      "-s", str(env.tmp / f"{name}-schedule")])
+                      "-s", str(env.tmp / f"{name}-schedule")], {"INTERMEDIARY_SWEEP_SECONDS": "1"})
 
 
 def log_of(env: Env, name: str) -> str:
