@@ -17,14 +17,20 @@ def at(hh, mm, ss=0):
     return datetime.datetime(2026, 11, 24, hh, mm, ss, tzinfo=JST)
 
 
+def use_routes(routes) -> None:
+    """Celery builds its router once (a cached property over the route table): both go."""
+    app.conf.task_routes = routes
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
+
+
 def test_file_tasks_run_only_on_the_transfer_hosts_worker(live_db, tmp_path, settings, celery_test_broker, counter,
                                                           approver, register):
     env = Env(tmp_path, "xml_batch")
     env.apply_to(settings)
     routes = {name: {"queue": "transfer"} for name in settings.INTERMEDIARY_FILE_TASKS}
     old_routes = app.conf.task_routes
-    app.conf.task_routes = routes  # this process sends as the workers would
-    app.amqp.flush_routes()
+    use_routes(routes)  # this process sends as the workers would
     elsewhere = tmp_path / "not-on-this-host"
     elsewhere.write_text("a file, so no folder can be made under it")
     try:
@@ -61,5 +67,4 @@ def test_file_tasks_run_only_on_the_transfer_hosts_worker(live_db, tmp_path, set
         assert "Traceback" not in transfer_log + general_log
     finally:
         env.stop_all()
-        app.conf.task_routes = old_routes
-        app.amqp.flush_routes()
+        use_routes(old_routes)
