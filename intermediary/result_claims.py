@@ -5,7 +5,8 @@ filesystem (also on NFS for a single client rename), so when two ingests — two
 tick queued during an outage running next to the current one — see the same file, exactly
 one rename succeeds and the other finds the file gone. The claim time is the file's mtime,
 touched at the claim: an ingest killed between the claim and the move to processed/ leaves
-the file in processing/, and the next ingest after the claim timeout puts it back. Applying a
+the file in processing/, and the next ingest after the claim timeout puts it back (that
+timeout is above the task's hard time limit, so no running ingest still owns it). Applying a
 result twice is harmless anyway (only operations still sent are matched), so a stale claim
 released a little early costs a re-read, never a double reflection."""
 import os
