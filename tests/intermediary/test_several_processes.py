@@ -211,3 +211,30 @@ def test_a_second_beat_of_the_configured_database_is_refused_until_the_first_let
     first.release()
     assert second.acquire() is True
     second.release()
+
+
+class FakeLock:
+    def __init__(self, answers):
+        self.answers, self.acquired = list(answers), 0
+
+    def held(self) -> bool:
+        return False  # the session that held it ended (a database restart)
+
+    def acquire(self):
+        self.acquired += 1
+        return self.answers.pop(0)
+
+    def release(self) -> None:
+        pass
+
+
+def test_a_beat_that_lost_its_lock_schedules_nothing_until_it_has_it_again(tmp_path, monkeypatch):
+    scheduler = beat.SingleBeatScheduler(app=app, schedule_filename=str(tmp_path / "schedule"), lazy=True)
+    sent = []
+    monkeypatch.setattr(beat.PersistentScheduler, "tick", lambda self, *a, **kw: sent.append(1) or 1.0)
+    scheduler._beat_lock = FakeLock([None, True, False])
+    assert scheduler.tick() == beat.RETRY_SECONDS and sent == []  # database unreachable: nothing sent
+    assert scheduler.tick() == 1.0 and sent == [1]  # the lock is back: scheduling resumes
+    with pytest.raises(beat.AnotherBeatRuns):
+        scheduler.tick()  # another beat took it meanwhile: this one stops
+    assert sent == [1]
