@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.utils.functional import SimpleLazyObject, empty
 
 FIELDS = ("request_id", "user_id", "department_id", "task_id", "operation_id")
@@ -23,12 +25,14 @@ _request: ContextVar[Any] = ContextVar("log_request", default=None)
 _values: ContextVar[dict[str, str]] = ContextVar("log_values", default={})  # noqa: B039 — never mutated
 
 
-def bind_request(request: Any) -> Any:
-    return _request.set(request)
+def bind_request(request: Any) -> None:
+    _request.set(request)
 
 
-def reset_request(token: Any) -> None:
-    _request.reset(token)
+@receiver(request_finished)
+def _forget_request(**kwargs: object) -> None:
+    # Sent when the server closes the response, after Django's own log line of an error response.
+    _request.set(None)
 
 
 @contextlib.contextmanager

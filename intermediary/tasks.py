@@ -38,7 +38,10 @@ def as_worker(task: Callable[P, R]) -> Callable[P, R]:
 @as_worker
 def deliver_operation(operation_id: str) -> str:
     with log_context.bound(operation_id=operation_id):
-        return _deliver_operation(operation_id)
+        outcome = _deliver_operation(operation_id)
+        # The line names the operation by its id (the context adds it), never its 宛名番号.
+        log.info("operation delivery: %s", outcome)
+        return outcome
 
 
 def _deliver_operation(operation_id: str) -> str:
