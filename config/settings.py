@@ -8,6 +8,7 @@ from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -355,7 +356,10 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s user=%(user_id)s "
                            "dept=%(department_id)s task=%(task_id)s op=%(operation_id)s] %(message)s"},
         # "timestamp": ISO 8601 in UTC, whatever TIME_ZONE says.
+        # "request" (Django's request object on its own lines) is left out: its repr holds the full
+        # URL with the query string, and the request id already identifies the request.
         "json": {"()": "pythonjsonlogger.json.JsonFormatter", "timestamp": True,
+                 "reserved_attrs": [*RESERVED_ATTRS, "request"],
                  "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s "
                         "%(department_id)s %(task_id)s %(operation_id)s",
                  "rename_fields": {"levelname": "level", "name": "logger"}},

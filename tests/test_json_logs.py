@@ -25,6 +25,7 @@ def test_every_line_is_json_with_every_context_field(db):
     assert set(FIELDS) <= set(line) and {"timestamp", "level", "message"} <= set(line)
     assert line["request_id"] == response["X-Request-ID"]
     assert (line["user_id"], line["department_id"], line["task_id"]) == ("-", "-", "-")
+    assert "request" not in line  # Django's request object: its repr would carry the query string
 
 
 def test_a_signed_in_screen_request_names_the_user_and_department_by_id(web, counter, other_counter, register):
