@@ -118,7 +118,8 @@ REAL = {
     "gunicorn (config.wsgi)": [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", "127.0.0.1:18398",
                                "--workers", "1"],
     "celery worker": [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo"],
-    "celery beat": [sys.executable, "-m", "celery", "-A", "config", "beat", "-s", "unused-beat-schedule"],
+    # The schedule file's folder is the test's own (beat opens it before it sends beat_init).
+    "celery beat": [sys.executable, "-m", "celery", "-A", "config", "beat", "-s", "{tmp}/beat-schedule"],
 }
 UNREACHABLE_BROKER = "redis://127.0.0.1:18399/0"
 # What a process that passes does next (serve, consume, schedule) needs more than this test sets
@@ -135,8 +136,9 @@ STARTUP_STEP = {
 
 
 @pytest.mark.parametrize("entry", REAL)
-def test_every_entry_point_refuses_the_demo_key_without_the_declaration(entry):
-    done = subprocess.run(REAL[entry], cwd=ROOT, env=_undeclared_env(CELERY_BROKER_URL=UNREACHABLE_BROKER),
+def test_every_entry_point_refuses_the_demo_key_without_the_declaration(entry, tmp_path):
+    command = [part.replace("{tmp}", str(tmp_path)) for part in REAL[entry]]
+    done = subprocess.run(command, cwd=ROOT, env=_undeclared_env(CELERY_BROKER_URL=UNREACHABLE_BROKER),
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0, done.stdout + done.stderr
     assert "dvprotect.E001" in done.stderr, done.stderr
