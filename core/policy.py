@@ -16,6 +16,7 @@ audit events.
 from __future__ import annotations
 
 import enum
+import hmac
 from typing import Protocol
 
 from django.db import models
@@ -317,3 +318,15 @@ def may_confirm_file_layout(actor: object) -> bool:
     administrators only. They answer for the system's configuration; a wrong value stamps
     every protected line wrongly, which is worse than not stamping."""
     return allows(actor, Capability.OPERATE_SYNC)
+
+
+def metrics_scrape_allowed(*, configured_token: str, authorization: str) -> bool:
+    """May this caller read /metrics (ADR 0065)? No account is involved: only a scraper that
+    presents the configured METRICS_TOKEN as "Bearer <token>". No token configured: nobody.
+    Compared in constant time, so the answer's timing says nothing of how much matched."""
+    if not configured_token:
+        return False
+    scheme, _, presented = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(presented.strip().encode(), configured_token.encode())

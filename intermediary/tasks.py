@@ -9,6 +9,7 @@ from celery import shared_task
 from django.conf import settings
 
 from audit import context
+from core import log_context
 
 from . import channels, clock, flag_kinds, services, windows
 from .dispatch import DELIVER_OPERATION, nudge_delivery
@@ -36,6 +37,14 @@ def as_worker(task: Callable[P, R]) -> Callable[P, R]:
 @shared_task(name=DELIVER_OPERATION)
 @as_worker
 def deliver_operation(operation_id: str) -> str:
+    with log_context.bound(operation_id=operation_id):
+        outcome = _deliver_operation(operation_id)
+        # The line names the operation by its id (the context adds it), never its 宛名番号.
+        log.info("operation delivery: %s", outcome)
+        return outcome
+
+
+def _deliver_operation(operation_id: str) -> str:
     op = services.operation_deliver_web_service(operation_id=operation_id)
     if op is None:
         return "skipped"

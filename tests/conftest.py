@@ -20,6 +20,10 @@ from victims.intake import parse_intake
 from victims.services import target_register
 
 PASSWORD = "test-pass-123456"
+# The suite runs on the demo's throwaway secrets; every process it starts (worker, beat, gunicorn,
+# manage.py) inherits the declaration, or it would refuse to start (ADR 0062). `make test` sets it
+# for this process too; the refusals themselves are tested with it cleared (tests/test_startup_checks.py).
+os.environ.setdefault("DEMO_MODE", "1")
 _atena_seq = itertools.count(1)
 
 

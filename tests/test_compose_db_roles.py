@@ -17,6 +17,7 @@ def test_the_app_services_connect_as_the_app_role():
     services = _services()
     for name in ("web", "worker", "beat"):
         assert urlsplit(services[name]["environment"]["DATABASE_URL"]).username == "dvprotect_app", name
+        assert services[name]["environment"]["DATABASE_PASSWORD_FILE"] == "/run/secrets/db_app_password", name
     image_superuser = services["postgres"]["environment"]["POSTGRES_USER"]
     assert image_superuser not in {"dvprotect_app", "dvprotect_owner"}
 
@@ -24,8 +25,12 @@ def test_the_app_services_connect_as_the_app_role():
 def test_migrate_runs_as_the_owner_then_grants_the_app_role():
     migrate = _services()["migrate"]
     assert urlsplit(migrate["environment"]["DATABASE_URL"]).username == "dvprotect_owner"
-    command = " ".join(migrate["command"])
-    assert command.index("migrate --noinput") < command.index("db_app_role dvprotect_app")
+    assert migrate["environment"]["DATABASE_PASSWORD_FILE"] == "/run/secrets/db_owner_password"
+    # The image's entrypoint runs the role (ADR 0064): migrate, then the grants.
+    assert migrate["command"] == ["migrate"]
+    entrypoint = (ROOT / "deploy" / "entrypoint.sh").read_text()
+    role = entrypoint[entrypoint.index("  migrate)"):entrypoint.index(";;", entrypoint.index("  migrate)"))]
+    assert role.index("migrate --noinput") < role.index('db_app_role "${DVPROTECT_APP_ROLE:-dvprotect_app}"')
 
 
 def test_the_first_start_script_creates_both_roles_without_superuser_rights():

@@ -11,8 +11,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# The probes answer anyone and carry no data (ADR 0052).
-PUBLIC = {"accounts:login", "healthz", "readyz"}
+# The probes answer anyone and carry no data (ADR 0052). /metrics needs no login but a bearer
+# token, and is a 404 for everyone else (ADR 0065; tests/test_metrics.py).
+PUBLIC = {"accounts:login", "healthz", "readyz", "metrics"}
 SAMPLE = {"int": "1", "str": "x", "uuid": str(uuid.UUID(int=1)), "slug": "x", "path": "x"}
 
 

@@ -4,6 +4,9 @@
 # role, web/worker/beat as the app role, which owns nothing and cannot disable the audit log's
 # append-only triggers (docs/operations/db_roles.md, ADR 0018).
 set -eu
+# Each password from its secret file (compose secrets) or, failing that, from the variable.
+[ -n "${DVPROTECT_OWNER_PASSWORD_FILE:-}" ] && DVPROTECT_OWNER_PASSWORD="$(cat "$DVPROTECT_OWNER_PASSWORD_FILE")"
+[ -n "${DVPROTECT_APP_PASSWORD_FILE:-}" ] && DVPROTECT_APP_PASSWORD="$(cat "$DVPROTECT_APP_PASSWORD_FILE")"
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
   -v owner_pw="$DVPROTECT_OWNER_PASSWORD" -v app_pw="$DVPROTECT_APP_PASSWORD" <<'SQL'
 CREATE ROLE dvprotect_owner LOGIN PASSWORD :'owner_pw' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;

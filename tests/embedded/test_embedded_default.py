@@ -77,6 +77,7 @@ class Embedded:
             "INTERMEDIARY_WS_SECRET": uuid.uuid4().hex,
             "PORT": str(self.web_port),
             "PYTHONUNBUFFERED": "1",
+            "DEMO_MODE": "1",  # as `make run` declares it (ADR 0062)
             "EMBEDDED_TEST_MARKER": self.marker,
         })
         self.env = env

@@ -6,6 +6,7 @@ emulator does not start without one, binds to loopback by default and is in the 
 only (ADR 0021). The worker journey with the secret: test_web_service_integration.py."""
 import json
 import os
+import re
 import subprocess
 import threading
 import uuid
@@ -106,11 +107,15 @@ def test_loopback_by_default(settings):
 
 def test_compose_keeps_the_emulator_out_of_production():
     services = yaml.safe_load(Path(ROOT, "docker-compose.yml").read_text())["services"]
-    runs_emulator = [n for n, s in services.items() if "run_intermediary_emulator" in " ".join(s.get("command", []))]
+    # The image's entrypoint runs the emulator for the `emulator` role only (ADR 0064).
+    entrypoint = Path(ROOT, "deploy", "entrypoint.sh").read_text()
+    assert re.search(r"^  emulator\)\n    exec python manage.py run_intermediary_emulator ", entrypoint, re.M)
+    runs_emulator = [n for n, s in services.items() if (s.get("command") or [""])[0] == "emulator"]
     assert runs_emulator == ["emulator"]
     assert services["emulator"]["profiles"] == ["demo"] and "ports" not in services["emulator"]
     for name in ("web", "worker", "beat"):
-        assert "profiles" not in services[name] and "INTERMEDIARY_WS_SECRET" in services[name]["environment"]
+        assert "profiles" not in services[name]
+        assert services[name]["environment"]["INTERMEDIARY_WS_SECRET_FILE"] == "/run/secrets/intermediary_ws_secret"
 
 
 def test_make_run_generates_a_secret_shared_by_all_its_children(tmp_path):

@@ -111,3 +111,34 @@ def test_no_name_or_birth_date_in_broker_payloads_or_logs(live_db, tmp_path, set
     assert queued >= len(targets), "no task messages were captured: the scan proved nothing"
     assert "deliver_operation" in worker_log, "the worker ran nothing: its log proves nothing"
     assert not any(found.values()), found
+
+
+def test_the_workers_json_log_names_tasks_and_operations_and_no_person(live_db, tmp_path, settings,
+                                                                        celery_test_broker, counter, approver,
+                                                                        register):
+    """The production log format (LOG_FORMAT=json, ADR 0066) of a real worker: its delivery lines
+    carry the task id and the operation id; no name, birth date or 宛名番号 is in any line."""
+    env = Env(tmp_path, "web_service")
+    env.apply_to(settings)
+    try:
+        env.start_emulator()
+        keys = []
+        for _ in range(2):
+            target, cr = register(counter, name=NAME, name_kana=KANA, birth_date=BIRTH)
+            flag_services.change_request_approve(actor=approver, change_request_id=cr.pk)
+            keys.append(target.atena_no)
+        ops = {str(pk) for pk in Operation.objects.filter(unit_key__in=keys).values_list("pk", flat=True)}
+        env.start_worker(extra_env={"LOG_FORMAT": "json"})
+        wait_until(lambda: not Operation.objects.filter(unit_key__in=keys).exclude(
+            status=OperationStatus.REFLECTED).exists(), timeout=60, what="every operation reflected")
+        wait_until(lambda: env.logs["worker"].read_text(errors="replace").count("operation delivery") >= len(ops),
+                   timeout=30, what="the worker's delivery lines")
+        worker_log = env.logs["worker"].read_text(errors="replace")
+    finally:
+        env.stop_all()
+    lines = [json.loads(line) for line in worker_log.splitlines() if line.startswith("{")]
+    delivered = [line for line in lines if line.get("logger") == "intermediary.tasks"]
+    assert {line["operation_id"] for line in delivered} == ops
+    assert all(line["task_id"] not in ("", "-") for line in delivered), delivered
+    assert all({"timestamp", "level", "request_id", "user_id", "department_id"} <= set(line) for line in lines)
+    assert not leaks(worker_log) and not [k for k in keys if k in worker_log]
