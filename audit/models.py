@@ -79,22 +79,43 @@ class AuditAnchor(models.Model):
         return f"anchor #{self.pk} at event #{self.head_event_id}"
 
 
+class VerificationMode(models.TextChoices):
+    FULL = "full", "全件"
+    INCREMENTAL = "incremental", "差分（前回の検証以降）"
+
+
 class VerificationRun(models.Model):
-    """Result of a chain verification, shown to auditors (the log itself is never changed)."""
+    """Result of a chain verification, shown to auditors (the log itself is never changed).
+
+    A full run walks events 1..n; an incremental run (the daily one, ADR 0068) walks from the
+    last verified point to the head, or as far as its time budget reached (complete=False: the
+    next run continues from last_event_id)."""
 
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
     ok = models.BooleanField()
-    checked = models.BigIntegerField()
+    checked = models.BigIntegerField()  # events walked by this run
     anchors_checked = models.IntegerField(default=0)
     first_bad_id = models.BigIntegerField(null=True)
     reason = models.CharField(max_length=200, blank=True)
+    mode = models.CharField(max_length=12, choices=VerificationMode.choices, default=VerificationMode.FULL)
+    first_event_id = models.BigIntegerField(null=True)
+    # The last event verified good, and its hash: where the next incremental run starts. Null
+    # on runs from before incremental runs (full runs: their `checked` is the same number).
+    last_event_id = models.BigIntegerField(null=True)
+    head_hash = models.CharField(max_length=64, blank=True)
+    complete = models.BooleanField(default=True)  # reached the head of the chain
+    workers = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"verification #{self.pk}: {'ok' if self.ok else 'failed'}"
+
+    @property
+    def duration_seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
 
 
 class ChainHead(models.Model):
