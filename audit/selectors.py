@@ -40,21 +40,60 @@ class EventFilter:
                 if v not in ("", None)}
 
 
-def _period(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
+# Events are appended in id order with occurred_at taken just before the append, which waits at
+# most for the transaction holding the chain head to commit (web requests and tasks are bounded
+# by CELERY_TASK_TIME_LIMIT, 5 minutes): an event with a larger id never carries a time earlier
+# than this before one with a smaller id. A period is turned into an id range with it (ADR 0069).
+CLOCK_SKEW = datetime.timedelta(minutes=15)
+COUNT_CAP = 10_000  # the pager counts to here, not the whole match (「1万件以上」)
+PAGE_SIZE = 50
+
+
+def _bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     tz = timezone.get_current_timezone()
-    lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
-    hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return (datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
+            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
+
+
+def _period(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
+    lo, hi = _bounds(start, end)
     return qs.filter(occurred_at__gte=lo, occurred_at__lt=hi)
 
 
+def _period_by_id(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
+    """The events of the period, also bounded by id: the search's indexes are (column, id), so a
+    search of one day seven years ago reads that day's entries, not the years after it. Two
+    look-ups on the occurred_at index: the last event more than CLOCK_SKEW before the period,
+    and the first more than CLOCK_SKEW after it; every event of the period lies between their
+    ids (unless the server's clock was set back by more than CLOCK_SKEW)."""
+    lo, hi = _bounds(start, end)
+    before = (AuditEvent.objects.filter(occurred_at__lt=lo - CLOCK_SKEW).order_by("-occurred_at")
+              .values_list("id", flat=True).first())
+    after = (AuditEvent.objects.filter(occurred_at__gte=hi + CLOCK_SKEW).order_by("occurred_at")
+             .values_list("id", flat=True).first())
+    qs = _period(qs, start, end)
+    if before is not None:
+        qs = qs.filter(id__gt=before)
+    if after is not None:
+        qs = qs.filter(id__lt=after)
+    return qs
+
+
+def actions_named(prefix: str) -> list[str]:
+    """An action filter is a prefix of the vocabulary's codes (「flags.」「change_request.」): the
+    codes it names, so the (action, id) index answers it (no LIKE index, ADR 0069). A code no
+    longer in the vocabulary is found when typed in full."""
+    return sorted({a.value for a in AuditAction if a.value.startswith(prefix)} | {prefix})
+
+
 def _filtered(f: EventFilter) -> QuerySet[AuditEvent]:
-    qs = _period(AuditEvent.objects.all(), f.start, f.end)
+    qs = _period_by_id(AuditEvent.objects.all(), f.start, f.end)
     if f.actor:
         qs = qs.filter(actor_username=f.actor)
     if f.department:
         qs = qs.filter(department_code=f.department)
     if f.action:
-        qs = qs.filter(action__startswith=f.action)
+        qs = qs.filter(action__in=actions_named(f.action))
     if f.target_id is not None:
         qs = qs.filter(target_id=f.target_id)
     if f.outcome:
@@ -62,10 +101,43 @@ def _filtered(f: EventFilter) -> QuerySet[AuditEvent]:
     return qs.order_by("-id")
 
 
-def event_search(*, actor: Actor, flt: EventFilter) -> QuerySet[AuditEvent]:
+@dataclass
+class EventPage:
+    """One page of a search, newest first, paged by id (keyset): no page costs more than its
+    rows, and the total is counted only up to COUNT_CAP."""
+
+    events: list[AuditEvent]
+    newer_than: int | None  # link to the newer page: events with an id above this
+    older_than: int | None  # link to the older page: events with an id below this
+    total: int
+    capped: bool  # total is COUNT_CAP: there are at least that many
+
+    @property
+    def total_label(self) -> str:
+        return f"{COUNT_CAP:,}件以上" if self.capped else f"{self.total:,}件"
+
+
+def _page(qs: QuerySet[AuditEvent], *, before: int | None, after: int | None, size: int) -> EventPage:
+    if after is not None:
+        rows = list(qs.filter(id__gt=after).order_by("id")[:size + 1])
+        newer = len(rows) > size
+        rows = rows[:size][::-1]
+        older = bool(rows) and qs.filter(id__lt=rows[-1].id).exists()
+    else:
+        rows = list((qs.filter(id__lt=before) if before is not None else qs)[:size + 1])
+        older = len(rows) > size
+        rows = rows[:size]
+        newer = bool(rows) and before is not None and qs.filter(id__gt=rows[0].id).exists()
+    total = qs.order_by()[:COUNT_CAP].count()
+    return EventPage(rows, rows[0].id if rows and newer else None, rows[-1].id if rows and older else None,
+                     total, total >= COUNT_CAP)
+
+
+def event_search(*, actor: Actor, flt: EventFilter, before: int | None = None, after: int | None = None,
+                 size: int = PAGE_SIZE) -> EventPage:
     policy.require(actor, Capability.AUDIT)
     audit_record(actor=actor, action=AuditAction.AUDIT_SEARCH, detail=flt.as_detail())
-    return _filtered(flt)
+    return _page(_filtered(flt), before=before, after=after, size=size)
 
 
 def event_export(*, actor: Actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent], int]:
@@ -76,18 +148,37 @@ def event_export(*, actor: Actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent
     return qs.order_by("id"), count
 
 
+WHO_HAS_SEEN_LIMIT = 2000
+
+
 def who_has_seen(*, actor: Actor, target_id: int) -> list[AuditEvent]:
-    """Every read that returned or checked this person's data."""
+    """Every read that returned or checked this person's data, newest first (up to
+    WHO_HAS_SEEN_LIMIT): reads of the person (the (target_id, id) index), bulk look-ups that
+    matched them (AuditEventTarget's key) and listings that named them. A listing's ids are in
+    its detail; the database finds them (PostgreSQL: a GIN index on detail->'target_ids';
+    SQLite: json_each), never by reading every listing's list into this process (ADR 0069).
+    Three queries merged here: one OR across them would defeat every index."""
     policy.require(actor, Capability.AUDIT)
     audit_record(actor=actor, action=AuditAction.AUDIT_WHO_HAS_SEEN, target_id=target_id)
-    direct = Q(target_id=target_id, action__in=READ_ACTIONS) | _matched_in_bulk(target_id)
+    newest = AuditEvent.objects.order_by("-id")
+    parts = [
+        newest.filter(target_id=target_id, action__in=READ_ACTIONS),
+        newest.filter(_matched_in_bulk(target_id)),
+        _listed(newest, target_id),
+    ]
+    events = {e.pk: e for qs in parts for e in qs[:WHO_HAS_SEEN_LIMIT]}
+    return sorted(events.values(), key=lambda e: -e.pk)[:WHO_HAS_SEEN_LIMIT]
+
+
+def _listed(qs: QuerySet[AuditEvent], target_id: int) -> QuerySet[AuditEvent]:
+    qs = qs.filter(action__in=LISTING_ACTIONS)
     if connection.vendor == "postgresql":
-        listed = Q(action__in=LISTING_ACTIONS, detail__target_ids__contains=[target_id])
-        return list(AuditEvent.objects.filter(direct | listed).order_by("-id")[:2000])
-    events = list(AuditEvent.objects.filter(direct).order_by("-id")[:2000])
-    events += [e for e in AuditEvent.objects.filter(action__in=LISTING_ACTIONS)
-               if target_id in e.detail.get("target_ids", [])]
-    return sorted(events, key=lambda e: -e.id)
+        # Both conditions as the index (migration 0009) states them, so the planner uses it.
+        return qs.filter(detail__has_key="target_ids", detail__target_ids__contains=[int(target_id)])
+    table = AuditEvent._meta.db_table
+    # The table name comes from the model, the id is a parameter.
+    exists = f"EXISTS (SELECT 1 FROM json_each(\"{table}\".detail, '$.target_ids') WHERE json_each.value = %s)"  # noqa: S608
+    return qs.extra(where=[exists], params=[int(target_id)])  # noqa: S610
 
 
 def _matched_in_bulk(target_id: int) -> Q:

@@ -1,7 +1,6 @@
 """Auditors' workbench. Thin: forms in, selectors out; every page view is audited by its selector."""
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,8 +15,6 @@ from .models import AuditAnchor, VerificationRun
 from .services import verification_run
 from .sinks import SinkWriteFailed
 from .verify import INCREMENTAL
-
-PAGE_SIZE = 50
 
 
 def _filter_from(form: EventFilterForm) -> selectors.EventFilter:
@@ -36,16 +33,23 @@ def home(request):
     })
 
 
+def _event_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
 @require_GET
 @screen(Capability.AUDIT)
 def events(request):
     form = EventFilterForm(request.GET or None)
     page = None
     if form.is_bound and form.is_valid():
-        qs = selectors.event_search(actor=request.user, flt=_filter_from(form))
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        # Keyset pages (ADR 0069): ?before=<id> the older page, ?after=<id> the newer one.
+        page = selectors.event_search(actor=request.user, flt=_filter_from(form),
+                                      before=_event_id(request.GET.get("before")),
+                                      after=_event_id(request.GET.get("after")))
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "before", "after"):
+        query.pop(key, None)
     return render(request, "audit/events.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
