@@ -56,20 +56,28 @@ class AuditEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        """The action in Japanese (audit.actions); an old code no longer in the vocabulary as it is."""
-        try:
-            return AuditAction(self.action).label
-        except ValueError:
-            return self.action
+        return action_label(self.action)
 
     @property
     def role_label(self) -> str:
-        """Never empty: the staff role, or who acted without one (a process, a system client, nobody signed in)."""
-        if self.role in Role.values:
-            return Role(self.role).label
-        if self.actor_username:
-            return "役割なし"
-        return _NO_ACTOR.get(self.channel, "不明")
+        return role_label(self.role, self.actor_username, self.channel)
+
+
+def action_label(action: str) -> str:
+    """The action in Japanese (audit.actions); an old code no longer in the vocabulary as it is."""
+    try:
+        return AuditAction(action).label
+    except ValueError:
+        return action
+
+
+def role_label(role: str, actor_username: str, channel: str) -> str:
+    """Never empty: the staff role, or who acted without one (a process, a system client, nobody signed in)."""
+    if role in Role.values:
+        return Role(role).label
+    if actor_username:
+        return "役割なし"
+    return _NO_ACTOR.get(channel, "不明")
 
 
 class AuditAnchor(models.Model):

@@ -70,6 +70,19 @@ def create_databases() -> None:
                    env={**os.environ, "DATABASE_URL": EMPTY_URL})
 
 
+def fresh_empty() -> None:
+    """The empty table of the append-rate comparison, empty again (the log refuses TRUNCATE)."""
+    import subprocess
+
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{_name(EMPTY_URL)}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{_name(EMPTY_URL)}"')
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0", "--noinput"], cwd=ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": EMPTY_URL})
+
+
 def _secondary(conn) -> tuple[dict[str, str], dict[str, str]]:
     """(index name → CREATE INDEX, unique constraint name → its definition), primary key aside."""
     indexes = dict(conn.execute(
