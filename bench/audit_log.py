@@ -73,14 +73,15 @@ def _appends(queue, url: str) -> None:
     django.setup()
     from django.db import connection
 
+    from audit.actions import AuditAction
     from audit.services import audit_record
 
     connection.ensure_connection()
     for i in range(200):  # warm-up: connection, statement and cache
-        audit_record(actor=None, action="audit.search", detail={"warm": i})
+        audit_record(actor=None, action=AuditAction.AUDIT_SEARCH, detail={"warm": i})
     t0 = time.perf_counter()
     for i in range(APPENDS):
-        audit_record(actor=None, action="target.read", target_id=1 + i % 100_000, detail={"i": i})
+        audit_record(actor=None, action=AuditAction.TARGET_READ, target_id=1 + i % 100_000, detail={"i": i})
     queue.put(APPENDS / (time.perf_counter() - t0))
 
 

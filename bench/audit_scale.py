@@ -60,8 +60,8 @@ def main() -> None:
     end = last.date()
     periods = {"one day": (end, end), "one year": (end - datetime.timedelta(days=364), end),
                "seven years": (volume.FIRST_DAY.astimezone(last.tzinfo).date(), end)}
-    hot = (AuditEvent.objects.filter(id__gt=have - 200_000, action="target.read").values_list("target_id", flat=True)
-           .order_by("target_id").first())
+    hot = int(AuditEvent.objects.filter(id__gt=have - 200_000, action="target.read")
+              .values_list("target_id", flat=True).order_by("target_id").first() or 1)
     print(f"Auditor queries at {have:,} events (last event {last:%Y-%m-%d %H:%M}); target < {TARGET_S:.0f} s each")
     searches = [
         ("actor staff0042, seven years", selectors.EventFilter(*periods["seven years"], actor="staff0042")),
