@@ -166,3 +166,44 @@ class AuditEventTarget(models.Model):
 
     def __str__(self) -> str:
         return f"event #{self.event_id} matched target #{self.target_id}"
+
+
+class DayCountKind(models.TextChoices):
+    TARGETS_READ = "targets_read", "閲覧した対象者の数"
+    NUMBERS_LOOKED_UP = "numbers_looked_up", "照会した宛名番号の数"
+
+
+class AuditDayCount(models.Model):
+    """How many distinct people one staff member read, or numbers they looked up, in one closed
+    day (Japan time): the anomaly view's heavy readers and wide searchers over a year read these
+    rows instead of a year of events (ADR 0070). Written once per day by the beat, with the
+    day's AuditCountedDay; append-only (migration 0011); recomputed from the events by
+    `audit_verify --counts`."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=20, choices=DayCountKind.choices)
+    actor_username = models.CharField(max_length=150)
+    department_code = models.CharField(max_length=20, blank=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "kind", "actor_username", "department_code"],
+                                               name="audit_day_count_once")]
+        indexes = [models.Index(fields=["kind", "n", "day"], name="audit_day_count_over")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}: {self.n}"
+
+
+class AuditCountedDay(models.Model):
+    """A day whose counts are written: how many rows and their SHA-256, which the day's
+    audit.day_counts event repeats inside the hash chain."""
+
+    day = models.DateField(unique=True)
+    rows = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    counted_at = models.DateTimeField()
+    event_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"counted {self.day} ({self.rows} rows)"

@@ -12,9 +12,10 @@ from django.utils import timezone
 from core import policy
 from core.policy import Actor, Capability
 
-from .actions import AuditAction, listing_actions, number_lookup_actions, reading_actions
+from .actions import AuditAction, listing_actions, reading_actions
 from .bulk_volume import DayKey, bulk_numbers_per_day, quota_refusals
-from .models import AuditEvent, AuditEventTarget, Outcome
+from .day_counts import day_period, live_counts
+from .models import AuditCountedDay, AuditDayCount, AuditEvent, AuditEventTarget, DayCountKind, Outcome
 from .services import audit_record
 from .spraying import SprayAlert, spray_alerts
 
@@ -217,12 +218,8 @@ def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anom
         | Q(occurred_at__week_day__in=[1, 7])
         | Q(occurred_at__date__in=holidays)
     ).order_by("-id")[:500]
-    per_day = (
-        staff_events.filter(action=AuditAction.TARGET_READ, outcome=Outcome.ALLOWED)
-        .values("actor_username", "department_code", "occurred_at__date")
-        .annotate(n=Count("target_id", distinct=True))
-    )
-    heavy = [r for r in per_day if r["n"] > cfg["max_targets_per_user_day"]]
+    counts = _DayCounts(start, end)
+    heavy = counts.over(DayCountKind.TARGETS_READ, cfg["max_targets_per_user_day"])
     denied = _period(
         AuditEvent.objects.filter(outcome=Outcome.DENIED).exclude(action=AuditAction.AUTH_LOGIN_FAILED), start, end
     ).order_by("-id")[:500]
@@ -232,7 +229,7 @@ def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anom
         .annotate(n=Count("id"))
         .order_by("-n")
     )
-    wide = _wide_searchers(staff_events, cfg["max_atena_per_user_day"])
+    wide = _wide_searchers(staff_events, counts, cfg["max_atena_per_user_day"])
     return Anomalies(list(off_hours), heavy, list(denied), list(failed), wide,
                      bulk_quota_refusals=list(quota_refusals(staff_events)[:500]),
                      password_spraying=spray_alerts(_period(AuditEvent.objects.all(), start, end)),
@@ -252,20 +249,59 @@ def _duplicate_registrants(staff_events: QuerySet[AuditEvent], threshold: int) -
     return [r for r in rows if r["n"] > threshold]
 
 
-def _wide_searchers(staff_events: QuerySet[AuditEvent], threshold: int) -> list[dict[str, Any]]:
+class _DayCounts:
+    """Per person and day counts of the period: the counted days' rows (day_counts, ADR 0070)
+    and, for the days not counted yet (today), the events."""
+
+    def __init__(self, start: datetime.date, end: datetime.date) -> None:
+        self.start, self.end = start, end
+        counted = set(AuditCountedDay.objects.filter(day__gte=start, day__lte=end).values_list("day", flat=True))
+        days = (start + datetime.timedelta(days=i) for i in range((end - start).days + 1))
+        self.uncounted = [d for d in days if d not in counted]
+
+    def _live(self, kind: str, over: int | None = None) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for day in self.uncounted:
+            staff = day_period(AuditEvent.objects.exclude(actor_id=None), day, day)
+            live = live_counts(staff, kind)
+            rows += live.filter(n__gt=over) if over is not None else live
+        return rows
+
+    def over(self, kind: str, threshold: int) -> list[dict[str, Any]]:
+        stored = (AuditDayCount.objects.filter(kind=kind, n__gt=threshold, day__gte=self.start, day__lte=self.end)
+                  .values("actor_username", "department_code", "day", "n"))
+        rows = [{"actor_username": r["actor_username"], "department_code": r["department_code"],
+                 "occurred_at__date": r["day"], "n": r["n"]} for r in stored]
+        return sorted(rows + self._live(kind, threshold),
+                      key=lambda r: (r["occurred_at__date"], r["actor_username"]))
+
+    def of(self, kind: str, keys: set[DayKey]) -> dict[DayKey, int]:
+        """The count of each (person, department, day) asked for (the bulk look-ups' keys)."""
+        if not keys:
+            return {}
+        stored = (AuditDayCount.objects.filter(kind=kind, day__in={k[2] for k in keys},
+                                               actor_username__in={k[0] for k in keys})
+                  .values_list("actor_username", "department_code", "day", "n"))
+        found = {(u, d, day): n for u, d, day, n in stored}
+        found.update({(r["actor_username"], r["department_code"], r["occurred_at__date"]): r["n"]
+                      for r in self._live(kind)})
+        return {k: found[k] for k in keys if k in found}
+
+
+def _wide_searchers(staff_events: QuerySet[AuditEvent], counts: _DayCounts, threshold: int) -> list[dict[str, Any]]:
     """Numbers looked up per person and day over the threshold: distinct typed numbers
     (single checks, searches) plus every number of their bulk checks and recipient files
-    (ADR 0017), with both parts shown."""
-    searched = (
-        staff_events.filter(action__in=number_lookup_actions())
-        .values("actor_username", "department_code", "occurred_at__date")
-        .annotate(n=Count("detail__atena_no", distinct=True))
-    )
+    (ADR 0017), with both parts shown. The typed numbers come from the day counts: those over
+    the threshold alone, and those of the days with bulk look-ups."""
+    bulk = bulk_numbers_per_day(staff_events)
     rows: dict[DayKey, dict[str, Any]] = {}
-    for r in searched:
-        key = (r["actor_username"], r["department_code"], r["occurred_at__date"])
-        rows[key] = {**r, "single": r["n"], "bulk": 0}
-    for key, numbers in bulk_numbers_per_day(staff_events).items():
+    singles = {(r["actor_username"], r["department_code"], r["occurred_at__date"]): r["n"]
+               for r in counts.over(DayCountKind.NUMBERS_LOOKED_UP, threshold)}
+    singles.update(counts.of(DayCountKind.NUMBERS_LOOKED_UP, set(bulk)))
+    for key, n in singles.items():
+        rows[key] = {"actor_username": key[0], "department_code": key[1], "occurred_at__date": key[2],
+                     "n": n, "single": n, "bulk": 0}
+    for key, numbers in bulk.items():
         row = rows.setdefault(key, {"actor_username": key[0], "department_code": key[1],
                                     "occurred_at__date": key[2], "n": 0, "single": 0, "bulk": 0})
         row["bulk"] = numbers

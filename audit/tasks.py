@@ -2,6 +2,7 @@
 the anchor never waits for, nor depends on, a verification that could fail or run long."""
 from celery import shared_task
 
+from .day_counts import count_closed_days
 from .services import anchor_create, verification_run
 from .sinks import SinkWriteFailed
 from .verify import INCREMENTAL
@@ -37,3 +38,12 @@ def daily_anchor_and_verify() -> None:
         failures.append(f"verification_run: {exc}")
     if failures:
         raise SinkWriteFailed("; ".join(failures))
+
+
+@shared_task(name="audit.day_counts")
+def day_counts() -> None:
+    """The closed days' counts for the anomaly view (ADR 0070), a bounded number of days a run:
+    the first run after an upgrade continues run after run through the years already logged."""
+    _, more = count_closed_days()
+    if more:
+        day_counts.apply_async(countdown=1)

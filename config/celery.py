@@ -31,6 +31,8 @@ def _beat_schedule():
         "audit-daily-anchor": {"task": "audit.daily_anchor", "schedule": crontab(hour=int(ah), minute=int(am))},
         "audit-daily-verify": {"task": "audit.verify_incremental",
                                "schedule": crontab(hour=int(ah), minute=int(am))},
+        # Yesterday's per-person counts for the anomaly view (ADR 0070).
+        "audit-day-counts": {"task": "audit.day_counts", "schedule": crontab(hour=int(ah), minute=int(am))},
         # Records when each reminder became due and alerts the approvers of overdue ones (ADR 0026).
         "victims-daily-reminders": {"task": "victims.daily_reminders",
                                     "schedule": crontab(hour=int(rh), minute=int(rm))},

@@ -51,6 +51,8 @@ AUDIT_VERIFY_MAX_EVENTS_PER_RUN = env.int("AUDIT_VERIFY_MAX_EVENTS_PER_RUN", def
 # A full verification (audit_verify) runs id ranges in this many processes (0: one per core),
 # once the chain has at least AUDIT_VERIFY_PARALLEL_MIN_EVENTS events (below, one process is faster).
 AUDIT_VERIFY_WORKERS = env.int("AUDIT_VERIFY_WORKERS", default=0)
+# Closed days counted for the anomaly view per run of the beat's task (ADR 0070); more continue at once.
+AUDIT_DAY_COUNTS_PER_RUN = env.int("AUDIT_DAY_COUNTS_PER_RUN", default=31)
 AUDIT_VERIFY_PARALLEL_MIN_EVENTS = env.int("AUDIT_VERIFY_PARALLEL_MIN_EVENTS", default=500_000)
 # Each anchor and verification result also leaves the database (ADR 0018): these sinks, in
 # order. The file is append-only JSON lines: put it on another volume, ideally WORM storage

@@ -2,6 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from audit.day_counts import verify_counts
 from audit.services import verification_run
 from audit.sinks import SinkWriteFailed
 from audit.verify import FULL, INCREMENTAL
@@ -16,6 +17,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--incremental", action="store_true",
                             help="前回の検証以降のイベントだけを検証する（毎日の検証と同じ）")
+        parser.add_argument("--counts", action="store_true",
+                            help="異常確認用の日次集計も、イベントから数え直して照合する")
         parser.add_argument("--workers", type=int, default=None,
                             help="全件検証のプロセス数（既定: AUDIT_VERIFY_WORKERS、0 ならコア数）")
 
@@ -26,7 +29,10 @@ class Command(BaseCommand):
             sink_error = ""
         except SinkWriteFailed as exc:
             run, sink_error = exc.saved, str(exc)
-        if run.ok and not sink_error:
+        bad_day, counts_reason = verify_counts() if options["counts"] else (None, "")
+        if bad_day is not None:
+            self.stderr.write(f"NG: {counts_reason}")
+        if run.ok and not sink_error and bad_day is None:
             reach = "" if run.complete else "; budget reached, run again to continue"
             self.stdout.write(f"OK: {run.checked} events verified, {run.anchors_checked} anchors matched "
                               f"({mode}: ids {run.first_event_id}..{run.last_event_id}, {run.workers} process(es), "
