@@ -59,10 +59,20 @@ bench-recipient-filter: venv
 bench-hostile-upload: venv
 	$(DEMO) $(BIN)/python bench/hostile_upload.py
 
-# Benchmark of the audit log: concurrent appends vs plain inserts, and verifying 1,000,000 events.
-.PHONY: bench-audit
+# Benchmarks of seven years of audit events (issue 14, ADRs 0068-0070), on a 20,000,000-event
+# chain built once with COPY and kept in dvprotect_audit_bench (N=… for another size):
+# the full (parallel) and the daily (incremental) verification, and the append rate at N vs empty.
+.PHONY: bench-audit bench-audit-scale bench-audit-appends bench-screens-scale
 bench-audit: venv
 	$(DEMO) $(BIN)/python bench/audit_log.py
+
+# EXPLAIN ANALYZE of every auditor query at that volume, and the month's CSV.
+bench-audit-scale: venv
+	$(BIN)/python bench/audit_scale.py
+
+# Concurrent appends vs plain inserts, and verifying 1,000,000 events (its own database).
+bench-audit-appends: venv
+	$(BIN)/python bench/audit_append_concurrency.py
 
 # Stamping a 1,000,000-line inquiry request file through the API vs a raw pass (ADR 0044).
 .PHONY: bench-stamp

@@ -133,6 +133,8 @@ class AuditAction(enum.StrEnum):
     AUDIT_ANOMALIES = "audit.anomalies"
     AUDIT_ANCHOR = "audit.anchor"
     AUDIT_VERIFY = "audit.verify"
+    # A closed day's per-person counts for the anomaly view, written once (ADR 0070)
+    AUDIT_DAY_COUNTS = "audit.day_counts"
     AUDIT_CHAIN_HEAD_RESYNCED = "audit.chain_head_resynced"
     AUDIT_SINK_FAILED = "audit.sink_failed"  # only ever denied: an anchor or result the file sink did not take
 
@@ -323,6 +325,7 @@ _LABELS: dict[AuditAction, str] = {
     AuditAction.AUDIT_ANOMALIES: "異常の確認",
     AuditAction.AUDIT_ANCHOR: "監査ログの固定（アンカー）",
     AuditAction.AUDIT_VERIFY: "監査ログの検証",
+    AuditAction.AUDIT_DAY_COUNTS: "異常確認用の日次集計",
     AuditAction.AUDIT_CHAIN_HEAD_RESYNCED: "監査ログの連鎖の再同期",
     AuditAction.AUDIT_SINK_FAILED: "監査ログの外部保存の失敗",
 }

@@ -1,11 +1,12 @@
 """CSV for Excel: UTF-8 with BOM, and no cell that a spreadsheet would run as a formula."""
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import AuditEvent
+from .models import AuditEvent, Outcome, action_label, role_label
 
 BOM = "\ufeff"
 # Japanese values (issue 12): the action's label (its code too, for filtering), the role, 許可/拒否.
@@ -24,12 +25,23 @@ class _Echo:
         return value
 
 
-def rows(events: Iterable[AuditEvent]) -> Iterator[str]:
+_COLUMNS = ("id", "occurred_at", "actor_username", "department_code", "role", "action", "target_id", "outcome",
+            "channel", "ip", "request_id", "detail")
+_OUTCOMES = dict(Outcome.choices)
+
+
+def stream(events: QuerySet[AuditEvent], chunk_size: int = 2000) -> Iterator[str]:
+    """The same CSV as rows(), from plain column values read through a server-side cursor (on
+    PostgreSQL) a chunk at a time: memory stays bounded by the chunk, and no model instance is
+    built per row (a month is ~250,000 rows)."""
     writer = csv.writer(_Echo())
     yield BOM + writer.writerow(HEADER)
-    for e in events:
+    localtime = timezone.localtime
+    for (pk, occurred_at, username, department, role, action, target_id, outcome, channel, ip, request_id,
+         detail) in events.values_list(*_COLUMNS).iterator(chunk_size=chunk_size):
         yield writer.writerow([safe_cell(v) for v in (
-            e.id, timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_username, e.department_code,
-            e.role_label, e.action_label, e.action, e.target_id, e.get_outcome_display(), e.channel, e.ip, e.request_id,
-            json.dumps(e.detail, ensure_ascii=False, sort_keys=True),
+            pk, localtime(occurred_at).strftime("%Y-%m-%d %H:%M:%S"), username, department,
+            role_label(role, username, channel), action_label(action), action, target_id,
+            _OUTCOMES.get(outcome, outcome), channel, ip, request_id,
+            json.dumps(detail, ensure_ascii=False, sort_keys=True),
         )])

@@ -25,20 +25,30 @@ class AuditEvent(models.Model):
     occurred_at = models.DateTimeField(db_index=True)
     actor_id = models.BigIntegerField(null=True, db_index=True)
     actor_username = models.CharField(max_length=150, blank=True)
-    department_code = models.CharField(max_length=20, blank=True, db_index=True)
+    department_code = models.CharField(max_length=20, blank=True)
     role = models.CharField(max_length=20, blank=True)
-    action = models.CharField(max_length=60, db_index=True)
-    target_id = models.BigIntegerField(null=True, db_index=True)
+    action = models.CharField(max_length=60)
+    target_id = models.BigIntegerField(null=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.ALLOWED)
     request_id = models.CharField(max_length=64, blank=True)
     ip = models.CharField(max_length=45, blank=True)
     channel = models.CharField(max_length=10, blank=True)  # web / api / cli / worker
     detail = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["id"]
+        # The auditors' searches filter by one of these and page by id, newest first (keyset,
+        # ADR 0069): (column, id) serves both. No LIKE (varchar_pattern_ops) index: nothing
+        # searches by prefix (an action prefix is the list of actions it names).
+        indexes = [
+            models.Index(fields=["actor_username", "id"], name="audit_event_actor_name_id"),
+            models.Index(fields=["department_code", "id"], name="audit_event_department_id"),
+            models.Index(fields=["action", "id"], name="audit_event_action_id"),
+            models.Index(fields=["target_id", "id"], name="audit_event_target_id"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["hash"], name="audit_event_hash_unique")]
 
     def __str__(self) -> str:
         # Ids and states only: this string reaches logs and the admin, never personal data.
@@ -46,20 +56,28 @@ class AuditEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        """The action in Japanese (audit.actions); an old code no longer in the vocabulary as it is."""
-        try:
-            return AuditAction(self.action).label
-        except ValueError:
-            return self.action
+        return action_label(self.action)
 
     @property
     def role_label(self) -> str:
-        """Never empty: the staff role, or who acted without one (a process, a system client, nobody signed in)."""
-        if self.role in Role.values:
-            return Role(self.role).label
-        if self.actor_username:
-            return "役割なし"
-        return _NO_ACTOR.get(self.channel, "不明")
+        return role_label(self.role, self.actor_username, self.channel)
+
+
+def action_label(action: str) -> str:
+    """The action in Japanese (audit.actions); an old code no longer in the vocabulary as it is."""
+    try:
+        return AuditAction(action).label
+    except ValueError:
+        return action
+
+
+def role_label(role: str, actor_username: str, channel: str) -> str:
+    """Never empty: the staff role, or who acted without one (a process, a system client, nobody signed in)."""
+    if role in Role.values:
+        return Role(role).label
+    if actor_username:
+        return "役割なし"
+    return _NO_ACTOR.get(channel, "不明")
 
 
 class AuditAnchor(models.Model):
@@ -79,22 +97,43 @@ class AuditAnchor(models.Model):
         return f"anchor #{self.pk} at event #{self.head_event_id}"
 
 
+class VerificationMode(models.TextChoices):
+    FULL = "full", "全件"
+    INCREMENTAL = "incremental", "差分（前回の検証以降）"
+
+
 class VerificationRun(models.Model):
-    """Result of a chain verification, shown to auditors (the log itself is never changed)."""
+    """Result of a chain verification, shown to auditors (the log itself is never changed).
+
+    A full run walks events 1..n; an incremental run (the daily one, ADR 0068) walks from the
+    last verified point to the head, or as far as its time budget reached (complete=False: the
+    next run continues from last_event_id)."""
 
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
     ok = models.BooleanField()
-    checked = models.BigIntegerField()
+    checked = models.BigIntegerField()  # events walked by this run
     anchors_checked = models.IntegerField(default=0)
     first_bad_id = models.BigIntegerField(null=True)
     reason = models.CharField(max_length=200, blank=True)
+    mode = models.CharField(max_length=12, choices=VerificationMode.choices, default=VerificationMode.FULL)
+    first_event_id = models.BigIntegerField(null=True)
+    # The last event verified good, and its hash: where the next incremental run starts. Null
+    # on runs from before incremental runs (full runs: their `checked` is the same number).
+    last_event_id = models.BigIntegerField(null=True)
+    head_hash = models.CharField(max_length=64, blank=True)
+    complete = models.BooleanField(default=True)  # reached the head of the chain
+    workers = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"verification #{self.pk}: {'ok' if self.ok else 'failed'}"
+
+    @property
+    def duration_seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
 
 
 class ChainHead(models.Model):
@@ -127,3 +166,44 @@ class AuditEventTarget(models.Model):
 
     def __str__(self) -> str:
         return f"event #{self.event_id} matched target #{self.target_id}"
+
+
+class DayCountKind(models.TextChoices):
+    TARGETS_READ = "targets_read", "閲覧した対象者の数"
+    NUMBERS_LOOKED_UP = "numbers_looked_up", "照会した宛名番号の数"
+
+
+class AuditDayCount(models.Model):
+    """How many distinct people one staff member read, or numbers they looked up, in one closed
+    day (Japan time): the anomaly view's heavy readers and wide searchers over a year read these
+    rows instead of a year of events (ADR 0070). Written once per day by the beat, with the
+    day's AuditCountedDay; append-only (migration 0011); recomputed from the events by
+    `audit_verify --counts`."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=20, choices=DayCountKind.choices)
+    actor_username = models.CharField(max_length=150)
+    department_code = models.CharField(max_length=20, blank=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "kind", "actor_username", "department_code"],
+                                               name="audit_day_count_once")]
+        indexes = [models.Index(fields=["kind", "n", "day"], name="audit_day_count_over")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}: {self.n}"
+
+
+class AuditCountedDay(models.Model):
+    """A day whose counts are written: how many rows and their SHA-256, which the day's
+    audit.day_counts event repeats inside the hash chain."""
+
+    day = models.DateField(unique=True)
+    rows = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    counted_at = models.DateTimeField()
+    event_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"counted {self.day} ({self.rows} rows)"

@@ -12,9 +12,10 @@ from django.utils import timezone
 from core import policy
 from core.policy import Actor, Capability
 
-from .actions import AuditAction, listing_actions, number_lookup_actions, reading_actions
+from .actions import AuditAction, listing_actions, reading_actions
 from .bulk_volume import DayKey, bulk_numbers_per_day, quota_refusals
-from .models import AuditEvent, AuditEventTarget, Outcome
+from .day_counts import day_period, live_counts
+from .models import AuditCountedDay, AuditDayCount, AuditEvent, AuditEventTarget, DayCountKind, Outcome
 from .services import audit_record
 from .spraying import SprayAlert, spray_alerts
 
@@ -40,21 +41,60 @@ class EventFilter:
                 if v not in ("", None)}
 
 
-def _period(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
+# Events are appended in id order with occurred_at taken just before the append, which waits at
+# most for the transaction holding the chain head to commit (web requests and tasks are bounded
+# by CELERY_TASK_TIME_LIMIT, 5 minutes): an event with a larger id never carries a time earlier
+# than this before one with a smaller id. A period is turned into an id range with it (ADR 0069).
+CLOCK_SKEW = datetime.timedelta(minutes=15)
+COUNT_CAP = 10_000  # the pager counts to here, not the whole match (「1万件以上」)
+PAGE_SIZE = 50
+
+
+def _bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     tz = timezone.get_current_timezone()
-    lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
-    hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return (datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
+            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
+
+
+def _period(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
+    lo, hi = _bounds(start, end)
     return qs.filter(occurred_at__gte=lo, occurred_at__lt=hi)
 
 
+def _period_by_id(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
+    """The events of the period, also bounded by id: the search's indexes are (column, id), so a
+    search of one day seven years ago reads that day's entries, not the years after it. Two
+    look-ups on the occurred_at index: the last event more than CLOCK_SKEW before the period,
+    and the first more than CLOCK_SKEW after it; every event of the period lies between their
+    ids (unless the server's clock was set back by more than CLOCK_SKEW)."""
+    lo, hi = _bounds(start, end)
+    before = (AuditEvent.objects.filter(occurred_at__lt=lo - CLOCK_SKEW).order_by("-occurred_at")
+              .values_list("id", flat=True).first())
+    after = (AuditEvent.objects.filter(occurred_at__gte=hi + CLOCK_SKEW).order_by("occurred_at")
+             .values_list("id", flat=True).first())
+    qs = _period(qs, start, end)
+    if before is not None:
+        qs = qs.filter(id__gt=before)
+    if after is not None:
+        qs = qs.filter(id__lt=after)
+    return qs
+
+
+def actions_named(prefix: str) -> list[str]:
+    """An action filter is a prefix of the vocabulary's codes (「flags.」「change_request.」): the
+    codes it names, so the (action, id) index answers it (no LIKE index, ADR 0069). A code no
+    longer in the vocabulary is found when typed in full."""
+    return sorted({a.value for a in AuditAction if a.value.startswith(prefix)} | {prefix})
+
+
 def _filtered(f: EventFilter) -> QuerySet[AuditEvent]:
-    qs = _period(AuditEvent.objects.all(), f.start, f.end)
+    qs = _period_by_id(AuditEvent.objects.all(), f.start, f.end)
     if f.actor:
         qs = qs.filter(actor_username=f.actor)
     if f.department:
         qs = qs.filter(department_code=f.department)
     if f.action:
-        qs = qs.filter(action__startswith=f.action)
+        qs = qs.filter(action__in=actions_named(f.action))
     if f.target_id is not None:
         qs = qs.filter(target_id=f.target_id)
     if f.outcome:
@@ -62,10 +102,43 @@ def _filtered(f: EventFilter) -> QuerySet[AuditEvent]:
     return qs.order_by("-id")
 
 
-def event_search(*, actor: Actor, flt: EventFilter) -> QuerySet[AuditEvent]:
+@dataclass
+class EventPage:
+    """One page of a search, newest first, paged by id (keyset): no page costs more than its
+    rows, and the total is counted only up to COUNT_CAP."""
+
+    events: list[AuditEvent]
+    newer_than: int | None  # link to the newer page: events with an id above this
+    older_than: int | None  # link to the older page: events with an id below this
+    total: int
+    capped: bool  # total is COUNT_CAP: there are at least that many
+
+    @property
+    def total_label(self) -> str:
+        return f"{COUNT_CAP:,}件以上" if self.capped else f"{self.total:,}件"
+
+
+def _page(qs: QuerySet[AuditEvent], *, before: int | None, after: int | None, size: int) -> EventPage:
+    if after is not None:
+        rows = list(qs.filter(id__gt=after).order_by("id")[:size + 1])
+        newer = len(rows) > size
+        rows = rows[:size][::-1]
+        older = bool(rows) and qs.filter(id__lt=rows[-1].id).exists()
+    else:
+        rows = list((qs.filter(id__lt=before) if before is not None else qs)[:size + 1])
+        older = len(rows) > size
+        rows = rows[:size]
+        newer = bool(rows) and before is not None and qs.filter(id__gt=rows[0].id).exists()
+    total = qs.order_by()[:COUNT_CAP].count()
+    return EventPage(rows, rows[0].id if rows and newer else None, rows[-1].id if rows and older else None,
+                     total, total >= COUNT_CAP)
+
+
+def event_search(*, actor: Actor, flt: EventFilter, before: int | None = None, after: int | None = None,
+                 size: int = PAGE_SIZE) -> EventPage:
     policy.require(actor, Capability.AUDIT)
     audit_record(actor=actor, action=AuditAction.AUDIT_SEARCH, detail=flt.as_detail())
-    return _filtered(flt)
+    return _page(_filtered(flt), before=before, after=after, size=size)
 
 
 def event_export(*, actor: Actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent], int]:
@@ -76,18 +149,37 @@ def event_export(*, actor: Actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent
     return qs.order_by("id"), count
 
 
+WHO_HAS_SEEN_LIMIT = 2000
+
+
 def who_has_seen(*, actor: Actor, target_id: int) -> list[AuditEvent]:
-    """Every read that returned or checked this person's data."""
+    """Every read that returned or checked this person's data, newest first (up to
+    WHO_HAS_SEEN_LIMIT): reads of the person (the (target_id, id) index), bulk look-ups that
+    matched them (AuditEventTarget's key) and listings that named them. A listing's ids are in
+    its detail; the database finds them (PostgreSQL: a GIN index on detail->'target_ids';
+    SQLite: json_each), never by reading every listing's list into this process (ADR 0069).
+    Three queries merged here: one OR across them would defeat every index."""
     policy.require(actor, Capability.AUDIT)
     audit_record(actor=actor, action=AuditAction.AUDIT_WHO_HAS_SEEN, target_id=target_id)
-    direct = Q(target_id=target_id, action__in=READ_ACTIONS) | _matched_in_bulk(target_id)
+    newest = AuditEvent.objects.order_by("-id")
+    parts = [
+        newest.filter(target_id=target_id, action__in=READ_ACTIONS),
+        newest.filter(_matched_in_bulk(target_id)),
+        _listed(newest, target_id),
+    ]
+    events = {e.pk: e for qs in parts for e in qs[:WHO_HAS_SEEN_LIMIT]}
+    return sorted(events.values(), key=lambda e: -e.pk)[:WHO_HAS_SEEN_LIMIT]
+
+
+def _listed(qs: QuerySet[AuditEvent], target_id: int) -> QuerySet[AuditEvent]:
+    qs = qs.filter(action__in=LISTING_ACTIONS)
     if connection.vendor == "postgresql":
-        listed = Q(action__in=LISTING_ACTIONS, detail__target_ids__contains=[target_id])
-        return list(AuditEvent.objects.filter(direct | listed).order_by("-id")[:2000])
-    events = list(AuditEvent.objects.filter(direct).order_by("-id")[:2000])
-    events += [e for e in AuditEvent.objects.filter(action__in=LISTING_ACTIONS)
-               if target_id in e.detail.get("target_ids", [])]
-    return sorted(events, key=lambda e: -e.id)
+        # Both conditions as the index (migration 0009) states them, so the planner uses it.
+        return qs.filter(detail__has_key="target_ids", detail__target_ids__contains=[int(target_id)])
+    table = AuditEvent._meta.db_table
+    # The table name comes from the model, the id is a parameter.
+    exists = f"EXISTS (SELECT 1 FROM json_each(\"{table}\".detail, '$.target_ids') WHERE json_each.value = %s)"  # noqa: S608
+    return qs.extra(where=[exists], params=[int(target_id)])  # noqa: S610
 
 
 def _matched_in_bulk(target_id: int) -> Q:
@@ -126,12 +218,8 @@ def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anom
         | Q(occurred_at__week_day__in=[1, 7])
         | Q(occurred_at__date__in=holidays)
     ).order_by("-id")[:500]
-    per_day = (
-        staff_events.filter(action=AuditAction.TARGET_READ, outcome=Outcome.ALLOWED)
-        .values("actor_username", "department_code", "occurred_at__date")
-        .annotate(n=Count("target_id", distinct=True))
-    )
-    heavy = [r for r in per_day if r["n"] > cfg["max_targets_per_user_day"]]
+    counts = _DayCounts(start, end)
+    heavy = counts.over(DayCountKind.TARGETS_READ, cfg["max_targets_per_user_day"])
     denied = _period(
         AuditEvent.objects.filter(outcome=Outcome.DENIED).exclude(action=AuditAction.AUTH_LOGIN_FAILED), start, end
     ).order_by("-id")[:500]
@@ -141,7 +229,7 @@ def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anom
         .annotate(n=Count("id"))
         .order_by("-n")
     )
-    wide = _wide_searchers(staff_events, cfg["max_atena_per_user_day"])
+    wide = _wide_searchers(staff_events, counts, cfg["max_atena_per_user_day"])
     return Anomalies(list(off_hours), heavy, list(denied), list(failed), wide,
                      bulk_quota_refusals=list(quota_refusals(staff_events)[:500]),
                      password_spraying=spray_alerts(_period(AuditEvent.objects.all(), start, end)),
@@ -161,20 +249,59 @@ def _duplicate_registrants(staff_events: QuerySet[AuditEvent], threshold: int) -
     return [r for r in rows if r["n"] > threshold]
 
 
-def _wide_searchers(staff_events: QuerySet[AuditEvent], threshold: int) -> list[dict[str, Any]]:
+class _DayCounts:
+    """Per person and day counts of the period: the counted days' rows (day_counts, ADR 0070)
+    and, for the days not counted yet (today), the events."""
+
+    def __init__(self, start: datetime.date, end: datetime.date) -> None:
+        self.start, self.end = start, end
+        counted = set(AuditCountedDay.objects.filter(day__gte=start, day__lte=end).values_list("day", flat=True))
+        days = (start + datetime.timedelta(days=i) for i in range((end - start).days + 1))
+        self.uncounted = [d for d in days if d not in counted]
+
+    def _live(self, kind: str, over: int | None = None) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for day in self.uncounted:
+            staff = day_period(AuditEvent.objects.exclude(actor_id=None), day, day)
+            live = live_counts(staff, kind)
+            rows += live.filter(n__gt=over) if over is not None else live
+        return rows
+
+    def over(self, kind: str, threshold: int) -> list[dict[str, Any]]:
+        stored = (AuditDayCount.objects.filter(kind=kind, n__gt=threshold, day__gte=self.start, day__lte=self.end)
+                  .values("actor_username", "department_code", "day", "n"))
+        rows = [{"actor_username": r["actor_username"], "department_code": r["department_code"],
+                 "occurred_at__date": r["day"], "n": r["n"]} for r in stored]
+        return sorted(rows + self._live(kind, threshold),
+                      key=lambda r: (r["occurred_at__date"], r["actor_username"]))
+
+    def of(self, kind: str, keys: set[DayKey]) -> dict[DayKey, int]:
+        """The count of each (person, department, day) asked for (the bulk look-ups' keys)."""
+        if not keys:
+            return {}
+        stored = (AuditDayCount.objects.filter(kind=kind, day__in={k[2] for k in keys},
+                                               actor_username__in={k[0] for k in keys})
+                  .values_list("actor_username", "department_code", "day", "n"))
+        found = {(u, d, day): n for u, d, day, n in stored}
+        found.update({(r["actor_username"], r["department_code"], r["occurred_at__date"]): r["n"]
+                      for r in self._live(kind)})
+        return {k: found[k] for k in keys if k in found}
+
+
+def _wide_searchers(staff_events: QuerySet[AuditEvent], counts: _DayCounts, threshold: int) -> list[dict[str, Any]]:
     """Numbers looked up per person and day over the threshold: distinct typed numbers
     (single checks, searches) plus every number of their bulk checks and recipient files
-    (ADR 0017), with both parts shown."""
-    searched = (
-        staff_events.filter(action__in=number_lookup_actions())
-        .values("actor_username", "department_code", "occurred_at__date")
-        .annotate(n=Count("detail__atena_no", distinct=True))
-    )
+    (ADR 0017), with both parts shown. The typed numbers come from the day counts: those over
+    the threshold alone, and those of the days with bulk look-ups."""
+    bulk = bulk_numbers_per_day(staff_events)
     rows: dict[DayKey, dict[str, Any]] = {}
-    for r in searched:
-        key = (r["actor_username"], r["department_code"], r["occurred_at__date"])
-        rows[key] = {**r, "single": r["n"], "bulk": 0}
-    for key, numbers in bulk_numbers_per_day(staff_events).items():
+    singles = {(r["actor_username"], r["department_code"], r["occurred_at__date"]): r["n"]
+               for r in counts.over(DayCountKind.NUMBERS_LOOKED_UP, threshold)}
+    singles.update(counts.of(DayCountKind.NUMBERS_LOOKED_UP, set(bulk)))
+    for key, n in singles.items():
+        rows[key] = {"actor_username": key[0], "department_code": key[1], "occurred_at__date": key[2],
+                     "n": n, "single": n, "bulk": 0}
+    for key, numbers in bulk.items():
         row = rows.setdefault(key, {"actor_username": key[0], "department_code": key[1],
                                     "occurred_at__date": key[2], "n": 0, "single": 0, "bulk": 0})
         row["bulk"] = numbers

@@ -16,7 +16,7 @@ from core.policy import Actor
 from . import chain, context, sinks
 from .actions import AuditAction
 from .models import AuditAnchor, AuditEvent, ChainHead, Outcome, VerificationRun
-from .verify import verify_chain
+from .verify import FULL, INCREMENTAL, verify_chain, verify_incremental
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -222,11 +222,12 @@ def anchor_create() -> AuditAnchor | None:
     return anchor
 
 
-def verification_run(*, actor: Actor | None = None) -> VerificationRun:
-    """Verify the chain and keep the result for the auditors' screen and in the sinks outside
-    the database (SinkWriteFailed as for anchors)."""
+def verification_run(*, actor: Actor | None = None, mode: str = FULL, workers: int | None = None) -> VerificationRun:
+    """Verify the chain, fully (on demand: `audit_verify`, in parallel processes) or from the
+    last verified point (the daily run, bounded by its budget), and keep the result for the
+    auditors' screen and in the sinks outside the database (SinkWriteFailed as for anchors)."""
     started = timezone.now()
-    result = verify_chain()
+    result = verify_incremental() if mode == INCREMENTAL else verify_chain(workers=workers)
     run = VerificationRun.objects.create(
         started_at=started,
         finished_at=timezone.now(),
@@ -235,14 +236,21 @@ def verification_run(*, actor: Actor | None = None) -> VerificationRun:
         anchors_checked=result.anchors_checked,
         first_bad_id=result.first_bad_id,
         reason=result.reason[:200],
+        mode=result.mode,
+        first_event_id=result.first_id,
+        last_event_id=result.last_id,
+        head_hash=result.head_hash,
+        complete=result.complete,
+        workers=result.workers,
     )
     audit_record(
         actor=actor,
         action=AuditAction.AUDIT_VERIFY,
         outcome=Outcome.ALLOWED if result.ok else Outcome.DENIED,
-        detail={"run_id": run.pk, "ok": result.ok, "checked": result.checked},
+        detail={"run_id": run.pk, "ok": result.ok, "checked": result.checked, "mode": result.mode,
+                "first_event_id": result.first_id, "last_event_id": result.last_id, "complete": result.complete},
     )
-    _publish(sinks.verification_record(run_id=run.pk, last_event_id=result.checked, head_hash=result.head_hash,
+    _publish(sinks.verification_record(run_id=run.pk, last_event_id=result.last_id, head_hash=result.head_hash,
                                        ok=result.ok, at=run.finished_at.isoformat()), run)
     return run
 

@@ -46,8 +46,12 @@ def _beat_schedule():
         "intermediary-sweep": _every("intermediary.sweep", settings.INTERMEDIARY_SWEEP_SECONDS),
         # Daily, in Japan time (CELERY_TIMEZONE).
         "intermediary-reconcile": _daily("intermediary.reconcile", settings.INTERMEDIARY_RECONCILE_AT),
-        # The auditors' daily anchor of the chain head, after verifying the chain.
-        "audit-daily-anchor": _daily("audit.daily_anchor_and_verify", settings.AUDIT_ANCHOR_AT),
+        # The auditors' daily anchor of the chain head, and apart from it (ADR 0068) the
+        # incremental verification, bounded by AUDIT_VERIFY_BUDGET_SECONDS.
+        "audit-daily-anchor": _daily("audit.daily_anchor", settings.AUDIT_ANCHOR_AT),
+        "audit-daily-verify": _daily("audit.verify_incremental", settings.AUDIT_ANCHOR_AT),
+        # Yesterday's per-person counts for the anomaly view (ADR 0070).
+        "audit-day-counts": _daily("audit.day_counts", settings.AUDIT_ANCHOR_AT),
         # Records when each reminder became due and alerts the approvers of overdue ones (ADR 0026).
         "victims-daily-reminders": _daily("victims.daily_reminders", settings.REMINDER_JOB_AT),
     }

@@ -61,6 +61,17 @@ REMINDER_JOB_AT = env("REMINDER_JOB_AT", default="07:00")
 # Auditors' anomaly views (issue 4): thresholds are the municipality's to tune.
 # Daily anchor of the audit chain (Japan time), run by the single beat.
 AUDIT_ANCHOR_AT = env("AUDIT_ANCHOR_AT", default="03:30")
+# The daily verification is incremental and stops at this budget (the next run continues), so
+# a task limit can never be outgrown however long the chain grows (ADR 0068); it is checked
+# against the task's soft limit below.
+AUDIT_VERIFY_BUDGET_SECONDS = env.float("AUDIT_VERIFY_BUDGET_SECONDS", default=120.0)
+AUDIT_VERIFY_MAX_EVENTS_PER_RUN = env.int("AUDIT_VERIFY_MAX_EVENTS_PER_RUN", default=3_000_000)
+# A full verification (audit_verify) runs id ranges in this many processes (0: one per core),
+# once the chain has at least AUDIT_VERIFY_PARALLEL_MIN_EVENTS events (below, one process is faster).
+AUDIT_VERIFY_WORKERS = env.int("AUDIT_VERIFY_WORKERS", default=0)
+# Closed days counted for the anomaly view per run of the beat's task (ADR 0070); more continue at once.
+AUDIT_DAY_COUNTS_PER_RUN = env.int("AUDIT_DAY_COUNTS_PER_RUN", default=31)
+AUDIT_VERIFY_PARALLEL_MIN_EVENTS = env.int("AUDIT_VERIFY_PARALLEL_MIN_EVENTS", default=500_000)
 # Each anchor and verification result also leaves the database (ADR 0018): these sinks, in
 # order. The file is append-only JSON lines: put it on another volume, ideally WORM storage
 # (docs/operations/audit_anchor_sinks.md); audit_verify reads it back. It belongs to this
@@ -448,6 +459,8 @@ INTERMEDIARY_TRANSFER_QUEUE = env("INTERMEDIARY_TRANSFER_QUEUE", default="")
 INTERMEDIARY_FILE_TASKS = ("intermediary.xml_batch_tick", "intermediary.results_ingest", "intermediary.sweep")
 CELERY_TASK_ROUTES = {name: {"queue": INTERMEDIARY_TRANSFER_QUEUE} for name in INTERMEDIARY_FILE_TASKS} \
     if INTERMEDIARY_TRANSFER_QUEUE else {}
+if CELERY_TASK_SOFT_TIME_LIMIT and AUDIT_VERIFY_BUDGET_SECONDS >= CELERY_TASK_SOFT_TIME_LIMIT - 20:
+    raise ImproperlyConfigured("AUDIT_VERIFY_BUDGET_SECONDS must stay 20 s below the task soft time limit")
 # Visibility timeout stays above every time limit, or Redis would hand a running task to a second worker.
 # (A raise, not an assert: asserts vanish under `python -O`.)
 if CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 10**9) <= CELERY_TASK_TIME_LIMIT:

@@ -7,6 +7,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from audit import selectors
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import NotFound
@@ -40,17 +41,36 @@ def test_search_filters_and_is_itself_audited(auditor_client, counter, register)
     target_get_for_user(actor=counter, target_id=target.pk)
     response = auditor_client.get(reverse("audit:events"), {"actor": "counter1", "action": "target.read"})
     assert response.status_code == 200
-    rows = list(response.context["page"])
+    rows = response.context["page"].events
     assert rows and all(e.actor_username == "counter1" and e.action == "target.read" for e in rows)
     assert AuditEvent.objects.filter(action="audit.search", actor_username="auditor1").exists()
 
 
 def test_search_is_paginated(auditor_client):
+    """By id, newest first (keyset): older and newer pages, the total counted to 10,000."""
     for i in range(120):
         audit_record(actor=None, action="audit.anchor", detail={"i": i})
-    response = auditor_client.get(reverse("audit:events"), {"action": "audit.anchor", "page": 3})
-    page = response.context["page"]
-    assert page.paginator.count == 120 and page.number == 3 and len(page.object_list) == 20
+    ids = list(AuditEvent.objects.filter(action="audit.anchor").order_by("-id").values_list("id", flat=True))
+    first = auditor_client.get(reverse("audit:events"), {"action": "audit.anchor"}).context["page"]
+    assert [e.id for e in first.events] == ids[:50] and first.total_label == "120件"
+    assert first.newer_than is None and first.older_than == ids[49]
+    response = auditor_client.get(reverse("audit:events"), {"action": "audit.anchor", "before": ids[99]})
+    last = response.context["page"]
+    assert [e.id for e in last.events] == ids[100:] and last.older_than is None and last.newer_than == ids[100]
+    assert f"after={ids[100]}" in response.content.decode()
+    back = auditor_client.get(reverse("audit:events"), {"action": "audit.anchor", "after": ids[100]}).context["page"]
+    assert [e.id for e in back.events] == ids[50:100] and back.older_than == ids[99] and back.newer_than == ids[50]
+
+
+# Later than the fixtures' events (a search bounds its period by ids, which follow the clock).
+@time_machine.travel(datetime.datetime(2099, 6, 1, 12, 0, tzinfo=JST), tick=False)
+def test_the_total_is_counted_to_ten_thousand_only(db, auditor, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_CAP", 30)
+    for i in range(40):
+        audit_record(actor=None, action="audit.anchor", detail={"i": i})
+    day = datetime.date(2099, 6, 1)
+    page = selectors.event_search(actor=auditor, flt=selectors.EventFilter(start=day, end=day, action="audit."))
+    assert page.capped and page.total_label == "30件以上" and len(page.events) == 41  # and the search itself
 
 
 def test_bad_period_gets_a_japanese_error(auditor_client):

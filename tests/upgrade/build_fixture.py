@@ -407,7 +407,7 @@ def _fill(clock: Any) -> dict[str, Any]:  # one story, told in order
         target_search_by_atena(actor=c1, atena_no=f"1000000000000{i:02d}")
     approval_queue(actor=a1)
     list(notices_for(actor=z1))
-    list(event_search(actor=au, flt=EventFilter(start=today, end=today)))
+    event_search(actor=au, flt=EventFilter(start=today, end=today))
     who_has_seen(actor=au, target_id=people["c2i_active"].pk)
     tick()
 
