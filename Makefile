@@ -64,3 +64,9 @@ bench-audit: venv
 .PHONY: bench-stamp
 bench-stamp: venv
 	$(BIN)/python bench/stamp.py
+
+# The model-based lifecycle test at length (not in make test): MODEL_STEPS steps per channel.
+.PHONY: model-long
+MODEL_STEPS ?= 10000
+model-long: venv
+	MODEL_STEPS=$(MODEL_STEPS) DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q -s -p no:randomly tests/model
