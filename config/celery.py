@@ -20,6 +20,8 @@ def _beat_schedule():
     hh, mm = settings.INTERMEDIARY_RECONCILE_AT.split(":")
     ah, am = settings.AUDIT_ANCHOR_AT.split(":")
     rh, rm = settings.REMINDER_JOB_AT.split(":")
+    th, tm = settings.RETENTION_JOB_AT.split(":")
+    daily_retention = crontab(hour=int(th), minute=int(tm))
     return {
         "intermediary-xml-batch-tick": {"task": "intermediary.xml_batch_tick", "schedule": 15.0},
         "intermediary-results-ingest": {"task": "intermediary.results_ingest", "schedule": 15.0},
@@ -32,6 +34,11 @@ def _beat_schedule():
         # Records when each reminder became due and alerts the approvers of overdue ones (ADR 0026).
         "victims-daily-reminders": {"task": "victims.daily_reminders",
                                     "schedule": crontab(hour=int(rh), minute=int(rm))},
+        # Retention (ADR 0080, 0081): expired sessions and old login attempts, old XML files,
+        # personal data past the record period. Each idempotent and audited with its counts.
+        "accounts-retention": {"task": "accounts.retention", "schedule": daily_retention},
+        "intermediary-retention-files": {"task": "intermediary.retention_files", "schedule": daily_retention},
+        "victims-retention-personal-data": {"task": "victims.retention_personal_data", "schedule": daily_retention},
     }
 
 
