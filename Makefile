@@ -119,3 +119,9 @@ bench-metrics: venv
 .PHONY: chaos
 chaos: venv
 	$(DEMO) $(BIN)/python -m tests.chaos.run --changes 500 --faults 24 $(if $(SEED),--seed $(SEED))
+
+# The model-based lifecycle test at length (not in make test): MODEL_STEPS steps per channel.
+.PHONY: model-long
+MODEL_STEPS ?= 10000
+model-long: venv
+	$(DEMO) MODEL_STEPS=$(MODEL_STEPS) DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q -s -p no:randomly tests/model

@@ -97,6 +97,10 @@ class AuditAction(enum.StrEnum):
     STAFF_CREATE = "staff.create"
     STAFF_UPDATE = "staff.update"
     STAFF_TOTP_RESET = "staff.totp_reset"
+    # The April 人事異動 (ADR 0082): an account ended, a move to another department, a roster import.
+    STAFF_DEACTIVATE = "staff.deactivate"
+    STAFF_MOVE = "staff.move"
+    STAFF_ROSTER_IMPORT = "staff.roster_import"
     DEPARTMENT_CREATE = "department.create"
     DEPARTMENT_UPDATE = "department.update"
     API_TOKEN_ISSUE = "api_token.issue"  # noqa: S105 - an action name, not a secret
@@ -126,6 +130,11 @@ class AuditAction(enum.StrEnum):
     INTERMEDIARY_INFO_CODE_REQUEST_CREATE = "intermediary.info_code_request_create"
     INTERMEDIARY_INFO_CODE_REQUEST_APPROVE = "intermediary.info_code_request_approve"
     INTERMEDIARY_INFO_CODE_REQUEST_REJECT = "intermediary.info_code_request_reject"
+    # Retention jobs (ADR 0080, 0081): what each run removed or erased, as counts and ids only.
+    RETENTION_SESSIONS_CLEARED = "retention.sessions_cleared"
+    RETENTION_LOGIN_ATTEMPTS_PURGED = "retention.login_attempts_purged"
+    RETENTION_FILES_ARCHIVED = "retention.files_archived"
+    RETENTION_PERSONAL_DATA_ERASED = "retention.personal_data_erased"
     # The log itself
     AUDIT_SEARCH = "audit.search"
     AUDIT_EXPORT = "audit.export"
@@ -292,6 +301,9 @@ _LABELS: dict[AuditAction, str] = {
     AuditAction.STAFF_CREATE: "職員の登録",
     AuditAction.STAFF_UPDATE: "職員の変更",
     AuditAction.STAFF_TOTP_RESET: "二要素認証の再設定",
+    AuditAction.STAFF_DEACTIVATE: "職員アカウントの無効化（異動・退職）",
+    AuditAction.STAFF_MOVE: "職員の所属の異動",
+    AuditAction.STAFF_ROSTER_IMPORT: "職員名簿の取込み",
     AuditAction.DEPARTMENT_CREATE: "所属の登録",
     AuditAction.DEPARTMENT_UPDATE: "所属の変更",
     AuditAction.API_TOKEN_ISSUE: "APIトークンの発行",
@@ -319,6 +331,10 @@ _LABELS: dict[AuditAction, str] = {
     AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_CREATE: "特定個人情報名コード単位の設定・解除の申請",
     AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_APPROVE: "特定個人情報名コード単位の設定・解除の承認",
     AuditAction.INTERMEDIARY_INFO_CODE_REQUEST_REJECT: "特定個人情報名コード単位の設定・解除の却下",
+    AuditAction.RETENTION_SESSIONS_CLEARED: "期限切れのログイン情報（セッション）の削除",
+    AuditAction.RETENTION_LOGIN_ATTEMPTS_PURGED: "保存期間を過ぎたログイン試行記録の削除",
+    AuditAction.RETENTION_FILES_ARCHIVED: "中間サーバー連携ファイルの保管（アーカイブ）と削除",
+    AuditAction.RETENTION_PERSONAL_DATA_ERASED: "保存期間（解除後7年）を過ぎた個人情報の消去",
     AuditAction.AUDIT_SEARCH: "監査ログの検索",
     AuditAction.AUDIT_EXPORT: "監査ログのCSV出力",
     AuditAction.AUDIT_WHO_HAS_SEEN: "閲覧者の確認",

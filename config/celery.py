@@ -54,6 +54,11 @@ def _beat_schedule():
         "audit-day-counts": _daily("audit.day_counts", settings.AUDIT_ANCHOR_AT),
         # Records when each reminder became due and alerts the approvers of overdue ones (ADR 0026).
         "victims-daily-reminders": _daily("victims.daily_reminders", settings.REMINDER_JOB_AT),
+        # Retention (ADR 0080, 0081): expired sessions and old login attempts, old XML files,
+        # personal data past the record period. Each idempotent and audited with its counts.
+        "accounts-retention": _daily("accounts.retention", settings.RETENTION_JOB_AT),
+        "intermediary-retention-files": _daily("intermediary.retention_files", settings.RETENTION_JOB_AT),
+        "victims-retention-personal-data": _daily("victims.retention_personal_data", settings.RETENTION_JOB_AT),
     }
 
 

@@ -467,3 +467,16 @@ if CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 10**9) <= CELERY_TA
     raise ImproperlyConfigured("the broker visibility_timeout must exceed CELERY_TASK_TIME_LIMIT")
 # Sent XML records with no result file after this long are re-sent (same UUID) in a later window.
 INTERMEDIARY_RESULT_TIMEOUT_SECONDS = env.int("INTERMEDIARY_RESULT_TIMEOUT_SECONDS", default=6 * 3600)
+
+# Retention (ADR 0080, 0081): the beat runs every job daily at RETENTION_JOB_AT (Japan time).
+RETENTION_JOB_AT = env("RETENTION_JOB_AT", default="04:30")
+# Released (rejected, withdrawn) persons' personal data is erased this long after the last decision:
+# 番号法 §23's record period. Ids, the flag history and the audit log stay.
+PERSONAL_DATA_RETENTION_YEARS = env.int("PERSONAL_DATA_RETENTION_YEARS", default=7)
+# django-axes' attempt records (lockouts last AXES_COOLOFF_HOURS; the audit log keeps every attempt).
+AXES_ATTEMPT_RETENTION_DAYS = env.int("AXES_ATTEMPT_RETENTION_DAYS", default=90)
+# XML files (outbound with a result, processed results, quarantined) are archived after this many
+# days, and the archives removed after the record period.
+INTERMEDIARY_FILE_ARCHIVE_DAYS = env.int("INTERMEDIARY_FILE_ARCHIVE_DAYS", default=30)
+INTERMEDIARY_ARCHIVE_RETENTION_DAYS = env.int("INTERMEDIARY_ARCHIVE_RETENTION_DAYS", default=7 * 365 + 2)
+INTERMEDIARY_ARCHIVE_DIR = Path(env("INTERMEDIARY_ARCHIVE_DIR", default=str(_INTERMEDIARY_VAR / "archive")))

@@ -11,7 +11,7 @@ from django.conf import settings
 from audit import context
 from core import log_context
 
-from . import channels, clock, flag_kinds, services, windows
+from . import channels, clock, flag_kinds, retention, services, windows
 from .dispatch import DELIVER_OPERATION, nudge_delivery
 from .models import OperationStatus
 
@@ -99,3 +99,10 @@ def sweep() -> dict:
 def reconcile() -> int:
     listing = channels.state_listing()
     return len(services.reconcile(listing=listing, now=clock.now()))
+
+
+@shared_task(name="intermediary.retention_files")
+@as_worker
+def retention_files() -> dict:
+    """Archive old XML files, remove archives past the record period (ADR 0080)."""
+    return retention.files_archive(now=clock.now())

@@ -54,7 +54,8 @@ class Target(models.Model):
                                          unique=True)
     name = models.CharField("氏名", max_length=100)
     name_kana = models.CharField("氏名（カナ）", max_length=100)
-    birth_date = models.DateField("生年月日")
+    # Empty once erased after the record period (ADR 0081); a new registration fills it again.
+    birth_date = models.DateField("生年月日", null=True)
     harm_types = models.JSONField("被害の種類", default=list)
     owning_department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="targets")
     status = models.CharField(max_length=10, choices=TargetStatus.choices, default=TargetStatus.PENDING)
@@ -87,6 +88,9 @@ class Target(models.Model):
     request_received_on = models.DateField("設定依頼の受付日", null=True, blank=True)
 
     notes = models.TextField("備考", blank=True)
+    # When the personal data (name, kana, birth date, notes, abusers' names, receipts) was
+    # erased, PERSONAL_DATA_RETENTION_YEARS after the protection ended (ADR 0081).
+    personal_data_erased_at = models.DateTimeField("個人情報の消去日時", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

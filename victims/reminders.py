@@ -120,7 +120,8 @@ def department_reminders(department_id: int, *, until: datetime.date, for_approv
             target__status__in=PROTECTING_STATUSES, case_type=CaseType.C2_II,
             legal_representative=LegalRepresentative.PARENT, representation_ended_on__isnull=True,
     ).values_list("id", "target_id", "target__birth_date"):
-        found.append(Reminder(ReminderKind.MAJORITY, target_id, rules.majority_date(birth), case_id))
+        if birth is not None:  # erased only for ended persons (ADR 0081), never a protecting one
+            found.append(Reminder(ReminderKind.MAJORITY, target_id, rules.majority_date(birth), case_id))
 
     open_2_i = [c for c in live_cases.filter(target__status=TargetStatus.ACTIVE, case_type=CaseType.C2_I)
                 if not rules.procedures_complete(c)]

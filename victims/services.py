@@ -216,6 +216,7 @@ def _target_reopen(actor: Staff, target: Target, data: IntakeData, now: datetime
                                              opened_by_registration=receipt)
     _cases_create(target, data, period)
     target.status = TargetStatus.PENDING
+    identity_restore(target, name=data.name, name_kana=data.name_kana, birth_date=data.birth_date)
     target.harm_types, target.fled, target.basis = data.harm_types, data.fled, data.basis
     target.is_victim, target.is_victim_confirmed_by, target.is_victim_confirmed_at = True, actor, now
     target.fled_confirmed_by, target.fled_confirmed_at = actor, now
@@ -969,10 +970,12 @@ def jumin_support_apply(*, actor: Staff, items: list[JuminSupport]) -> list[dict
     conflicts = _jumin_number_conflicts(items, by_atena)
     if conflicts:
         raise ValidationFailed(conflicts)
+    # A new person, or one whose personal data was erased after the record period (ADR 0081).
     missing_identity = [
         i
         for i, item in enumerate(items)
-        if item.event != "end" and item.atena_no not in by_atena and not (item.name and item.birth_date)
+        if item.event != "end" and (item.atena_no not in by_atena or by_atena[item.atena_no].personal_data_erased_at)
+        and not (item.name and item.birth_date)
     ]
     if missing_identity:
         raise ValidationFailed(
@@ -1089,7 +1092,20 @@ def _jumin_create(actor: Staff, item: JuminSupport, now: datetime.datetime) -> d
     return {"atena_no": item.atena_no, "event": item.event, "result": "created"}
 
 
+def identity_restore(target: Target, *, name: str, name_kana: str, birth_date: datetime.date | None) -> bool:
+    """A person protected again after their personal data was erased (ADR 0081) gets the
+    identity of the new registration or push; anyone else keeps the record's (correcting it
+    is an amendment). Returns whether it was restored."""
+    if target.personal_data_erased_at is None:
+        return False
+    target.name, target.name_kana, target.birth_date = name, name_kana, birth_date
+    target.personal_data_erased_at = None
+    return True
+
+
 def _jumin_start_or_extend(actor: Staff, item: JuminSupport, target: Target, now: datetime.datetime) -> dict[str, str]:
+    if identity_restore(target, name=item.name, name_kana=item.name_kana, birth_date=item.birth_date):
+        target.save(update_fields=["name", "name_kana", "birth_date", "personal_data_erased_at"])
     target.jumin_support_active = True
     if item.start:
         target.jumin_support_start = item.start

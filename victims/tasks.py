@@ -6,6 +6,7 @@ from django.utils import timezone
 from audit import context
 
 from .reminders import reminders_record_and_alert
+from .retention import personal_data_erase
 
 
 @shared_task(name="victims.daily_reminders")
@@ -13,5 +14,15 @@ def daily_reminders() -> dict[str, int]:
     token = context.bind(context.RequestContext(channel="worker"))
     try:
         return reminders_record_and_alert(now=timezone.now())
+    finally:
+        context.reset(token)
+
+
+@shared_task(name="victims.retention_personal_data")
+def retention_personal_data() -> dict[str, int]:
+    """Personal data of persons whose protection ended PERSONAL_DATA_RETENTION_YEARS ago (ADR 0081)."""
+    token = context.bind(context.RequestContext(channel="worker"))
+    try:
+        return personal_data_erase(now=timezone.now())
     finally:
         context.reset(token)
