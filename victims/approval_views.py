@@ -9,7 +9,7 @@ from core.screens import screen
 from flags import rules
 from flags.models import ChangeStatus
 
-from .decisions import decision_for, queue_with_previews
+from .decisions import QUEUE_PAGE_SIZE, decision_for, queue_with_previews
 from .services import change_request_approve, change_request_reject, change_request_withdraw
 from .slips import change_request_slip
 
@@ -19,7 +19,7 @@ _FIELD_ERRORS = {"reason": "reason_error", "withdraw": "withdraw_error"}
 def _queue_page(request, status=200, failed=None, field="approve", error="", reason=""):
     """`failed` is the request whose decision was refused; its error goes next to the
     form that caused it, or on top when it has left the queue meanwhile."""
-    requests = queue_with_previews(actor=request.user)
+    requests = queue_with_previews(actor=request.user, page=request.GET.get("page", 1))
     page_error = error
     for cr in requests:
         cr.release_reason_label = rules.RELEASE_REASONS.get(cr.release_reason, "")
@@ -30,7 +30,8 @@ def _queue_page(request, status=200, failed=None, field="approve", error="", rea
             setattr(cr, _FIELD_ERRORS.get(field, "approve_error"), error)
             cr.reason_value = reason
             page_error = ""
-    return render(request, "victims/queue.html", {"requests": requests, "page_error": page_error}, status=status)
+    return render(request, "victims/queue.html", {"requests": requests, "page_error": page_error,
+                                                  "page_size": QUEUE_PAGE_SIZE}, status=status)
 
 
 @screen(Capability.DECIDE)

@@ -4,7 +4,7 @@ next to the fields here."""
 from django import forms
 
 from core.errors import DomainError
-from core.normalize import normalize_atena_no
+from core.normalize import normalize_atena_no, normalize_kana
 from flags import rules
 from flags.rules import RELEASE_REASONS
 from victims.models import Basis, CaseType, HarmType, LegalRepresentative, RequestOrigin, TargetStatus
@@ -269,6 +269,33 @@ class NameSearchForm(forms.Form):
 
     name = forms.CharField(label="氏名または氏名（カナ）の一部", max_length=100, required=False,
                            help_text="ひらがな・半角カナでも検索できます。空白は無視します。所属が登録した対象者のみが対象です。")
+
+
+class SharedListSearchForm(forms.Form):
+    """The shared list's search (issue 14): POSTed, so neither a number nor a kana reaches a URL."""
+
+    atena_no = forms.CharField(label="宛名番号（いずれかの番号）", max_length=40, required=False,
+                               help_text="15桁。全角数字も入力できます。")
+    kana = forms.CharField(label="氏名（カナ）の先頭", max_length=100, required=False,
+                           help_text="ひらがな・半角カナでも検索できます。")
+
+    def clean_atena_no(self):
+        value = self.cleaned_data.get("atena_no")
+        if not value:
+            return ""
+        try:
+            return normalize_atena_no(value)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+    def clean_kana(self):
+        value = self.cleaned_data.get("kana")
+        if not value:
+            return ""
+        try:
+            return normalize_kana(value)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
 
 
 class OnwardRequestForm(forms.Form):

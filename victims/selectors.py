@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -133,15 +134,31 @@ def target_search_by_atena(*, actor: Staff, atena_no: str) -> Target | None:
     return target
 
 
-def target_shared_list(*, actor: Staff) -> list[dict[str, Any]]:
-    """The minimal list every linkage department may hold: 氏名, atena_no, "is a target"."""
+SHARED_LIST_PAGE_SIZE = 100
+
+
+def target_shared_list(*, actor: Staff, page: int | str | None = 1, atena_no: str = "",
+                       kana: str = "") -> Page[dict[str, Any]]:
+    """The minimal list every linkage department may hold: 氏名, atena_no, "is a target", a page
+    at a time (100,000 targets are 6 MB of HTML), optionally narrowed to one number (either,
+    ADR 0046) or a kana prefix. The event names the people of the page shown, never what was
+    typed (issue 14; who-has-seen finds them, ADR 0069)."""
     policy.require(actor, Capability.CHECK)
-    rows = list(
-        Target.objects.filter(status__in=PROTECTING_STATUSES).order_by("atena_no").values("id", "atena_no", "name")
-    )
+    qs = Target.objects.filter(status__in=PROTECTING_STATUSES)
+    if atena_no:
+        qs = qs.filter(number_q(atena_no))
+    if kana:
+        qs = qs.filter(name_kana__startswith=kana)
+    values: Any = qs.order_by("atena_no", "id").values("id", "atena_no", "name")
+    paginator: Paginator[dict[str, Any]] = Paginator(values, SHARED_LIST_PAGE_SIZE)
+    shown = paginator.get_page(page)
+    rows = list(shown.object_list)
+    searched = [k for k, v in (("atena_no", atena_no), ("kana", kana)) if v]
     audit_record(actor=actor, action=AuditAction.TARGET_SHARED_LIST,
-                 detail={"count": len(rows), "target_ids": [r["id"] for r in rows]})
-    return [{"atena_no": r["atena_no"], "name": r["name"], "is_target": True} for r in rows]
+                 detail={"count": len(rows), "total": shown.paginator.count, "page": shown.number,
+                         "searched_by": searched, "target_ids": [r["id"] for r in rows]})
+    listed: list[dict[str, Any]] = [{"atena_no": r["atena_no"], "name": r["name"], "is_target": True} for r in rows]
+    return Page(listed, shown.number, shown.paginator)
 
 
 def target_granted_departments(target: Target) -> list[Department]:

@@ -34,6 +34,7 @@ from .forms import (
     OnwardRequestForm,
     ProcedureConfirmForm,
     ReleaseForm,
+    SharedListSearchForm,
     WorklistFilterForm,
     case_label,
 )
@@ -50,6 +51,7 @@ from .onward import (
 )
 from .provisions import provision_decisions_for
 from .selectors import (
+    SHARED_LIST_PAGE_SIZE,
     amendments_for_target,
     notice_acknowledgements_for_target,
     notices_overdue_for_auditor,
@@ -235,12 +237,19 @@ def detail(request, pk):
     return _detail_page(request, target)
 
 
+DETAIL_HISTORY_LIMIT = 50
+
+
 def _detail_page(request, target, status=200, **extra):
     active_cases = [c for c in target.cases.all() if c.active]
-    history = list(change_requests_for_target(target.pk))
+    # The newest requests only: a person protected for years gathers a long history (issue 14).
+    requests = change_requests_for_target(target.pk)
+    history = list(requests[:DETAIL_HISTORY_LIMIT])
     for cr in history:
         cr.release_reason_label = rules.RELEASE_REASONS.get(cr.release_reason, "")
     pending = [cr for cr in history if cr.status == ChangeStatus.PENDING]
+    if len(history) == DETAIL_HISTORY_LIMIT:
+        pending += requests.filter(status=ChangeStatus.PENDING).exclude(pk__in=[cr.pk for cr in history])
     corrections = corrections_for_target(target.pk)
     # The head deciding a pending request reads the record (ADR 0033) but works no case on it.
     works_case = visible_targets(request.user).filter(pk=target.pk).exists()
@@ -252,6 +261,7 @@ def _detail_page(request, target, status=200, **extra):
         "measures": measures_for(target),
         "flag_states": flag_states_for_unit(target.atena_no),
         "history": history,
+        "history_total": requests.count() if len(history) == DETAIL_HISTORY_LIMIT else len(history),
         "pending": pending,
         "can_release": target.status == TargetStatus.ACTIVE and not pending,
         "can_transfer": (target.status == TargetStatus.ACTIVE and not pending
@@ -457,9 +467,18 @@ def search(request):
 
 
 @screen(Capability.CHECK)
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def shared_list(request):
-    return render(request, "victims/shared_list.html", {"rows": target_shared_list(actor=request.user)})
+    """Pages by GET (?page=); a search by number or kana is POSTed (never in a URL) and pages
+    with buttons in its own form."""
+    form = SharedListSearchForm(request.POST if request.method == "POST" else None)
+    searched = form.is_bound and form.is_valid() and any(form.cleaned_data.values())
+    terms = {"atena_no": form.cleaned_data["atena_no"], "kana": form.cleaned_data["kana"]} if searched else {}
+    page = target_shared_list(actor=request.user, page=(request.POST if form.is_bound else request.GET).get("page", 1),
+                              **terms)
+    return render(request, "victims/shared_list.html", {"page": page, "form": form, "searched": searched,
+                                                        "page_size": SHARED_LIST_PAGE_SIZE},
+                  status=400 if form.errors else 200)
 
 
 @screen(Capability.CHECK)

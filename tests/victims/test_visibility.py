@@ -49,7 +49,7 @@ def test_granted_department_sees_the_full_record(counter, approver, other_counte
 
 def test_other_linkage_department_gets_only_the_minimal_list_and_the_check(counter, other_counter, register):
     target, _ = register(counter)
-    rows = vs.target_shared_list(actor=other_counter)
+    rows = list(vs.target_shared_list(actor=other_counter))
     assert rows == [{"atena_no": target.atena_no, "name": target.name, "is_target": True}]
     assert selectors.inquiry_check(actor=other_counter, atena_no=target.atena_no, direction="inquiry") is True
 

@@ -3,8 +3,10 @@ import re
 
 import pytest
 
+from audit.models import AuditEvent
 from flags.models import ChangeStatus
 from intermediary.models import FlagState
+from victims import decisions
 from victims.models import TargetStatus
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +83,16 @@ def test_other_department_approver_and_counter_cannot_decide(login, counter, oth
 def test_decisions_are_post_only(login, counter, approver, register):
     target, cr = register(counter)
     assert login(approver).get(f"/flags/requests/{cr.pk}/approve/").status_code == 405
+
+
+def test_queue_is_paged_and_the_event_names_the_page_only(login, counter, approver, register, monkeypatch):
+    """2,000 pending were 1.9 MB on one page (issue 14): a page at a time, previews for it only."""
+    monkeypatch.setattr(decisions, "QUEUE_PAGE_SIZE", 2)
+    crs = [register(counter)[1] for _ in range(3)]
+    client = login(approver)
+    first = client.get("/flags/approvals/").content.decode()
+    assert "3件" in first and first.count('class="card request"') == 2 and "page=2" in first
+    second = client.get("/flags/approvals/", {"page": 2}).content.decode()
+    assert second.count('class="card request"') == 1 and f'id="request-{crs[2].pk}"' in second
+    event = AuditEvent.objects.filter(action="change_request.queue").latest("id")
+    assert event.detail["target_ids"] == [crs[2].target_id] and event.detail["total"] == 3
