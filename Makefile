@@ -125,3 +125,9 @@ chaos: venv
 MODEL_STEPS ?= 10000
 model-long: venv
 	$(DEMO) MODEL_STEPS=$(MODEL_STEPS) DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q -s -p no:randomly tests/model
+
+# Restore drill (docs/operations.md): pg_dump -Fc → pg_restore into a fresh database → audit_verify
+# against the external anchors, reconciliation without drift, the app serves; and the SQLite backup.
+.PHONY: restore-drill
+restore-drill: venv
+	$(DEMO) DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q -s -p no:randomly tests/ops/test_restore_drill.py

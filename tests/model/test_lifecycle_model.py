@@ -7,7 +7,7 @@ import os
 import time
 
 import pytest
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -30,6 +30,9 @@ hypothesis_settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
     report_multiple_bugs=False,
+    # MODEL_SHRINK=0: report the first failing run as found (a long run's shrinking can take long).
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, *([Phase.shrink] if os.environ.get("MODEL_SHRINK", "1") != "0"
+                                                           else [])],
 )
 
 

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 import time_machine
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt  # type: ignore[import-untyped]
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
