@@ -68,11 +68,12 @@ def event_search(*, actor: Actor, flt: EventFilter) -> QuerySet[AuditEvent]:
     return _filtered(flt)
 
 
-def event_export(*, actor: Actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent], int]:
+def event_export(*, actor: Actor, flt: EventFilter, file_format: str = "csv") -> tuple[QuerySet[AuditEvent], int]:
     policy.require(actor, Capability.AUDIT)
     qs = _filtered(flt)
     count = qs.count()
-    audit_record(actor=actor, action=AuditAction.AUDIT_EXPORT, detail={**flt.as_detail(), "rows": count})
+    audit_record(actor=actor, action=AuditAction.AUDIT_EXPORT,
+                 detail={**flt.as_detail(), "rows": count, "format": file_format})
     return qs.order_by("id"), count
 
 

@@ -13,6 +13,7 @@ from core.body_cap import own_body_cap
 from core.errors import DomainError, ValidationFailed
 from core.policy import Capability
 from core.screens import screen
+from core.tabular import XLSX_CONTENT_TYPE
 from core.uploads import (
     PayloadTooLarge,
     max_recipient_file_bytes,
@@ -21,7 +22,7 @@ from core.uploads import (
     refuse_stopped_upload,
 )
 
-from .bulk import bulk_input_from_file, bulk_inquiry_check, render_csv
+from .bulk import bulk_input_from_file, bulk_inquiry_check, render_csv, render_xlsx
 from .forms import DIRECTIONS, InquiryCheckForm, direction_field
 from .jobs import bulk_job
 from .recipient_filter import recipient_filter
@@ -132,6 +133,7 @@ def _bulk_check(request):
             result=result,
             duplicates=bulk.report,
             download=_data_link(render_csv(result, for_excel=True), "text/csv"),
+            download_xlsx=_data_link(render_xlsx(result), XLSX_CONTENT_TYPE),
             direction_label=dict(DIRECTIONS)[result.direction],
         )
 
