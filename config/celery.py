@@ -32,6 +32,8 @@ def _beat_schedule():
         # Records when each reminder became due and alerts the approvers of overdue ones (ADR 0026).
         "victims-daily-reminders": {"task": "victims.daily_reminders",
                                     "schedule": crontab(hour=int(rh), minute=int(rm))},
+        # Kept intake input past the absolute session limit, deleted within 15 minutes (ADR 0061).
+        "victims-intake-drafts-purge": {"task": "victims.intake_drafts_purge", "schedule": 15 * 60.0},
     }
 
 

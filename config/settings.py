@@ -15,6 +15,12 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=False)
 # The embedded default key is only for the local demo; production must set SECRET_KEY.
 SECRET_KEY = env("SECRET_KEY", default="embedded-demo-only-not-for-production")
+# Earlier keys, still accepted for what they signed or sealed (Django's rotation list).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# The key that seals kept intake input at rest (ADR 0061); empty: derived from SECRET_KEY.
+# Set it to keep sealed drafts readable across a SECRET_KEY change without fallbacks.
+DRAFT_ENCRYPTION_KEY = env("DRAFT_ENCRYPTION_KEY", default="")
+DRAFT_ENCRYPTION_KEY_FALLBACKS = env.list("DRAFT_ENCRYPTION_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 MUNICIPALITY_CODE = env("MUNICIPALITY_CODE", default="131041")
 # 団体名 printed at the top of every 決裁票 (ADR 0028); the default matches the default code.

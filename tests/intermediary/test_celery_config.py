@@ -21,7 +21,8 @@ def test_beat_schedule_drives_every_periodic_duty():
     app.finalize(auto=True)  # what `celery beat` does before reading the schedule
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert tasks == {"intermediary.xml_batch_tick", "intermediary.results_ingest", "intermediary.sweep",
-                     "intermediary.reconcile", "audit.daily_anchor_and_verify", "victims.daily_reminders"}
+                     "intermediary.reconcile", "audit.daily_anchor_and_verify", "victims.daily_reminders",
+                     "victims.intake_drafts_purge"}
 
 
 UNITS = ["100000000000001", "100000000000002", "100000000000003"]
