@@ -120,6 +120,7 @@ class AuditAction(enum.StrEnum):
     INTERMEDIARY_BATCH_RESULTED = "intermediary.batch_resulted"
     INTERMEDIARY_RESULT_QUARANTINED = "intermediary.result_quarantined"
     INTERMEDIARY_SWEEP = "intermediary.sweep"
+    INTERMEDIARY_FAILING_ALERT = "intermediary.failing_alert"
     INTERMEDIARY_RECONCILED = "intermediary.reconciled"
     INTERMEDIARY_ALERT_RESEND = "intermediary.alert_resend"
     INTERMEDIARY_ALERT_RESOLVE = "intermediary.alert_resolve"
@@ -311,6 +312,7 @@ _LABELS: dict[AuditAction, str] = {
     AuditAction.INTERMEDIARY_BATCH_RESULTED: "XML一括ファイルの結果受領",
     AuditAction.INTERMEDIARY_RESULT_QUARANTINED: "結果ファイルの隔離",
     AuditAction.INTERMEDIARY_SWEEP: "滞留した操作の点検",
+    AuditAction.INTERMEDIARY_FAILING_ALERT: "中間サーバーへの送信失敗の継続（システム管理者へのアラート）",
     AuditAction.INTERMEDIARY_RECONCILED: "中間サーバーとの突合",
     AuditAction.INTERMEDIARY_ALERT_RESEND: "アラートからの再送",
     AuditAction.INTERMEDIARY_ALERT_RESOLVE: "アラートの対応済み",

@@ -346,6 +346,11 @@ INTERMEDIARY_MSG_TYPE_IDS = {
 INTERMEDIARY_MSG_MODE = env("INTERMEDIARY_MSG_MODE", default="1")  # 0 本番 / 1 テスト
 INTERMEDIARY_SOURCE_SYSTEM_ID = env("INTERMEDIARY_SOURCE_SYSTEM_ID", default=f"LG{MUNICIPALITY_CODE}")
 INTERMEDIARY_DESTINATION_SYSTEM_ID = env("INTERMEDIARY_DESTINATION_SYSTEM_ID", default="CHUKAN01")
+# Delivery failing (retried or erroring) for longer than this raises an alert for system
+# admins and a warning on the target's page for its departments (ADR 0060).
+DELIVERY_FAILING_ALERT_AFTER_SECONDS = env.int("DELIVERY_FAILING_ALERT_AFTER_SECONDS", default=300)
+# Who the warning tells the clerk to contact (the 情報連携 team).
+DELIVERY_FAILING_CONTACT = env("DELIVERY_FAILING_CONTACT", default="情報連携担当")
 INTERMEDIARY_MAX_ATTEMPTS = env.int("INTERMEDIARY_MAX_ATTEMPTS", default=8)
 INTERMEDIARY_BACKOFF_BASE_SECONDS = env.float("INTERMEDIARY_BACKOFF_BASE_SECONDS", default=30.0)
 INTERMEDIARY_BACKOFF_MAX_SECONDS = env.float("INTERMEDIARY_BACKOFF_MAX_SECONDS", default=3600.0)

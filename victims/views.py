@@ -23,7 +23,7 @@ from flags import rules
 from flags.models import ChangeStatus
 from flags.selectors import change_requests_for_target, decided_here
 from intermediary.corrections import corrections_for_target
-from intermediary.selectors import flag_states_for_unit
+from intermediary.selectors import delivery_failing_since, flag_states_for_unit
 
 from .amendments import change_rows, majority_reached, measures_after, parse_amendment
 from .forms import (
@@ -251,6 +251,10 @@ def _detail_page(request, target, status=200, **extra):
         "case_rows": [_case_row(c) for c in target.cases.all()],
         "measures": measures_for(target),
         "flag_states": flag_states_for_unit(target.atena_no),
+        # Delivery to the intermediate server failing for too long (ADR 0060): warn the departments
+        # working the case (owner and granted) that the flags are not reflected yet.
+        "delivery_failing_since": delivery_failing_since(target.atena_no) if works_case else None,
+        "delivery_contact": settings.DELIVERY_FAILING_CONTACT,
         "history": history,
         "pending": pending,
         "can_release": target.status == TargetStatus.ACTIVE and not pending,
