@@ -11,6 +11,7 @@ from core.screens import screen
 from core.tabular import csv_response, xlsx_response
 
 from . import csv_export, selectors
+from .actor_names import with_display_names
 from .forms import EventFilterForm, PeriodForm
 from .models import AuditAnchor, VerificationRun
 from .services import verification_run
@@ -43,6 +44,7 @@ def events(request):
     if form.is_bound and form.is_valid():
         qs = selectors.event_search(actor=request.user, flt=_filter_from(form))
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = with_display_names(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/events.html", {"form": form, "page": page, "query": query.urlencode()})
@@ -78,6 +80,9 @@ def anomalies(request):
     result = None
     if form.is_valid():
         result = selectors.anomalies(actor=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+        for rows in (result.off_hours, result.heavy_readers, result.denied, result.failed_logins,
+                     result.wide_searchers, result.bulk_quota_refusals, result.duplicate_registrations):
+            with_display_names(rows)  # in place: the rows are shown with 「表示名（ユーザー名）」
     cfg = settings.AUDIT_ANOMALY
     spray = {"window": cfg["spray_window_minutes"], "max_tries": cfg["spray_max_tries_per_account"],
              "per_source": cfg["spray_min_accounts_per_source"], "overall": cfg["spray_min_accounts_overall"]}

@@ -13,6 +13,7 @@ from accounts.models import Department
 from accounts.selectors import approver_routing, has_active_approver
 from audit import selectors as audit_selectors
 from audit.actions import AuditAction
+from audit.actor_names import with_display_names
 from audit.forms import WhoHasSeenForm
 from core import policy
 from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -500,7 +501,7 @@ def who_has_seen(request):
             except DomainError as exc:
                 form.add_error("atena_no", exc.message)
         if target_id:
-            events = audit_selectors.who_has_seen(actor=request.user, target_id=target_id)
+            events = with_display_names(audit_selectors.who_has_seen(actor=request.user, target_id=target_id))
         elif not form.errors:
             form.add_error("atena_no", "該当する対象者がいません。")
     return render(request, "audit/who_has_seen.html", {"form": form, "events": events, "target_id": target_id})
