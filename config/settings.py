@@ -79,6 +79,9 @@ AUDIT_ANOMALY = {
 # Bulk checks and お知らせ recipient files (issue 10 items 3 and 5, ADR 0017). Every cap is
 # reached while the upload streams in, and reading stops at the first one.
 BULK_MAX_NUMBERS = env.int("BULK_MAX_NUMBERS", default=1_000_000)  # the documented maximum
+# The bulk check screen adds an xlsx of the result up to this many numbers (xlsx is ~10x slower
+# to write than the CSV, bench/xlsx_export.py); above it the CSV alone (ADR 0059).
+BULK_SCREEN_XLSX_MAX_ROWS = env.int("BULK_SCREEN_XLSX_MAX_ROWS", default=100_000)
 # The numbers plus a header and some blank lines; a file of blank lines stops here.
 BULK_MAX_LINES = env.int("BULK_MAX_LINES", default=BULK_MAX_NUMBERS + 1_000)
 # An unreadable line refuses the call anyway; past this many, nothing more is worth reading.

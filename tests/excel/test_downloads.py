@@ -35,6 +35,13 @@ def test_bulk_check_screen_offers_the_result_as_xlsx_with_numbers_as_text(web, c
     assert csv.splitlines()[1:] == ['="061000000000001",1', '="061000000000002",0']
 
 
+def test_above_the_limit_the_screen_offers_the_csv_alone_and_says_why(web, other_counter, settings):
+    settings.BULK_SCREEN_XLSX_MAX_ROWS = 1
+    html = upload(web(other_counter), "/flags/bulk/check/", b"061000000000001\n061000000000002\n",
+                  direction="inquiry").content.decode()
+    assert set(_data_links(html)) == {"text/csv"} and 'id="xlsx-too-many"' in html and "1件を超える" in html
+
+
 def test_bulk_check_api_answers_xlsx_on_accept(api, counter, other_counter, register):
     register(counter, atena_no="061000000000011")
     f = io.BytesIO(b"061000000000011\n061000000000012\n")
