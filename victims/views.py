@@ -308,8 +308,10 @@ def _sharing_context(actor, target) -> dict:
         return {"can_share": False}
     granted = target_granted_departments(target)
     excluded = [target.owning_department_id, *[d.pk for d in granted]]
+    grantable = Department.objects.exclude(pk__in=excluded).order_by("code")
     return {"can_share": True, "granted_departments": granted,
-            "grantable_departments": Department.objects.exclude(pk__in=excluded).order_by("code"),
+            # (code, name) pairs: the select component takes options as pairs
+            "grantable_departments": [(d.code, d.name) for d in grantable],
             "grant_records": grant_records_for_target(target.pk)}
 
 

@@ -57,6 +57,13 @@ def test_wrap_passes_the_block_and_nothing_else_of_the_page():
     assert "role=" not in html  # the component does not: the page's `role` is not its argument
 
 
+def test_a_hidden_label_still_frames_its_control():
+    form = _Form()
+    html = render('{% include "components/field.html" with field=form.name label="加害者1の氏名" label_hidden=True'
+                  ' only %}', form=form)
+    assert '<label for="id_name" class="visually-hidden">加害者1の氏名</label>' in html and 'id="id_name"' in html
+
+
 def test_button_kinds_and_link():
     primary = render('{% include "components/button.html" with label="登録" kind="primary" only %}')
     assert primary.startswith('<button type="submit" class="button button--primary">登録</button>')
