@@ -75,8 +75,17 @@ def _nice_max(value: float) -> float:
     return 10 * power
 
 
-def _ticks(top: float, count: int = 4) -> list[float]:
-    return [top * i / count for i in range(count + 1)]
+def _axis(values: Sequence[float], *, integer: bool) -> tuple[float, list[float]]:
+    """The axis top and its ticks. Counts (`integer`) get whole-number ticks only: no 「1.2件」."""
+    top = _nice_max(max(values, default=0))
+    if integer:
+        top = max(top, 4.0)
+        if top == 2.5 * 10 ** math.floor(math.log10(top)):
+            top *= 2
+        count = next(c for c in (4, 5, 2, 1) if float(top / c).is_integer())
+    else:
+        count = 4
+    return top, [top * i / count for i in range(count + 1)]
 
 
 def _text(x: float, y: float, text: str, *, anchor: str = "start", extra: str = "") -> str:
@@ -117,14 +126,16 @@ def stacked_bars(chart_id: str, *, title: str, description: str, categories: Seq
                  series: Sequence[Series], unit: str = "件", category_header: str = "区分") -> Chart:
     """Horizontal bars, one per category, each split into the series (e.g. case type × status),
     the total written at the end of the bar and each segment's value inside it when it fits."""
-    label_w, bar_h, gap, top_pad, width = 260, 26, 14, 34, 760
+    # Room for the longest label (Japanese at 12 px is about 12.5 px a character), within reason.
+    label_w = int(min(380, max(80, 12.5 * max((len(c) for c in categories), default=4) + 16)))
+    bar_h, gap, top_pad, width = 26, 14, 34, 800
     plot_w = width - label_w - 70
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(categories))]
-    top = _nice_max(max(totals, default=0))
+    top, ticks = _axis(totals, integer=True)
     height = top_pad + len(categories) * (bar_h + gap) + 40
     parts = [_legend(series, label_w, 16)]
     axis_y = top_pad + len(categories) * (bar_h + gap)
-    for tick in _ticks(top):
+    for tick in ticks:
         x = label_w + plot_w * tick / top
         parts.append(f'<line x1="{x:.1f}" y1="{top_pad - 4}" x2="{x:.1f}" y2="{axis_y}" stroke="#D8D8DB"/>')
         parts.append(_text(x, axis_y + 16, _fmt(tick, ""), anchor="middle"))
@@ -148,17 +159,19 @@ def stacked_bars(chart_id: str, *, title: str, description: str, categories: Seq
 
 
 def grouped_columns(chart_id: str, *, title: str, description: str, categories: Sequence[str],
-                    series: Sequence[Series], unit: str = "件", category_header: str = "月") -> Chart:
+                    series: Sequence[Series], unit: str = "件", category_header: str = "月",
+                    axis_labels: Sequence[str] | None = None) -> Chart:
     """Vertical columns side by side per category (e.g. sets and releases per month), each
-    column's value written above it."""
+    column's value written above it. `axis_labels`: shorter names under the columns (「12月」)
+    where the table keeps the full category (「2026年12月」)."""
     width, height, left, bottom, top_pad = 760, 300, 44, 46, 34
     plot_w, plot_h = width - left - 10, height - top_pad - bottom
-    top = _nice_max(max((v or 0 for s in series for v in s.values), default=0))
+    top, ticks = _axis([v or 0 for s in series for v in s.values], integer=True)
     slot = plot_w / max(len(categories), 1)
     col_w = min(22.0, slot * 0.8 / max(len(series), 1))
     parts = [_legend(series, left, 16)]
     base = top_pad + plot_h
-    for tick in _ticks(top):
+    for tick in ticks:
         y = base - plot_h * tick / top
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="#D8D8DB"/>')
         parts.append(_text(left - 6, y + 4, _fmt(tick, ""), anchor="end"))
@@ -173,7 +186,8 @@ def grouped_columns(chart_id: str, *, title: str, description: str, categories: 
             if value:
                 parts.append(_text(x + col_w / 2 - 1, base - h - 3, _fmt(value, ""), anchor="middle",
                                    extra='font-size="10"'))
-        parts.append(_text(left + i * slot + slot / 2, base + 16, category, anchor="middle", extra='font-size="11"'))
+        label = axis_labels[i] if axis_labels else category
+        parts.append(_text(left + i * slot + slot / 2, base + 16, label, anchor="middle", extra='font-size="11"'))
     return _chart(chart_id, title, description, "".join(parts), width, height, categories=categories,
                   series=series, unit=unit, headers=[category_header, *[s.name for s in series]])
 
@@ -185,11 +199,11 @@ def line_with_threshold(chart_id: str, *, title: str, description: str, categori
     the threshold (the reflection deadline of the window rule); a gap where a day has no value."""
     width, height, left, bottom, top_pad = 760, 300, 56, 46, 34
     plot_w, plot_h = width - left - 16, height - top_pad - bottom
-    top = _nice_max(max([threshold.value, *(v or 0 for s in series for v in s.values)]) * 1.1)
+    top, ticks = _axis([max([threshold.value, *(v or 0 for s in series for v in s.values)]) * 1.1], integer=False)
     step = plot_w / max(len(categories) - 1, 1)
     base = top_pad + plot_h
     parts = [_legend(series, left, 16, extra=[(THRESHOLD_COLOUR, threshold.label)])]
-    for tick in _ticks(top):
+    for tick in ticks:
         y = base - plot_h * tick / top
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 16}" y2="{y:.1f}" stroke="#D8D8DB"/>')
         parts.append(_text(left - 6, y + 4, _fmt(tick, unit), anchor="end"))

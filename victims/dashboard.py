@@ -135,7 +135,8 @@ def _monthly_chart(scope: Scope, today: datetime.date) -> Chart:
     return grouped_columns(
         "chart-monthly", title="月別の設定・解除の承認件数（直近12か月）",
         description="直近12か月の各月に承認された設定と解除の件数を、月ごとに並べた縦棒グラフです。",
-        categories=[f"{m.year % 100}年{m.month}月" for m in months], category_header="月",
+        categories=[f"{m.year}年{m.month}月" for m in months], category_header="月",
+        axis_labels=[f"{m.month}月" if m.month != 1 and i else f"{m.year}年{m.month}月" for i, m in enumerate(months)],
         series=[Series(label, [counts.get((m, action), 0) for m in months])
                 for action, label in ((ChangeAction.SET, "設定"), (ChangeAction.RELEASE, "解除"))])
 

@@ -60,8 +60,8 @@ def test_a_clerk_sees_her_departments_counts_in_four_charts(work, web, counter):
     assert status["登録承認待ち"] == "1件" and status["解除済み"] == "1件" and status["設定中"] == "0件"
     assert dict(zip(headers[1:], rows["①-I"], strict=True))["登録承認待ち"] == "1件"
     months = {row[0]: row[1:] for row in ctx["monthly"].table}
-    assert months["26年9月"] == ["1件", "0件"] and months["26年11月"] == ["0件", "1件"]
-    assert len(ctx["monthly"].table) == 12 and ctx["monthly"].table[-1][0] == "26年11月"
+    assert months["2026年9月"] == ["1件", "0件"] and months["2026年11月"] == ["0件", "1件"]
+    assert len(ctx["monthly"].table) == 12 and ctx["monthly"].table[-1][0] == "2026年11月"
 
 
 def test_the_delivery_lag_is_drawn_against_the_window_rule(work, web, counter, settings):
