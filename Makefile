@@ -54,6 +54,10 @@ bench-single-check: venv
 bench-recipient-filter: venv
 	$(DEMO) $(BIN)/python bench/recipient_filter.py
 
+.PHONY: bench-xlsx
+bench-xlsx: venv
+	$(BIN)/python bench/xlsx_export.py
+
 # Single-check p99 while three maximum-size hostile uploads run (issue 10 item 3, ADR 0017).
 .PHONY: bench-hostile-upload
 bench-hostile-upload: venv

@@ -31,6 +31,8 @@ class AuditAction(enum.StrEnum):
     CHANGE_REQUEST_SLIP = "change_request.slip"  # a 決裁票 shown (and printed): ADR 0028
     CHANGE_REQUEST_QUEUE = "change_request.queue"  # the approval queue, with each person's cases (issue 12)
     REMINDER_LIST = "reminder.list"  # the department's reminders (API, home page): ADR 0026
+    DASHBOARD_VIEW = "dashboard.view"  # counts only, per role (ADR 0057)
+    ANNUAL_REPORT_READ = "report.annual"  # the counts as of 12月1日, screen / CSV / xlsx (ADR 0058)
     # Manual-provision decisions (ADR 0036): one shown, a list shown, a 決裁票 shown (and printed)
     PROVISION_DECISION_READ = "provision_decision.read"
     PROVISION_DECISION_LIST = "provision_decision.list"
@@ -124,6 +126,7 @@ class AuditAction(enum.StrEnum):
     INTERMEDIARY_BATCH_RESULTED = "intermediary.batch_resulted"
     INTERMEDIARY_RESULT_QUARANTINED = "intermediary.result_quarantined"
     INTERMEDIARY_SWEEP = "intermediary.sweep"
+    INTERMEDIARY_FAILING_ALERT = "intermediary.failing_alert"
     INTERMEDIARY_RECONCILED = "intermediary.reconciled"
     INTERMEDIARY_ALERT_RESEND = "intermediary.alert_resend"
     INTERMEDIARY_ALERT_RESOLVE = "intermediary.alert_resolve"
@@ -246,6 +249,8 @@ _LABELS: dict[AuditAction, str] = {
     AuditAction.CHANGE_REQUEST_SLIP: "決裁票の表示",
     AuditAction.CHANGE_REQUEST_QUEUE: "承認待ち一覧の表示",
     AuditAction.REMINDER_LIST: "期限の案内の一覧",
+    AuditAction.DASHBOARD_VIEW: "ダッシュボード（件数のグラフ）の表示",
+    AuditAction.ANNUAL_REPORT_READ: "12月1日現在の件数報告の表示・出力",
     AuditAction.PROVISION_DECISION_READ: "手動提供の判断の閲覧",
     AuditAction.PROVISION_DECISION_LIST: "手動提供の判断の一覧",
     AuditAction.PROVISION_DECISION_SLIP: "手動提供の判断の決裁票",
@@ -325,6 +330,7 @@ _LABELS: dict[AuditAction, str] = {
     AuditAction.INTERMEDIARY_BATCH_RESULTED: "XML一括ファイルの結果受領",
     AuditAction.INTERMEDIARY_RESULT_QUARANTINED: "結果ファイルの隔離",
     AuditAction.INTERMEDIARY_SWEEP: "滞留した操作の点検",
+    AuditAction.INTERMEDIARY_FAILING_ALERT: "中間サーバーへの送信失敗の継続（システム管理者へのアラート）",
     AuditAction.INTERMEDIARY_RECONCILED: "中間サーバーとの突合",
     AuditAction.INTERMEDIARY_ALERT_RESEND: "アラートからの再送",
     AuditAction.INTERMEDIARY_ALERT_RESOLVE: "アラートの対応済み",

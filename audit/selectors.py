@@ -141,11 +141,12 @@ def event_search(*, actor: Actor, flt: EventFilter, before: int | None = None, a
     return _page(_filtered(flt), before=before, after=after, size=size)
 
 
-def event_export(*, actor: Actor, flt: EventFilter) -> tuple[QuerySet[AuditEvent], int]:
+def event_export(*, actor: Actor, flt: EventFilter, file_format: str = "csv") -> tuple[QuerySet[AuditEvent], int]:
     policy.require(actor, Capability.AUDIT)
     qs = _filtered(flt)
     count = qs.count()
-    audit_record(actor=actor, action=AuditAction.AUDIT_EXPORT, detail={**flt.as_detail(), "rows": count})
+    audit_record(actor=actor, action=AuditAction.AUDIT_EXPORT,
+                 detail={**flt.as_detail(), "rows": count, "format": file_format})
     return qs.order_by("id"), count
 
 

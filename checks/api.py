@@ -11,6 +11,7 @@ from audit.actions import AuditAction
 from core.api_schema import BULK_ERROR_RESPONSES, ERROR_RESPONSES
 from core.errors import ValidationFailed
 from core.normalize import normalize_atena_no
+from core.tabular import XLSX_CONTENT_TYPE
 from core.uploads import (
     StreamingJSONParser,
     max_recipient_file_bytes,
@@ -19,7 +20,14 @@ from core.uploads import (
     uploaded_file,
 )
 
-from .bulk import bulk_input_from_file, bulk_input_from_list, bulk_inquiry_check, render_csv, render_json
+from .bulk import (
+    bulk_input_from_file,
+    bulk_input_from_list,
+    bulk_inquiry_check,
+    render_csv,
+    render_json,
+    render_xlsx,
+)
 from .file_stamp import StampResult, check_provision_file, max_file_bytes, stamp_inquiry_file, stamped_chunks
 from .jobs import job_slot_release, job_slot_take
 from .models import BulkJobSlot
@@ -120,7 +128,9 @@ class BulkInquiryCheckApi(_UploadView):
             "JSON（`atena_nos` の配列）または multipart のファイル（CSV/TXT、1列目が宛名番号、"
             "UTF-8〔BOM有無〕または Shift_JIS/CP932）。形式誤りが1件でもあれば全体を400とし、"
             "誤りの位置を errors に示します（途中まで処理することはありません）。重複は結果に含め、"
-            "`duplicates` に位置（results の0始まりの添字）を示します。`Accept: text/csv` で CSV を返します。"
+            "`duplicates` に位置（results の0始まりの添字）を示します。`Accept: text/csv` で CSV を、"
+            "`Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` で Excel（xlsx、"
+            "宛名番号は文字列のセル）を返します。"
             "宣言された長さが上限を超えるものは本文を読む前に、行数の上限を超えるものは受信中に413で、"
             "空行・短すぎる行や形式誤りの行が上限を超えるものはその行で読むのをやめて400で拒否します。"
             "同じ利用者の一括処理は同時に1件まで、1日の件数にも上限があります（429）。"
@@ -135,11 +145,15 @@ class BulkInquiryCheckApi(_UploadView):
             (200, "text/csv"): OpenApiResponse(
                 response=OpenApiTypes.STR, description="atena_no,nondisclosure_code_required（1/0）の CSV"
             ),
+            (200, XLSX_CONTENT_TYPE): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="宛名番号（文字列）と不開示コード要否（1/0）の Excel ブック"
+            ),
             **BULK_ERROR_RESPONSES,
         },
         parameters=[
             OpenApiParameter(
-                "Accept", str, OpenApiParameter.HEADER, required=False, enum=["application/json", "text/csv"]
+                "Accept", str, OpenApiParameter.HEADER, required=False,
+                enum=["application/json", "text/csv", XLSX_CONTENT_TYPE],
             )
         ],
         examples=[
@@ -187,6 +201,10 @@ class BulkInquiryCheckApi(_UploadView):
         result = bulk_inquiry_check(actor=request.user, bulk=bulk, direction=direction)
         if _accepts(request, "text/csv"):
             return HttpResponse(render_csv(result), content_type="text/csv; charset=utf-8")
+        if _accepts(request, XLSX_CONTENT_TYPE):
+            response = HttpResponse(render_xlsx(result), content_type=XLSX_CONTENT_TYPE)
+            response["Content-Disposition"] = 'attachment; filename="inquiry-check-result.xlsx"'
+            return response
         return HttpResponse(render_json(result), content_type="application/json")
 
 

@@ -5,6 +5,7 @@ check) and every number is answered from it in memory; never one query per numbe
 whole call is one audit event with counts (no numbers, no names) and a row per target the
 numbers matched (ids only, audit.hits), so "who has seen this person" finds it."""
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from audit.actions import AuditAction
@@ -14,6 +15,7 @@ from core.errors import DomainError, ValidationFailed
 from core.metrics import BULK_NUMBERS, CHECK_SECONDS
 from core.normalize import normalize_atena_no
 from core.policy import Capability
+from core.tabular import Column, Kind, Table, xlsx_bytes
 from core.uploads import (
     MAX_REPORTED,
     LineBudget,
@@ -176,13 +178,33 @@ def render_json(result: BulkResult) -> bytes:
     return (head + ',"results":[' + items + "]}").encode()
 
 
+# The screen's download, as CSV for Excel and as xlsx: one set of columns, one row source.
+RESULT_COLUMNS = (Column("宛名番号", Kind.ID, 18), Column("不開示コード要否（1=要）", Kind.NUMBER, 24))
+
+
+def result_rows(result: BulkResult) -> Iterator[tuple[str, int]]:
+    required = result.required
+    return ((n, 1 if n in required else 0) for n in result.numbers)
+
+
+def result_table(result: BulkResult) -> Table:
+    return Table(RESULT_COLUMNS, result_rows(result), sheet="照会時確認の結果")
+
+
 def render_csv(result: BulkResult, *, for_excel: bool = False) -> bytes:
     """The answers, one line per number in input order. `for_excel` (the screen's download,
     ADR 0051): a BOM and each 宛名番号 as a text formula ="…", so that Excel neither shows
-    15 digits as 1.23E+14 nor drops a leading 0; the API's CSV stays plain for programs."""
-    required = result.required
+    15 digits as 1.23E+14 nor drops a leading 0; the API's CSV stays plain for programs.
+    Joined directly rather than through csv.writer: a million lines in well under a second
+    (the cells are our own digits, nothing to quote)."""
     if for_excel:
-        rows = "\r\n".join([f'="{n}",' + ("1" if n in required else "0") for n in result.numbers])
-        return ("\ufeff宛名番号,不開示コード要否（1=要）\r\n" + rows + "\r\n").encode()
-    rows = "\r\n".join([n + (",1" if n in required else ",0") for n in result.numbers])
+        head = ",".join(c.header for c in RESULT_COLUMNS)
+        rows = "\r\n".join([f'="{n}",{v}' for n, v in result_rows(result)])
+        return ("\ufeff" + head + "\r\n" + rows + "\r\n").encode()
+    rows = "\r\n".join([f"{n},{v}" for n, v in result_rows(result)])
     return ("atena_no,nondisclosure_code_required\r\n" + rows + "\r\n").encode()
+
+
+def render_xlsx(result: BulkResult) -> bytes:
+    """The same answers as an Excel workbook (ADR 0059): each 宛名番号 a text cell."""
+    return xlsx_bytes(result_table(result))

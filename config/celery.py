@@ -59,6 +59,8 @@ def _beat_schedule():
         "accounts-retention": _daily("accounts.retention", settings.RETENTION_JOB_AT),
         "intermediary-retention-files": _daily("intermediary.retention_files", settings.RETENTION_JOB_AT),
         "victims-retention-personal-data": _daily("victims.retention_personal_data", settings.RETENTION_JOB_AT),
+        # Kept intake input past the absolute session limit, deleted within 15 minutes (ADR 0061).
+        "victims-intake-drafts-purge": _every("victims.intake_drafts_purge", 15 * 60.0),
     }
 
 

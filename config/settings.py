@@ -33,6 +33,12 @@ DEMO_MODE = env.bool("DEMO_MODE", default=False)
 # The embedded default key is only for the local demo; production must set SECRET_KEY.
 DEMO_SECRET_KEY = "embedded-demo-only-not-for-production"  # noqa: S105 — the known value refused in production
 SECRET_KEY = secret("SECRET_KEY", default=DEMO_SECRET_KEY)
+# Earlier keys, still accepted for what they signed or sealed (Django's rotation list).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# The key that seals kept intake input at rest (ADR 0061); empty: derived from SECRET_KEY.
+# Set it to keep sealed drafts readable across a SECRET_KEY change without fallbacks.
+DRAFT_ENCRYPTION_KEY = env("DRAFT_ENCRYPTION_KEY", default="")
+DRAFT_ENCRYPTION_KEY_FALLBACKS = env.list("DRAFT_ENCRYPTION_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 MUNICIPALITY_CODE = env("MUNICIPALITY_CODE", default="131041")
 # 団体名 printed at the top of every 決裁票 (ADR 0028); the default matches the default code.
@@ -102,6 +108,9 @@ AUDIT_ANOMALY = {
 # Bulk checks and お知らせ recipient files (issue 10 items 3 and 5, ADR 0017). Every cap is
 # reached while the upload streams in, and reading stops at the first one.
 BULK_MAX_NUMBERS = env.int("BULK_MAX_NUMBERS", default=1_000_000)  # the documented maximum
+# The bulk check screen adds an xlsx of the result up to this many numbers (xlsx is ~10x slower
+# to write than the CSV, bench/xlsx_export.py); above it the CSV alone (ADR 0059).
+BULK_SCREEN_XLSX_MAX_ROWS = env.int("BULK_SCREEN_XLSX_MAX_ROWS", default=100_000)
 # The numbers plus a header and some blank lines; a file of blank lines stops here.
 BULK_MAX_LINES = env.int("BULK_MAX_LINES", default=BULK_MAX_NUMBERS + 1_000)
 # An unreadable line refuses the call anyway; past this many, nothing more is worth reading.
@@ -417,6 +426,11 @@ INTERMEDIARY_MSG_TYPE_IDS = {
 INTERMEDIARY_MSG_MODE = env("INTERMEDIARY_MSG_MODE", default="1")  # 0 本番 / 1 テスト
 INTERMEDIARY_SOURCE_SYSTEM_ID = env("INTERMEDIARY_SOURCE_SYSTEM_ID", default=f"LG{MUNICIPALITY_CODE}")
 INTERMEDIARY_DESTINATION_SYSTEM_ID = env("INTERMEDIARY_DESTINATION_SYSTEM_ID", default="CHUKAN01")
+# Delivery failing (retried or erroring) for longer than this raises an alert for system
+# admins and a warning on the target's page for its departments (ADR 0060).
+DELIVERY_FAILING_ALERT_AFTER_SECONDS = env.int("DELIVERY_FAILING_ALERT_AFTER_SECONDS", default=300)
+# Who the warning tells the clerk to contact (the 情報連携 team).
+DELIVERY_FAILING_CONTACT = env("DELIVERY_FAILING_CONTACT", default="情報連携担当")
 INTERMEDIARY_MAX_ATTEMPTS = env.int("INTERMEDIARY_MAX_ATTEMPTS", default=8)
 INTERMEDIARY_BACKOFF_BASE_SECONDS = env.float("INTERMEDIARY_BACKOFF_BASE_SECONDS", default=30.0)
 INTERMEDIARY_BACKOFF_MAX_SECONDS = env.float("INTERMEDIARY_BACKOFF_MAX_SECONDS", default=3600.0)

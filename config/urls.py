@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("targets/", include("victims.urls")),
     path("provisions/", include("victims.provision_urls")),
+    path("dashboard/", include("victims.dashboard_urls")),
     path("flags/", include("checks.urls")),
     path("flags/", include("victims.approval_urls")),
     path("integration/", include("integration.urls")),

@@ -330,3 +330,41 @@ def metrics_scrape_allowed(*, configured_token: str, authorization: str) -> bool
     if scheme.lower() != "bearer":
         return False
     return hmac.compare_digest(presented.strip().encode(), configured_token.encode())
+
+
+# --- dashboards and the annual report (ADR 0057, 0058) -----------------------------------
+
+class DashboardChart(enum.Enum):
+    TARGETS = "targets"  # targets by case type and status
+    MONTHLY = "monthly"  # sets and releases approved per month
+    LAG = "lag"  # delivery lag (approval → reflected) per day
+    REMINDERS = "reminders"  # reminders due, by kind
+
+
+def dashboard_charts(actor: object) -> frozenset[DashboardChart]:
+    """Which charts `actor`'s dashboard shows. Counts only, never a person. Department staff:
+    all four, of their own department's work (the reminders are theirs to do). Auditors: the
+    municipality's counts (they review the whole), no reminders (no work of theirs). System
+    admins: the delivery side — what was sent each month and how long reflecting took — not
+    the case types, which say what kind of harm a municipality's targets suffered."""
+    if allows(actor, Capability.HANDLE_VICTIMS):
+        return frozenset(DashboardChart)
+    if allows(actor, Capability.AUDIT):
+        return frozenset({DashboardChart.TARGETS, DashboardChart.MONTHLY, DashboardChart.LAG})
+    if allows(actor, Capability.OPERATE_SYNC):
+        return frozenset({DashboardChart.MONTHLY, DashboardChart.LAG})
+    return frozenset()
+
+
+def counts_department(actor: object) -> int | None:
+    """The department whose counts `actor` sees on dashboards and the annual report: its own
+    for department staff; None (the whole municipality) for auditors and system admins."""
+    if allows(actor, Capability.HANDLE_VICTIMS):
+        return getattr(actor, "department_id", None)
+    return None
+
+
+def may_read_annual_report(actor: object) -> bool:
+    """The annual counts as of 12月1日 (ADR 0058): department staff (their department's row)
+    and auditors (every department). Not system admins: the report is by case type."""
+    return allows(actor, Capability.HANDLE_VICTIMS) or allows(actor, Capability.AUDIT)

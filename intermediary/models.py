@@ -85,6 +85,9 @@ class Operation(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     reflected_at = models.DateTimeField(null=True, blank=True)
+    # When delivery of this operation first failed and has kept failing since (cleared when
+    # reflected): "failing for longer than DELIVERY_FAILING_ALERT_AFTER_SECONDS" (ADR 0060).
+    failing_since = models.DateTimeField(null=True, blank=True)
     last_error_code = models.CharField(max_length=20, blank=True)
     last_error_message = models.CharField(max_length=200, blank=True)
     batch = models.ForeignKey("intermediary.Batch", null=True, blank=True, on_delete=models.PROTECT,
@@ -140,6 +143,7 @@ class AlertKind(models.TextChoices):
     DEAD = "dead", "再試行上限（要対応）"
     QUARANTINE = "quarantine", "結果ファイル隔離"
     MISMATCH = "mismatch", "照合不一致"
+    FAILING = "failing", "送信の失敗が続いています（未反映）"
 
 
 class Alert(models.Model):

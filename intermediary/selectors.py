@@ -28,7 +28,7 @@ from .models import (
     UnitType,
 )
 from .people_shown import target_ids_for_units
-from .services import window_config
+from .services import failing_for_too_long, window_config
 
 
 def oldest_pending_age(now: datetime.datetime) -> datetime.timedelta | None:
@@ -111,3 +111,13 @@ def flag_states_for_unit(atena_no: str) -> list[FlagState]:
     states = {s.flag_kind: s for s in FlagState.objects.filter(unit_type=UnitType.ATENA, unit_key=atena_no)}
     return [states.get(kind) or FlagState(unit_type=UnitType.ATENA, unit_key=atena_no, flag_kind=kind)
             for kind in FlagKind.values]
+
+
+def delivery_failing_since(atena_no: str) -> datetime.datetime | None:
+    """When delivery of a flag on this person's atena_no started failing, if it has been
+    failing for longer than DELIVERY_FAILING_ALERT_AFTER_SECONDS (the target page's warning,
+    ADR 0060), else None. For a target page the caller has already authorised."""
+    since: datetime.datetime | None = (
+        Operation.objects.filter(failing_for_too_long(clock.now()), unit_type=UnitType.ATENA, unit_key=atena_no)
+        .aggregate(m=Min("failing_since"))["m"])
+    return since

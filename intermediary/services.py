@@ -121,7 +121,8 @@ def _mark_reflected(ops: list[Operation], now: datetime.datetime) -> None:
     ids = [o.pk for o in ops]
     Operation.objects.filter(Q(pk__in=ids) | Q(covered_by__in=ids)).update(
         status=OperationStatus.REFLECTED, reflected_at=now, sent_at=Coalesce(F("sent_at"), Value(now)),
-        last_error_code="", last_error_message="")
+        last_error_code="", last_error_message="", failing_since=None)
+    _failing_alerts_resolve(ops, now)
     ops = _not_overtaken(ops, ids)
     for action in (OperationAction.SET, OperationAction.RELEASE):
         keys = [(o.unit_type, o.unit_key, o.flag_kind) for o in ops if o.action == action]
@@ -148,6 +149,8 @@ def _mark_failed(op: Operation, *, code: str, message: str, now: datetime.dateti
     """Failed: retried with exponential backoff; at the attempt limit it is dead and a human
     is alerted. A covered operation shares the fate of the one that covered it."""
     op.last_error_code, op.last_error_message = code[:20], message[:200]
+    if op.failing_since is None:
+        op.failing_since = now
     if rules.is_dead(op.attempts, settings.INTERMEDIARY_MAX_ATTEMPTS):
         op.status, op.next_attempt_at = OperationStatus.DEAD, None
         alert_open(kind=AlertKind.DEAD, cause=f"operation:{op.pk}", now=now, unit_type=op.unit_type,
@@ -158,7 +161,7 @@ def _mark_failed(op: Operation, *, code: str, message: str, now: datetime.dateti
         wait = rules.backoff_seconds(op.attempts, base=settings.INTERMEDIARY_BACKOFF_BASE_SECONDS,
                                      cap=settings.INTERMEDIARY_BACKOFF_MAX_SECONDS)
         op.next_attempt_at = now + datetime.timedelta(seconds=wait)
-    op.save(update_fields=["status", "next_attempt_at", "last_error_code", "last_error_message"])
+    op.save(update_fields=["status", "next_attempt_at", "last_error_code", "last_error_message", "failing_since"])
     Operation.objects.filter(covered_by=op).update(status=op.status)
     _audit(
         _OPERATION_OUTCOME_ACTIONS[op.status], operation_ids=[str(op.pk)], code=op.last_error_code, attempts=op.attempts
@@ -551,6 +554,54 @@ def sweep(*, now: datetime.datetime) -> dict[str, list[str]]:
             resumed_batch_ids=_ids(resume),
         )
     return {"redrive": [str(i) for i in redrive], "resume_batches": [str(i) for i in resume]}
+
+
+# ---- delivery failing for too long (ADR 0060) -------------------------------------------
+
+FAILING_STATUSES = (OperationStatus.FAILED, OperationStatus.DEAD, OperationStatus.CLAIMED)
+
+
+def failing_threshold(now: datetime.datetime) -> datetime.datetime:
+    """Operations failing since before this moment have been failing for longer than the setting."""
+    return now - datetime.timedelta(seconds=settings.DELIVERY_FAILING_ALERT_AFTER_SECONDS)
+
+
+def failing_for_too_long(now: datetime.datetime) -> Q:
+    """Not (yet) reflected, failing without a break since longer than the setting ("longer
+    than": at exactly the setting, not yet). Only the operations actually sent count."""
+    return Q(status__in=FAILING_STATUSES, covered_by__isnull=True, failing_since__lt=failing_threshold(now))
+
+
+@transaction.atomic
+def failing_alerts_raise(*, now: datetime.datetime) -> list[Alert]:
+    """One open alert per (unit, flag) whose delivery has been failing for longer than
+    DELIVERY_FAILING_ALERT_AFTER_SECONDS, for the system admins' monitor. Idempotent (the
+    sweeper runs it every pass): a unit that already has an open one gets no second."""
+    failing = (Operation.objects.filter(failing_for_too_long(now)).order_by("failing_since")
+               .values("pk", "unit_type", "unit_key", "flag_kind", "failing_since", "last_error_code", "attempts"))
+    open_units = set(Alert.objects.filter(kind=AlertKind.FAILING, resolved_at__isnull=True)
+                     .values_list("unit_type", "unit_key", "flag_kind"))
+    raised = []
+    for row in failing:
+        unit = (row["unit_type"], row["unit_key"], row["flag_kind"])
+        if unit in open_units:
+            continue
+        open_units.add(unit)
+        raised.append(Alert.objects.create(
+            kind=AlertKind.FAILING, unit_type=unit[0], unit_key=unit[1], flag_kind=unit[2], operation_id=row["pk"],
+            detail={"operation_id": str(row["pk"]), "code": row["last_error_code"], "attempts": row["attempts"],
+                    "failing_since": str(row["failing_since"])}, created_at=now))
+    if raised:
+        _audit(AuditAction.INTERMEDIARY_FAILING_ALERT, alert_ids=[a.pk for a in raised],
+               operation_ids=[a.detail["operation_id"] for a in raised])
+    return raised
+
+
+def _failing_alerts_resolve(ops: list[Operation], now: datetime.datetime) -> None:
+    """Reflected at last: the unit's open failing alert has served (closed without a person)."""
+    for op in ops:
+        Alert.objects.filter(kind=AlertKind.FAILING, resolved_at__isnull=True, unit_type=op.unit_type,
+                             unit_key=op.unit_key, flag_kind=op.flag_kind).update(resolved_at=now)
 
 
 # ---- reconciliation ---------------------------------------------------------------------

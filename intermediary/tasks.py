@@ -87,7 +87,9 @@ def results_ingest() -> dict:
 @shared_task(name="intermediary.sweep")
 @as_worker
 def sweep() -> dict:
-    todo = services.sweep(now=clock.now())
+    now = clock.now()
+    todo = services.sweep(now=now)
+    services.failing_alerts_raise(now=now)
     for batch_id in todo["resume_batches"]:
         services.batch_publish(batch_id=batch_id)
     nudge_delivery(todo["redrive"])

@@ -4,6 +4,7 @@ A long interview outlasts the 15 idle minutes; the clerk's 「確認へ進む」
 timed-out session. Before it is logged out (core.signals.session_timed_out), the posted input
 is kept here for that clerk, and the intake screen offers it back after the next login."""
 import datetime
+import json
 
 from django.conf import settings
 from django.dispatch import receiver
@@ -14,11 +15,14 @@ from django.utils import timezone
 
 from core import policy
 from core.policy import Capability
+from core.sealing import seal, unseal
 from core.signals import session_timed_out
 
 from .models import IntakeDraft
 
 _NOT_KEPT = {"csrfmiddlewaretoken", "step"}
+# The HKDF purpose of the draft's key (core.sealing): no other sealed value shares it.
+SEAL_PURPOSE = "victims.intake_draft"
 
 
 @receiver(session_timed_out)
@@ -47,19 +51,50 @@ def _is_intake(path: str) -> bool:
         return False
 
 
+def _keep_seconds() -> int:
+    # As long as the longest session: a draft never outlives the absolute limit of a login.
+    return settings.SESSION_ABSOLUTE_TIMEOUT_SECONDS
+
+
+def seal_fields(fields: dict[str, list[str]]) -> str:
+    return seal(json.dumps(fields, ensure_ascii=False).encode(), purpose=SEAL_PURPOSE)
+
+
 def intake_draft_keep(*, staff, fields: dict[str, list[str]]) -> IntakeDraft:
     now = timezone.now()
-    # As long as the longest session: a draft never outlives the absolute limit of a login.
-    until = now + datetime.timedelta(seconds=settings.SESSION_ABSOLUTE_TIMEOUT_SECONDS)
-    draft, _ = IntakeDraft.objects.update_or_create(staff=staff, defaults={"fields": fields, "kept_at": now,
-                                                                          "kept_until": until})
+    until = now + datetime.timedelta(seconds=_keep_seconds())
+    draft, _ = IntakeDraft.objects.update_or_create(staff=staff, defaults={
+        "sealed": seal_fields(fields), "kept_at": now, "kept_until": until})
     return draft
 
 
+def intake_drafts_purge() -> int:
+    """Delete every draft past its limit (the periodic job, and each look-up): none outlives
+    the absolute session limit even if its clerk never opens the intake screen again."""
+    deleted, _ = IntakeDraft.objects.filter(kept_until__lte=timezone.now()).delete()
+    return deleted
+
+
+def intake_draft_fields(draft: IntakeDraft) -> dict[str, list[str]] | None:
+    """The kept input, or None when it cannot be opened: sealed under a key no longer
+    configured, altered, or older than the limit (the token's own time, a second guard
+    besides kept_until)."""
+    data = unseal(draft.sealed, purpose=SEAL_PURPOSE, max_age_seconds=_keep_seconds())
+    if data is None:
+        return None
+    fields = json.loads(data)
+    return fields if isinstance(fields, dict) else None
+
+
 def intake_draft_for(*, staff) -> IntakeDraft | None:
-    """The clerk's own kept input, if still within its limit (an expired one is deleted)."""
-    IntakeDraft.objects.filter(kept_until__lte=timezone.now()).delete()
-    return IntakeDraft.objects.filter(staff=staff).first()
+    """The clerk's own kept input, if still within its limit and readable (an expired or
+    unreadable one is deleted: it could never be offered back)."""
+    intake_drafts_purge()
+    draft = IntakeDraft.objects.filter(staff=staff).first()
+    if draft is not None and intake_draft_fields(draft) is None:
+        draft.delete()
+        return None
+    return draft
 
 
 def intake_draft_discard(*, staff) -> None:
@@ -68,9 +103,10 @@ def intake_draft_discard(*, staff) -> None:
 
 def initial_from(draft: IntakeDraft, form_fields: dict) -> dict:
     """The kept values as a form's initial: lists for multi-value fields, one value otherwise."""
-    initial = {}
+    initial: dict = {}
+    kept = intake_draft_fields(draft) or {}
     for name, field in form_fields.items():
-        values = draft.fields.get(name)
+        values = kept.get(name)
         if not values:
             continue
         multiple = getattr(field.widget, "allow_multiple_selected", False)

@@ -587,10 +587,12 @@ class TargetGroupObjectPermission(GroupObjectPermissionBase):
 class IntakeDraft(models.Model):
     """The intake form's input as the clerk had typed it when the session timed out on its
     submit (ADR 0049): offered back to the same clerk only, deleted on 破棄, on a successful
-    registration and at kept_until. Never logged, never in an audit event's details."""
+    registration and at kept_until. Never logged, never in an audit event's details. Stored
+    sealed (ADR 0061): a database dump or backup does not show what was typed."""
 
     staff = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    fields = models.JSONField()  # {field name: [values]}, as posted
+    # {field name: [values]} as posted, as JSON, sealed by victims.intake_drafts (core.sealing).
+    sealed = models.TextField()
     kept_at = models.DateTimeField()
     kept_until = models.DateTimeField()
 

@@ -33,7 +33,7 @@ class ProvisionDecisionForm(forms.Form):
         self.describe_errors()
 
     def describe_errors(self) -> None:
-        """Tie each field to its error message (the ids _field.html gives them)."""
+        """Tie each field to its error message (the ids components/field.html gives them)."""
         for name in self.errors:
             if name in self.fields:
                 attrs = self.fields[name].widget.attrs

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from audit import context
 
+from . import intake_drafts
 from .reminders import reminders_record_and_alert
 from .retention import personal_data_erase
 
@@ -26,3 +27,9 @@ def retention_personal_data() -> dict[str, int]:
         return personal_data_erase(now=timezone.now())
     finally:
         context.reset(token)
+
+
+@shared_task(name="victims.intake_drafts_purge")
+def intake_drafts_purge() -> int:
+    """Kept intake input past its limit is deleted even if its clerk never comes back (ADR 0061)."""
+    return intake_drafts.intake_drafts_purge()

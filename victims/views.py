@@ -13,6 +13,7 @@ from accounts.models import Department
 from accounts.selectors import approver_routing, has_active_approver
 from audit import selectors as audit_selectors
 from audit.actions import AuditAction
+from audit.actor_names import with_display_names
 from audit.forms import WhoHasSeenForm
 from core import policy
 from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -23,7 +24,7 @@ from flags import rules
 from flags.models import ChangeStatus
 from flags.selectors import change_requests_for_target, decided_here
 from intermediary.corrections import corrections_for_target
-from intermediary.selectors import flag_states_for_unit
+from intermediary.selectors import delivery_failing_since, flag_states_for_unit
 
 from .amendments import change_rows, majority_reached, measures_after, parse_amendment
 from .forms import (
@@ -260,6 +261,10 @@ def _detail_page(request, target, status=200, **extra):
         "case_rows": [_case_row(c) for c in target.cases.all()],
         "measures": measures_for(target),
         "flag_states": flag_states_for_unit(target.atena_no),
+        # Delivery to the intermediate server failing for too long (ADR 0060): warn the departments
+        # working the case (owner and granted) that the flags are not reflected yet.
+        "delivery_failing_since": delivery_failing_since(target.atena_no) if works_case else None,
+        "delivery_contact": settings.DELIVERY_FAILING_CONTACT,
         "history": history,
         "history_total": requests.count() if len(history) == DETAIL_HISTORY_LIMIT else len(history),
         "pending": pending,
@@ -313,8 +318,10 @@ def _sharing_context(actor, target) -> dict:
         return {"can_share": False}
     granted = target_granted_departments(target)
     excluded = [target.owning_department_id, *[d.pk for d in granted]]
+    grantable = Department.objects.exclude(pk__in=excluded).order_by("code")
     return {"can_share": True, "granted_departments": granted,
-            "grantable_departments": Department.objects.exclude(pk__in=excluded).order_by("code"),
+            # (code, name) pairs: the select component takes options as pairs
+            "grantable_departments": [(d.code, d.name) for d in grantable],
             "grant_records": grant_records_for_target(target.pk)}
 
 
@@ -515,7 +522,7 @@ def who_has_seen(request):
             except DomainError as exc:
                 form.add_error("atena_no", exc.message)
         if target_id:
-            events = audit_selectors.who_has_seen(actor=request.user, target_id=target_id)
+            events = with_display_names(audit_selectors.who_has_seen(actor=request.user, target_id=target_id))
         elif not form.errors:
             form.add_error("atena_no", "該当する対象者がいません。")
     return render(request, "audit/who_has_seen.html", {"form": form, "events": events, "target_id": target_id})

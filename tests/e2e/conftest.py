@@ -50,8 +50,12 @@ def page(browser):
 @pytest.fixture
 def sign_in(page, live_server):
     """Log in through the login screen as `staff` (logging out whoever is in first),
-    answering the second factor when the project asks for one."""
-    def do(staff):
+    answering the second factor when the project asks for one. `on`: another page (a context
+    with its own viewport) to sign in on."""
+    default_page = page
+
+    def do(staff, on=None):
+        page = on or default_page
         page.goto(live_server.url + "/login/")
         if page.get_by_role("button", name="ログアウト").count():
             page.get_by_role("button", name="ログアウト").click()

@@ -21,9 +21,12 @@ def test_beat_schedule_drives_every_periodic_duty():
     app.finalize(auto=True)  # what `celery beat` does before reading the schedule
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert tasks == {"intermediary.xml_batch_tick", "intermediary.results_ingest", "intermediary.sweep",
-                     "intermediary.reconcile", "audit.daily_anchor_and_verify", "victims.daily_reminders",
+                     "intermediary.reconcile", "victims.daily_reminders",
+                     # the anchor, the incremental verification and the anomaly counts (ADR 0068, 0070)
+                     "audit.daily_anchor", "audit.verify_incremental", "audit.day_counts",
                      # retention (ADR 0080, 0081)
-                     "accounts.retention", "intermediary.retention_files", "victims.retention_personal_data"}
+                     "accounts.retention", "intermediary.retention_files", "victims.retention_personal_data",
+                     "victims.intake_drafts_purge"}
 
 
 UNITS = ["100000000000001", "100000000000002", "100000000000003"]

@@ -358,4 +358,5 @@ def test_uploads_are_documented_as_files_and_the_csv_answer_as_negotiable(tmp_pa
     bulk = schema["paths"]["/api/v1/inquiry-checks/bulk/"]["post"]
     assert {"application/json", "text/csv"} <= set(bulk["responses"]["200"]["content"])
     accept = next(p for p in bulk["parameters"] if p["name"] == "Accept")
-    assert set(accept["schema"]["enum"]) == {"application/json", "text/csv"}
+    assert set(accept["schema"]["enum"]) == {"application/json", "text/csv",
+                                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

@@ -255,7 +255,7 @@ def test_screens_record_approve_and_the_owner_sees_it_on_the_target_page(contact
     refused = clerk.post("/provisions/new/", {**_body(target.atena_no), "disclosure": ""})
     assert refused.status_code == 400
     page = refused.content.decode()
-    assert "「不開示」としてください" in page and 'aria-describedby="help-disclosure error-disclosure"' in page
+    assert "「不開示」としてください" in page and 'aria-describedby="error-disclosure help-disclosure"' in page
     created = clerk.post("/provisions/new/", _body(target.atena_no))
     assert created.status_code == 302
     decision = ProvisionDecision.objects.get()

@@ -1,5 +1,7 @@
 """Texts that confused a new user (issue 12): the ①-I confirmation's two 不開示コード lines,
 完了確認日 empty by default, a warning when no explanation is ticked."""
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -38,7 +40,7 @@ def test_completion_date_is_empty_by_default(login, counter, approver, register)
     target, cr = register(counter)
     services.change_request_approve(actor=approver, change_request_id=cr.pk)
     html = login(counter).get(f"/targets/{target.pk}/").content.decode()
-    assert '<input type="date" name="confirmed_on" required>' in html
+    assert re.search(r'<input type="date" id="confirmed-on-[^"]+" name="confirmed_on" required', html)
     assert f'value="{timezone.localdate().isoformat()}"' not in html
     response = login(counter).post(f"/targets/{target.pk}/cases/{target.cases.get().pk}/confirm/",
                                    {"procedure": "card", "confirmed_on": ""})
