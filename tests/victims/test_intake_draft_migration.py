@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.sealing import unseal
 from victims.intake_drafts import SEAL_PURPOSE
 
-migration = importlib.import_module("victims.migrations.0014_intake_draft_sealed")
+migration = importlib.import_module("victims.migrations.0015_intake_draft_sealed")
 
 
 class _Draft:

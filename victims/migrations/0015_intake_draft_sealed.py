@@ -27,7 +27,7 @@ def unseal_back(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('victims', '0013_intake_draft'),
+        ('victims', '0014_personal_data_erasure'),
     ]
 
     operations = [

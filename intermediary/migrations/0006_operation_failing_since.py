@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intermediary', '0004_flagstate_from_flags'),
+        ('intermediary', '0005_alert_one_open_per_cause'),
     ]
 
     operations = [
