@@ -1,4 +1,4 @@
-"""victims/0014 (ADR 0061): drafts kept in the clear before it are sealed in place when still
+"""victims/0015 (ADR 0061): drafts kept in the clear before it are sealed in place when still
 within their limit, and deleted when past it. The migration's function is run against stand-ins
 for the historical model (the plain `fields` column no longer exists on the current one)."""
 import datetime
