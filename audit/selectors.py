@@ -279,16 +279,9 @@ class _DayCounts:
         """The count of each (person, department, day) asked for (the bulk look-ups' keys)."""
         if not keys:
             return {}
-        # Per day the people of that day: the (day, kind, person, department) key answers each
-        # part, and no other person's or day's row is read.
-        users_by_day: dict[datetime.date, set[str]] = {}
-        for user, _dept, day in keys:
-            users_by_day.setdefault(day, set()).add(user)
-        which = Q()
-        for day, users in users_by_day.items():
-            which |= Q(day=day, actor_username__in=users)
-        stored = AuditDayCount.objects.filter(which, kind=kind).values_list("actor_username", "department_code",
-                                                                             "day", "n")
+        stored = (AuditDayCount.objects.filter(kind=kind, day__in={k[2] for k in keys},
+                                               actor_username__in={k[0] for k in keys})
+                  .values_list("actor_username", "department_code", "day", "n"))
         found = {(u, d, day): n for u, d, day, n in stored}
         found.update({(r["actor_username"], r["department_code"], r["occurred_at__date"]): r["n"]
                       for r in self._live(kind)})
