@@ -5,6 +5,7 @@ tests fall back to one process on an in-memory SQLite test database, which a for
 cannot share: the assertions are the same)."""
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings as django_settings
 from django.db import connection, transaction
 
 from audit import chain, tasks
@@ -173,13 +174,21 @@ def test_the_budget_must_stay_below_the_task_soft_limit(settings):
 
 
 # Parallel full verification: 40 events in two ranges, 1..20 and 21..40.
-@pytest.fixture
-def forty(request, settings):
-    # The forked processes read committed rows only (PostgreSQL: live_db); the in-memory SQLite
-    # test database is walked in one process.
-    request.getfixturevalue("live_db" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "db")
+def _forty(settings):
     settings.AUDIT_VERIFY_PARALLEL_MIN_EVENTS = 0
     _events(40)
+
+
+# The forked processes read committed rows only (PostgreSQL: live_db); the in-memory SQLite
+# test database is walked in one process (db).
+if "postgresql" in django_settings.DATABASES["default"]["ENGINE"]:
+    @pytest.fixture
+    def forty(live_db, settings):
+        _forty(settings)
+else:
+    @pytest.fixture
+    def forty(db, settings):
+        _forty(settings)
 
 
 def _parallel():
