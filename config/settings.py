@@ -389,6 +389,10 @@ LOGGING = {
 }
 # Celery keeps Django's logging (and so the format and the context fields) instead of its own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# ... and leaves stdout/stderr alone: a beat or worker that redirects them into logging sends
+# the console handler's own output back into logging, where Celery's recursion guard drops it
+# (beat's "Sending due task" lines vanished).
+CELERY_WORKER_REDIRECT_STDOUTS = False
 
 # Prometheus metrics at /metrics (ADR 0065): off (404) unless a token is set, and then only for
 # "Authorization: Bearer <token>". With several processes (gunicorn workers, Celery), set

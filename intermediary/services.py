@@ -101,7 +101,8 @@ def _unit_q(op: Operation) -> Q:
     return Q(unit_type=op.unit_type, unit_key=op.unit_key, flag_kind=op.flag_kind)
 
 
-def mismatch_cause(unit_type: str, unit_key: str, flag_kind: str) -> str:
+def unit_cause(unit_type: str, unit_key: str, flag_kind: str) -> str:
+    """The cause of an alert about one unit and flag (a mismatch, a delivery failing too long)."""
     return f"unit:{unit_type}:{unit_key}:{flag_kind}"
 
 
@@ -587,10 +588,12 @@ def failing_alerts_raise(*, now: datetime.datetime) -> list[Alert]:
         if unit in open_units:
             continue
         open_units.add(unit)
-        raised.append(Alert.objects.create(
-            kind=AlertKind.FAILING, unit_type=unit[0], unit_key=unit[1], flag_kind=unit[2], operation_id=row["pk"],
+        # One open alert per cause (ADR 0076): a second sweeper racing this one gets the same row.
+        raised.append(alert_open(
+            kind=AlertKind.FAILING, cause=unit_cause(*unit), now=now, unit_type=unit[0], unit_key=unit[1],
+            flag_kind=unit[2], operation_id=row["pk"],
             detail={"operation_id": str(row["pk"]), "code": row["last_error_code"], "attempts": row["attempts"],
-                    "failing_since": str(row["failing_since"])}, created_at=now))
+                    "failing_since": str(row["failing_since"])}))
     if raised:
         _audit(AuditAction.INTERMEDIARY_FAILING_ALERT, alert_ids=[a.pk for a in raised],
                operation_ids=[a.detail["operation_id"] for a in raised])
@@ -626,7 +629,7 @@ def reconcile(*, listing: dict[tuple[str, str, str], bool], now: datetime.dateti
         if want == have or key in in_flight or key in open_alerts:
             continue
         alerts.append(
-            alert_open(kind=AlertKind.MISMATCH, cause=mismatch_cause(*key), now=now, unit_type=key[0],
+            alert_open(kind=AlertKind.MISMATCH, cause=unit_cause(*key), now=now, unit_type=key[0],
                        unit_key=key[1], flag_kind=key[2], detail={"desired": want, "server": have})
         )
     _audit(
