@@ -145,9 +145,11 @@ def test_the_runtime_lock_is_the_current_closure_of_pyprojects_dependencies_at_t
 # --- the entrypoint, outside Docker ------------------------------------------------------------
 
 def _entrypoint(*args: str, **env: str) -> subprocess.CompletedProcess:
+    # A container's environment: none of the suite's settings, and not DJANGO_ALLOW_ASYNC_UNSAFE,
+    # which tests/e2e/conftest.py sets for Playwright and which `check --deploy` rightly refuses.
     base = {k: v for k, v in os.environ.items()
             if k not in {"DEMO_MODE", "DEBUG", "SECRET_KEY", "AUDIT_ANCHOR_SINK_KEY", "INTERMEDIARY_WS_SECRET",
-                         "METRICS_TOKEN"}}
+                         "METRICS_TOKEN", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     base.update({"PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
                  "DATABASE_URL": "sqlite:////tmp/unused-entrypoint.sqlite3", **env})
     return subprocess.run(["sh", str(ROOT / "deploy" / "entrypoint.sh"), *args], cwd="/", env=base,
