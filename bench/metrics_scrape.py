@@ -61,10 +61,10 @@ def fill() -> None:
     with connection.cursor() as cur:
         # 99.9 % reflected; the rest a backlog spread over the other states, both flag kinds.
         cur.execute("""
-            INSERT INTO intermediary_operation (id, unit_type, unit_key, flag_kind, action, status, created_at,
-                channel, attempts, last_error_code, last_error_message)
+            INSERT INTO intermediary_operation (id, unit_type, unit_key, flag_kind, action, unit_seq, status,
+                created_at, channel, attempts, last_error_code, last_error_message)
             SELECT gen_random_uuid(), 'atena', lpad(i::text, 15, '0'),
-                   CASE WHEN i %% 2 = 0 THEN 'NO_AUTO_RESPONSE' ELSE 'NONDISCLOSURE' END, 'set',
+                   CASE WHEN i %% 2 = 0 THEN 'NO_AUTO_RESPONSE' ELSE 'NONDISCLOSURE' END, 'set', 1,
                    CASE WHEN i %% 1000 = 1 THEN 'pending' WHEN i %% 1000 = 2 THEN 'sent'
                         WHEN i %% 1000 = 3 THEN 'failed' WHEN i %% 100000 = 4 THEN 'dead' ELSE 'reflected' END,
                    now() - (i || ' seconds')::interval, 'web_service', 1, '', ''

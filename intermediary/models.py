@@ -27,6 +27,10 @@ class FlagState(models.Model):
     desired_at = models.DateTimeField(null=True, blank=True)
     reflected = models.BooleanField(null=True)  # None: never reported by the intermediate server
     reflected_at = models.DateTimeField(null=True, blank=True)
+    # The last Operation.unit_seq handed out for this unit and flag. Bumped only while this
+    # row is locked (select_for_update), so the unit's operations are numbered in the order
+    # their transactions took the lock, whatever the hosts' clocks say (ADR 0084).
+    seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         db_table = "flags_flagstate"  # moved from flags without copying data (ADR 0010)
@@ -77,7 +81,11 @@ class Operation(models.Model):
     action = models.CharField(max_length=10, choices=OperationAction.choices)
     status = models.CharField(max_length=10, choices=OperationStatus.choices, default=OperationStatus.PENDING,
                               db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)  # display, ages, FIFO across units
+    # Place in its unit's order (1, 2, … per unit and flag, from FlagState.seq): "newer" between
+    # two operations of one unit means a higher unit_seq, never a later created_at (ADR 0084).
+    # No default: a row written without taking the FlagState lock fails instead of misordering.
+    unit_seq = models.PositiveBigIntegerField()
     # Delivery bookkeeping (all times from intermediary.clock, so tests can drive them).
     channel = models.CharField(max_length=12, choices=Channel.choices, blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -98,8 +106,10 @@ class Operation(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["unit_type", "unit_key", "flag_kind", "created_at"],
-                                name="op_unit_flag_created")]
+        constraints = [
+            # Also the index of every per-unit lookup ("a newer one of this unit?").
+            models.UniqueConstraint(fields=["unit_type", "unit_key", "flag_kind", "unit_seq"], name="op_unit_flag_seq"),
+        ]
 
     def __str__(self) -> str:
         # Ids and states only: this string reaches logs and the admin, never personal data.

@@ -30,17 +30,21 @@ class PendingOp:
     flag_kind: str
     action: str
     created_at: datetime.datetime
+    unit_seq: int  # place in its unit's order: the higher one is newer (ADR 0084)
 
 
 def coalesce(ops: list[PendingOp]) -> tuple[list[PendingOp], dict[uuid.UUID, uuid.UUID]]:
     """Collapse operations on the same (unit, flag) to the latest approved one: the net state.
 
     Returns (operations to send, in first-seen order of their unit; {covered id: covering id}).
-    Sending a release for a flag that was never reflected is harmless and keeps the rule simple:
-    the server ends in the latest approved state either way."""
+    "Latest" within a unit is the highest unit_seq; created_at only orders units among each
+    other (first come, first in the file). Sending a release for a flag that was never reflected
+    is harmless and keeps the rule simple: the server ends in the latest approved state either way."""
     latest: dict[tuple[str, str, str], PendingOp] = {}
     for op in sorted(ops, key=lambda o: (o.created_at, str(o.id))):
-        latest[(op.unit_type, op.unit_key, op.flag_kind)] = op
+        key = (op.unit_type, op.unit_key, op.flag_kind)
+        if key not in latest or latest[key].unit_seq < op.unit_seq:
+            latest[key] = op  # a key seen before keeps its place in the dict: the unit's first-seen order
     covered = {op.id: latest[(op.unit_type, op.unit_key, op.flag_kind)].id
                for op in ops if latest[(op.unit_type, op.unit_key, op.flag_kind)].id != op.id}
     return list(latest.values()), covered

@@ -1,6 +1,9 @@
 """Every write of the intermediary app: delivery state machine, batches, results,
 sweeper, reconciliation, retries and the info_code four-eyes flow.
 
+Which of two operations of one unit (unit, flag) is newer is decided by Operation.unit_seq,
+handed out under the FlagState row lock, never by created_at (ADR 0084).
+
 The Operation row is the truth; Celery messages only say "look now". Every function here
 is safe to run twice or concurrently: claims use row locks (SKIP LOCKED), a batch is unique
 per (flag kind, window) and resumes instead of doubling, results are matched by record id
@@ -69,24 +72,40 @@ def desired_flags_apply(*, atena_no: str, wanted: frozenset[str], change_request
     operations = []
     for kind in FlagKind.values:
         want = kind in wanted
-        state, _ = FlagState.objects.select_for_update().get_or_create(
-            unit_type=UnitType.ATENA, unit_key=atena_no, flag_kind=kind,
-        )
+        state = _unit_locked(UnitType.ATENA, atena_no, kind)
         if state.desired == want and state.desired_at is not None:
             continue
         if not want and state.desired_at is None:
             continue  # never set, nothing to release
         state.desired, state.desired_at = want, now
         state.save(update_fields=["desired", "desired_at"])
-        operations.append(Operation(
-            change_request_id=change_request_id, unit_type=UnitType.ATENA, unit_key=atena_no, flag_kind=kind,
-            action=OperationAction.SET if want else OperationAction.RELEASE,
-        ))
+        operations.append(_next_operation(state, OperationAction.SET if want else OperationAction.RELEASE,
+                                          change_request_id=change_request_id))
     Operation.objects.bulk_create(operations)
     if operations:
         # The outbox rows are the truth; after commit this only asks the worker to look now.
         _nudge_after_commit([o.id for o in operations])
     return operations
+
+
+def _unit_locked(unit_type: str, unit_key: str, flag_kind: str) -> FlagState:
+    """The unit's FlagState row, created if missing and locked until the transaction ends:
+    every outbox write and every web-service claim of the unit queues on this row."""
+    state, _ = FlagState.objects.select_for_update().get_or_create(
+        unit_type=unit_type, unit_key=unit_key, flag_kind=flag_kind)
+    return state
+
+
+def _next_operation(state: FlagState, action: str, **links: object) -> Operation:
+    """An unsaved outbox row for the locked `state`'s unit, numbered next in that unit's order.
+
+    The number comes from the row lock, not from a clock: two approvals of one person get 1, 2
+    in the order their transactions took the lock, even in the same microsecond or on two web
+    hosts whose clocks differ (ADR 0084). The caller saves the row in the same transaction."""
+    state.seq += 1
+    state.save(update_fields=["seq"])
+    return Operation(unit_type=state.unit_type, unit_key=state.unit_key, flag_kind=state.flag_kind, action=action,
+                     unit_seq=state.seq, **links)
 
 
 def window_config() -> WindowConfig:
@@ -137,13 +156,12 @@ def _not_overtaken(ops: list[Operation], ids: list[Any]) -> list[Operation]:
     """The operations whose result may set FlagState's reflected side: not those for which a
     newer operation on the same unit and flag is already reflected. The server applies in
     window order, so a result read late (files read out of order) is an older state."""
-    newest: dict[tuple[str, str, str], datetime.datetime] = {}
+    newest: dict[tuple[str, str, str], int] = {}
     rows = (Operation.objects.filter(status=OperationStatus.REFLECTED, unit_key__in={o.unit_key for o in ops})
-            .exclude(pk__in=ids).values("unit_type", "unit_key", "flag_kind").annotate(latest=Max("created_at")))
+            .exclude(pk__in=ids).values("unit_type", "unit_key", "flag_kind").annotate(latest=Max("unit_seq")))
     for row in rows:
         newest[(row["unit_type"], row["unit_key"], row["flag_kind"])] = row["latest"]
-    return [o for o in ops if newest.get((o.unit_type, o.unit_key, o.flag_kind)) is None
-            or newest[(o.unit_type, o.unit_key, o.flag_kind)] < o.created_at]
+    return [o for o in ops if newest.get((o.unit_type, o.unit_key, o.flag_kind), 0) < o.unit_seq]
 
 
 def _mark_failed(op: Operation, *, code: str, message: str, now: datetime.datetime) -> Operation:
@@ -178,8 +196,8 @@ def _superseded(op: Operation) -> bool:
     """A later approval on the same (unit, flag) decides the net state: an older operation is
     then covered by it and never sent alone (a late retry must not overwrite newer state)."""
     newest = (
-        Operation.objects.filter(_unit_q(op), created_at__gt=op.created_at, covered_by__isnull=True)
-        .order_by("-created_at")
+        Operation.objects.filter(_unit_q(op), unit_seq__gt=op.unit_seq, covered_by__isnull=True)
+        .order_by("-unit_seq")
         .first()
     )
     if newest is None:
@@ -285,7 +303,7 @@ def batch_open(*, flag_kind: str, window_at: datetime.datetime, now: datetime.da
         Operation.objects.select_for_update(skip_locked=True)
         .filter(_due_q(now), flag_kind=flag_kind, covered_by__isnull=True)
         .order_by("created_at")
-        .only("id", "unit_type", "unit_key", "flag_kind", "action", "created_at", "attempts")
+        .only("id", "unit_type", "unit_key", "flag_kind", "action", "created_at", "unit_seq", "attempts")
     )
     # Retries are rare: check each against newer approvals already sent in an earlier file.
     rows = [o for o in rows if o.attempts == 0 or not _superseded(o)]
@@ -294,7 +312,8 @@ def batch_open(*, flag_kind: str, window_at: datetime.datetime, now: datetime.da
     # An operation already in flight for the same unit (an earlier, unresulted file) stays
     # ahead: newer operations still go now, because files are applied in window order.
     to_send, covered = rules.coalesce(
-        [rules.PendingOp(o.id, o.unit_type, o.unit_key, o.flag_kind, o.action, o.created_at) for o in rows]
+        [rules.PendingOp(o.id, o.unit_type, o.unit_key, o.flag_kind, o.action, o.created_at, o.unit_seq)
+         for o in rows]
     )
     reception = _next_reception_number(now)
     batch = Batch.objects.create(
@@ -673,18 +692,12 @@ def alert_resend(*, actor: Staff, alert_id: int | str) -> Operation:
         raise NotFound()
     if alert.resolved_at is not None:
         raise Conflict("この不一致は対応済みです。")
-    state = (
-        FlagState.objects.select_for_update()
-        .filter(unit_type=alert.unit_type, unit_key=alert.unit_key, flag_kind=alert.flag_kind)
-        .first()
-    )
-    want = bool(state and state.desired)
-    op = Operation.objects.create(
-        unit_type=alert.unit_type,
-        unit_key=alert.unit_key,
-        flag_kind=alert.flag_kind,
-        action=OperationAction.SET if want else OperationAction.RELEASE,
-    )
+    # A unit the server has but we never desired gets its FlagState row here (desired_at
+    # stays empty: "never set"), which holds the unit's order for this and later operations.
+    state = _unit_locked(alert.unit_type, alert.unit_key, alert.flag_kind)
+    want = state.desired
+    op = _next_operation(state, OperationAction.SET if want else OperationAction.RELEASE)
+    op.save(force_insert=True)
     alert.resolved_at, alert.resolved_by = clock.now(), actor
     alert.detail = {**alert.detail, "resend_operation_id": str(op.pk)}
     alert.save(update_fields=["resolved_at", "resolved_by", "detail"])
@@ -760,18 +773,11 @@ def info_code_request_approve(*, actor: Staff, request_id: int | str) -> InfoCod
     """Same four eyes as a target's change request: desired state and outbox row together."""
     req = _lock_pending_info_code_request(actor, request_id)
     now = clock.now()
-    state, _ = FlagState.objects.select_for_update().get_or_create(
-        unit_type=UnitType.INFO_CODE, unit_key=req.info_code, flag_kind=req.flag_kind
-    )
+    state = _unit_locked(UnitType.INFO_CODE, req.info_code, req.flag_kind)
     state.desired, state.desired_at = req.action == OperationAction.SET, now
     state.save(update_fields=["desired", "desired_at"])
-    op = Operation.objects.create(
-        info_code_request=req,
-        unit_type=UnitType.INFO_CODE,
-        unit_key=req.info_code,
-        flag_kind=req.flag_kind,
-        action=req.action,
-    )
+    op = _next_operation(state, req.action, info_code_request=req)
+    op.save(force_insert=True)
     req.status, req.decided_by, req.decided_at = InfoCodeChangeStatus.APPROVED, actor, now
     req.save(update_fields=["status", "decided_by", "decided_at"])
     _audit(

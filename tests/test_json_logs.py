@@ -69,7 +69,7 @@ def test_an_untrusted_request_id_is_replaced(settings, db):
 @pytest.mark.django_db
 def test_a_task_line_names_the_task_and_the_operation():
     op = Operation.objects.create(unit_type="atena", unit_key="100000000000001", flag_kind="NONDISCLOSURE",
-                                  action="set", status=OperationStatus.REFLECTED)  # nothing left to deliver
+                                  action="set", unit_seq=1, status=OperationStatus.REFLECTED)  # nothing to deliver
     with json_logs() as log:
         result = deliver_operation.apply(args=(str(op.pk),), task_id="task-0123456789")
     assert result.get() == "skipped"

@@ -71,8 +71,10 @@ def test_the_token_reads_the_metrics_and_nothing_else_is_allowed(token):
 
 
 def _operation(kind: str, status: str = OperationStatus.PENDING, **fields) -> Operation:
+    # Next in the unit's order (ADR 0084): several operations here share one unit and flag.
+    seq = Operation.objects.filter(unit_key="100000000000001", flag_kind=kind).count() + 1
     return Operation.objects.create(unit_type="atena", unit_key="100000000000001", flag_kind=kind, action="set",
-                                    status=status, **fields)
+                                    status=status, unit_seq=seq, **fields)
 
 
 @pytest.mark.django_db

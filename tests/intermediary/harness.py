@@ -19,11 +19,17 @@ from django.db import connection
 from config.celery import app
 from intermediary.clock import set_now
 from intermediary.models import FlagState, Operation, OperationStatus
+from intermediary.windows import JST
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("INTERMEDIARY_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 PY = sys.executable
+
+
+def at(day, hh, mm, ss=0):
+    """A moment of November 2026, Japan time (the service-level tests' driven clock)."""
+    return datetime.datetime(2026, 11, day, hh, mm, ss, tzinfo=JST)
 
 
 def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.1, what: str = "condition"):

@@ -36,8 +36,13 @@ UNITS = ["100000000000001", "100000000000002", "100000000000003"]
                           st.sampled_from(["set", "release"])), max_size=30))
 def test_coalesced_batch_ends_in_the_same_state_as_applying_every_approval_in_order(approvals):
     base = datetime.datetime(2026, 11, 24, tzinfo=datetime.UTC)
-    ops = [rules.PendingOp(i, "atena", unit, kind, action, base + datetime.timedelta(seconds=i))
-           for i, (unit, kind, action) in enumerate(approvals)]
+    # One instant for all (a frozen clock, or hosts whose clocks disagree): the order of the
+    # approvals is only in unit_seq, handed out per unit as the FlagState lock would (ADR 0084).
+    seqs: dict[tuple[str, str], int] = {}
+    ops = []
+    for i, (unit, kind, action) in enumerate(approvals):
+        seqs[(unit, kind)] = seqs.get((unit, kind), 0) + 1
+        ops.append(rules.PendingOp(i, "atena", unit, kind, action, base, seqs[(unit, kind)]))
     sequential = {}
     for op in ops:
         sequential[(op.unit_key, op.flag_kind)] = op.action == "set"

@@ -59,9 +59,9 @@ def test_wrapping_time_range():
 
 def test_coalesce_keeps_the_latest_approved_state_and_records_cover():
     base = t(24, 10, 0)
-    ops = [rules.PendingOp(i, "atena", "100000000000001", "NO_AUTO_RESPONSE", a, base + datetime.timedelta(seconds=i))
-           for i, a in enumerate(["set", "release", "set"])]
-    ops.append(rules.PendingOp(9, "atena", "100000000000002", "NO_AUTO_RESPONSE", "set", base))
+    ops = [rules.PendingOp(i, "atena", "100000000000001", "NO_AUTO_RESPONSE", a, base + datetime.timedelta(seconds=i),
+                           i + 1) for i, a in enumerate(["set", "release", "set"])]
+    ops.append(rules.PendingOp(9, "atena", "100000000000002", "NO_AUTO_RESPONSE", "set", base, 1))
     send, covered = rules.coalesce(ops)
     assert sorted((o.id, o.action) for o in send) == [(2, "set"), (9, "set")]
     assert covered == {0: 2, 1: 2}
@@ -69,10 +69,25 @@ def test_coalesce_keeps_the_latest_approved_state_and_records_cover():
 
 def test_coalesce_net_release():
     base = t(24, 10, 0)
-    ops = [rules.PendingOp(i, "atena", "100000000000001", "NONDISCLOSURE", a, base + datetime.timedelta(seconds=i))
-           for i, a in enumerate(["set", "release"])]
+    ops = [rules.PendingOp(i, "atena", "100000000000001", "NONDISCLOSURE", a, base + datetime.timedelta(seconds=i),
+                           i + 1) for i, a in enumerate(["set", "release"])]
     send, covered = rules.coalesce(ops)
     assert [(o.id, o.action) for o in send] == [(1, "release")] and covered == {0: 1}
+
+
+def test_coalesce_latest_is_the_unit_order_not_the_clock():
+    """Same instant, or the newer approval stamped earlier by a host whose clock is behind:
+    the unit's sequence decides (ADR 0084); created_at only orders units in the file."""
+    base = t(24, 10, 0)
+    newer_release = rules.PendingOp(1, "atena", "100000000000001", "NONDISCLOSURE", "release", base, 2)
+    older_set = rules.PendingOp(2, "atena", "100000000000001", "NONDISCLOSURE", "set", base, 1)
+    assert rules.coalesce([newer_release, older_set]) == ([newer_release], {2: 1})
+    behind = rules.PendingOp(3, "atena", "100000000000001", "NONDISCLOSURE", "release",
+                             base - datetime.timedelta(seconds=30), 2)
+    ahead = rules.PendingOp(4, "atena", "100000000000001", "NONDISCLOSURE", "set", base, 1)
+    other = rules.PendingOp(5, "atena", "100000000000002", "NONDISCLOSURE", "set",
+                            base - datetime.timedelta(seconds=10), 1)
+    assert rules.coalesce([ahead, other, behind]) == ([behind, other], {4: 3})
 
 
 def test_backoff_is_exponential_and_capped():

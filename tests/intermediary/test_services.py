@@ -8,39 +8,10 @@ import pytest
 from audit.models import AuditEvent
 from core.errors import Conflict, DomainError, Forbidden
 from intermediary import batch_xml, channels, services, tasks
-from intermediary.clock import set_now
-from intermediary.emulator.server import Emulator
-from intermediary.emulator.store import Store
 from intermediary.models import Alert, Batch, FlagState, InfoCodeChangeRequest, Operation, OperationStatus
-from intermediary.windows import JST, WindowConfig
 from victims import services as flag_services
 
-
-def at(day, hh, mm, ss=0):
-    return datetime.datetime(2026, 11, day, hh, mm, ss, tzinfo=JST)
-
-
-@pytest.fixture
-def env(tmp_path, settings):
-    settings.INTERMEDIARY_OUTBOUND_DIR = tmp_path / "outbound"
-    settings.INTERMEDIARY_INBOUND_DIR = tmp_path / "inbound"
-    settings.INTERMEDIARY_QUARANTINE_DIR = tmp_path / "quarantine"
-    settings.INTERMEDIARY_CLOCK_FILE = str(tmp_path / "clock")
-    settings.INTERMEDIARY_CHANNEL = "xml_batch"
-    settings.INTERMEDIARY_SERVICE_HOURS, settings.INTERMEDIARY_STOP_HOURS = "06:00-23:30", "01:00-05:00"
-    settings.INTERMEDIARY_DAILY_AT = "02:00"
-    settings.INTERMEDIARY_MAX_ATTEMPTS = 3
-
-    class E:
-        clock = tmp_path / "clock"
-        emu = Emulator(store=Store(tmp_path / "emu.sqlite3"), outbound=tmp_path / "outbound",
-                       inbound=tmp_path / "inbound", cfg=WindowConfig.from_settings(settings))
-
-        def set(self, value):
-            set_now(self.clock, value)
-    e = E()
-    e.set(at(24, 10, 2))
-    return e
+from .harness import at
 
 
 @pytest.fixture
