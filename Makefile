@@ -78,6 +78,11 @@ bench-audit-scale: venv
 bench-audit-appends: venv
 	$(BIN)/python bench/audit_append_concurrency.py
 
+# The staff screens at volume (100,000 targets, 1,000,000 operations, 2,000 pending requests; built
+# once in dvprotect_scr_bench): median ms, KB and verdict (< 1 s, < 200 KB) vs a raw SELECT ... LIMIT 100.
+bench-screens-scale: venv
+	$(DEMO) $(BIN)/python bench/screens_scale.py
+
 # Stamping a 1,000,000-line inquiry request file through the API vs a raw pass (ADR 0044).
 .PHONY: bench-stamp
 bench-stamp: venv
