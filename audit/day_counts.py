@@ -5,7 +5,10 @@ closed day (Japan time) is counted once by the beat into AuditDayCount rows — 
 read and distinct numbers looked up, per staff member — with an AuditCountedDay and an
 audit.day_counts event carrying the rows' count and SHA-256 (so the chain covers them). The
 anomaly view reads the rows for counted days and the events for the rest (today). Append-only:
-a day is never recounted; `verify_counts` recomputes days from the events and compares."""
+a day is never recounted; `verify_counts` recomputes days from the events and compares.
+
+Which kinds a day holds is in its counted event (`detail["kinds"]`, ADR 0087): a day counted
+before a kind existed keeps the kinds it was counted with, and is recounted with those."""
 import datetime
 import hashlib
 from collections.abc import Iterable
@@ -17,16 +20,22 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from .actions import AuditAction, number_lookup_actions
+from .bulk_volume import bulk_numbers_per_day
 from .models import AuditCountedDay, AuditDayCount, AuditEvent, DayCountKind, Outcome
 from .services import audit_record
 
 Row = tuple[str, str, str, int]  # kind, actor_username, department_code, n
 
 
-def day_period(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
+def day_bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """From the start of `start` to the start of the day after `end`, Japan time."""
     tz = timezone.get_current_timezone()
-    lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
-    hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return (datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
+            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
+
+
+def day_period(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
+    lo, hi = day_bounds(start, end)
     return qs.filter(occurred_at__gte=lo, occurred_at__lt=hi)
 
 
@@ -41,11 +50,36 @@ def live_counts(staff_events: QuerySet[AuditEvent], kind: str) -> QuerySet:
             .annotate(n=Count("detail__atena_no", distinct=True)))
 
 
-def _count(day: datetime.date) -> list[Row]:
+# The kinds of a day counted before ADR 0087 (its event names none).
+LEGACY_KINDS = (DayCountKind.TARGETS_READ.value, DayCountKind.NUMBERS_LOOKED_UP.value)
+
+
+def kinds_of(detail: Any) -> tuple[str, ...]:
+    """The kinds a counted day holds, from its audit.day_counts event's detail."""
+    kinds = detail.get("kinds") if isinstance(detail, dict) else None
+    return tuple(kinds) if isinstance(kinds, list) else LEGACY_KINDS
+
+
+def _count(day: datetime.date, kinds: Iterable[str] = DayCountKind.values) -> list[Row]:
     staff = day_period(AuditEvent.objects.exclude(actor_id=None), day, day)
-    rows = [(str(kind), r["actor_username"], r["department_code"], r["n"])
-            for kind in DayCountKind.values for r in live_counts(staff, kind) if r["n"]]
-    return sorted(rows)
+
+    def per_person(kind: str) -> dict[tuple[str, str], int]:
+        return {(r["actor_username"], r["department_code"]): r["n"] for r in live_counts(staff, kind) if r["n"]}
+
+    wanted = set(kinds)
+    counts: dict[str, dict[tuple[str, str], int]] = {}
+    if DayCountKind.TARGETS_READ in wanted:
+        counts[DayCountKind.TARGETS_READ] = per_person(DayCountKind.TARGETS_READ)
+    typed = per_person(DayCountKind.NUMBERS_LOOKED_UP) if wanted & {
+        DayCountKind.NUMBERS_LOOKED_UP, DayCountKind.NUMBERS_WITH_BULK} else {}
+    if DayCountKind.NUMBERS_LOOKED_UP in wanted:
+        counts[DayCountKind.NUMBERS_LOOKED_UP] = typed
+    if DayCountKind.NUMBERS_WITH_BULK in wanted:
+        total = dict(typed)
+        for (username, department, _day), n in bulk_numbers_per_day(staff).items():
+            total[(username, department)] = total.get((username, department), 0) + n
+        counts[DayCountKind.NUMBERS_WITH_BULK] = {k: n for k, n in total.items() if n}
+    return sorted((str(kind), u, d, n) for kind, people in counts.items() for (u, d), n in people.items())
 
 
 def digest(rows: Iterable[Row]) -> str:
@@ -81,7 +115,8 @@ def _write(day: datetime.date) -> None:
             [AuditDayCount(day=day, kind=k, actor_username=u, department_code=d, n=n) for k, u, d, n in rows],
             batch_size=2000)
         event = audit_record(actor=None, action=AuditAction.AUDIT_DAY_COUNTS,
-                             detail={"day": day.isoformat(), "rows": len(rows), "sha256": sha})
+                             detail={"day": day.isoformat(), "rows": len(rows), "sha256": sha,
+                                     "kinds": list(DayCountKind.values)})
         AuditCountedDay.objects.create(day=day, rows=len(rows), sha256=sha, counted_at=event.occurred_at,
                                        event_id=event.pk)
 
@@ -102,6 +137,6 @@ def verify_counts(start: datetime.date | None = None, end: datetime.date | None 
         claimed: dict[str, Any] = event or {}
         if claimed.get("sha256") != counted.sha256 or digest(stored) != counted.sha256:
             return counted.day, f"{counted.day} の日次集計が記録時のハッシュと一致しません（集計の改ざん）"
-        if stored != _count(counted.day):
+        if stored != _count(counted.day, kinds_of(claimed)):
             return counted.day, f"{counted.day} の日次集計がイベントの再集計と一致しません（イベントの改ざん）"
     return None, ""

@@ -14,7 +14,7 @@ from core.policy import Actor, Capability
 
 from .actions import AuditAction, listing_actions, reading_actions
 from .bulk_volume import DayKey, bulk_numbers_per_day, quota_refusals
-from .day_counts import day_period, live_counts
+from .day_counts import day_bounds, day_period, kinds_of, live_counts
 from .models import AuditCountedDay, AuditDayCount, AuditEvent, AuditEventTarget, DayCountKind, Outcome
 from .services import audit_record
 from .spraying import SprayAlert, spray_alerts
@@ -50,34 +50,27 @@ COUNT_CAP = 10_000  # the pager counts to here, not the whole match (「1万件�
 PAGE_SIZE = 50
 
 
-def _bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_current_timezone()
-    return (datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
-            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
-
-
-def _period(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
-    lo, hi = _bounds(start, end)
-    return qs.filter(occurred_at__gte=lo, occurred_at__lt=hi)
-
-
 def _period_by_id(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
+    return qs.filter(_period_q(start, end))
+
+
+def _period_q(start: datetime.date, end: datetime.date) -> Q:
     """The events of the period, also bounded by id: the search's indexes are (column, id), so a
     search of one day seven years ago reads that day's entries, not the years after it. Two
     look-ups on the occurred_at index: the last event more than CLOCK_SKEW before the period,
     and the first more than CLOCK_SKEW after it; every event of the period lies between their
     ids (unless the server's clock was set back by more than CLOCK_SKEW)."""
-    lo, hi = _bounds(start, end)
+    lo, hi = day_bounds(start, end)
     before = (AuditEvent.objects.filter(occurred_at__lt=lo - CLOCK_SKEW).order_by("-occurred_at")
               .values_list("id", flat=True).first())
     after = (AuditEvent.objects.filter(occurred_at__gte=hi + CLOCK_SKEW).order_by("occurred_at")
              .values_list("id", flat=True).first())
-    qs = _period(qs, start, end)
+    where = Q(occurred_at__gte=lo, occurred_at__lt=hi)
     if before is not None:
-        qs = qs.filter(id__gt=before)
+        where &= Q(id__gt=before)
     if after is not None:
-        qs = qs.filter(id__lt=after)
-    return qs
+        where &= Q(id__lt=after)
+    return where
 
 
 def actions_named(prefix: str) -> list[str]:
@@ -210,7 +203,8 @@ def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anom
         actor=actor, action=AuditAction.AUDIT_ANOMALIES, detail={"start": start.isoformat(), "end": end.isoformat()}
     )
     cfg = settings.AUDIT_ANOMALY
-    staff_events = _period(AuditEvent.objects.exclude(actor_id=None), start, end)
+    events = day_period(AuditEvent.objects.all(), start, end)
+    staff_events = events.exclude(actor_id=None)
     night_start, night_end = cfg["night_start_hour"], cfg["night_end_hour"]
     holidays = [d for d, _ in jpholiday.between(start, end)]
     off_hours = staff_events.filter(
@@ -221,11 +215,9 @@ def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anom
     ).order_by("-id")[:500]
     counts = _DayCounts(start, end)
     heavy = counts.over(DayCountKind.TARGETS_READ, cfg["max_targets_per_user_day"])
-    denied = _period(
-        AuditEvent.objects.filter(outcome=Outcome.DENIED).exclude(action=AuditAction.AUTH_LOGIN_FAILED), start, end
-    ).order_by("-id")[:500]
+    denied = events.filter(outcome=Outcome.DENIED).exclude(action=AuditAction.AUTH_LOGIN_FAILED).order_by("-id")[:500]
     failed = (
-        _period(AuditEvent.objects.filter(action=AuditAction.AUTH_LOGIN_FAILED), start, end)
+        events.filter(action=AuditAction.AUTH_LOGIN_FAILED)
         .values("actor_username", "ip")
         .annotate(n=Count("id"))
         .order_by("-n")
@@ -233,7 +225,7 @@ def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anom
     wide = _wide_searchers(staff_events, counts, cfg["max_atena_per_user_day"])
     return Anomalies(list(off_hours), heavy, list(denied), list(failed), wide,
                      bulk_quota_refusals=list(quota_refusals(staff_events)[:500]),
-                     password_spraying=spray_alerts(_period(AuditEvent.objects.all(), start, end)),
+                     password_spraying=spray_alerts(events),
                      duplicate_registrations=_duplicate_registrants(
                          staff_events, cfg["max_duplicate_registrations_per_user_day"]))
 
@@ -252,13 +244,19 @@ def _duplicate_registrants(staff_events: QuerySet[AuditEvent], threshold: int) -
 
 class _DayCounts:
     """Per person and day counts of the period: the counted days' rows (day_counts, ADR 0070)
-    and, for the days not counted yet (today), the events."""
+    and, for the days not counted yet (today), the events. A day counted before the bulk
+    look-ups were counted into it (ADR 0087) is `legacy`: its wide searchers come from its
+    events' bulk look-ups, as before."""
 
     def __init__(self, start: datetime.date, end: datetime.date) -> None:
         self.start, self.end = start, end
-        counted = set(AuditCountedDay.objects.filter(day__gte=start, day__lte=end).values_list("day", flat=True))
+        counted = dict(AuditCountedDay.objects.filter(day__gte=start, day__lte=end).values_list("day", "event_id"))
+        details = dict(AuditEvent.objects.filter(pk__in=list(counted.values())).values_list("pk", "detail"))
+        self.with_bulk = {day for day, event_id in counted.items()
+                          if DayCountKind.NUMBERS_WITH_BULK in kinds_of(details.get(event_id))}
         days = (start + datetime.timedelta(days=i) for i in range((end - start).days + 1))
         self.uncounted = [d for d in days if d not in counted]
+        self.legacy = sorted(set(counted) - self.with_bulk)
 
     def _live(self, kind: str, over: int | None = None) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -268,47 +266,78 @@ class _DayCounts:
             rows += live.filter(n__gt=over) if over is not None else live
         return rows
 
-    def over(self, kind: str, threshold: int) -> list[dict[str, Any]]:
+    def stored_over(self, kind: str, threshold: int) -> list[dict[str, Any]]:
         stored = (AuditDayCount.objects.filter(kind=kind, n__gt=threshold, day__gte=self.start, day__lte=self.end)
                   .values("actor_username", "department_code", "day", "n"))
-        rows = [{"actor_username": r["actor_username"], "department_code": r["department_code"],
+        return [{"actor_username": r["actor_username"], "department_code": r["department_code"],
                  "occurred_at__date": r["day"], "n": r["n"]} for r in stored]
-        return sorted(rows + self._live(kind, threshold),
+
+    def over(self, kind: str, threshold: int) -> list[dict[str, Any]]:
+        return sorted(self.stored_over(kind, threshold) + self._live(kind, threshold),
                       key=lambda r: (r["occurred_at__date"], r["actor_username"]))
+
+    def stored(self, kind: str, keys: set[DayKey]) -> dict[DayKey, int]:
+        """The counted days' count of each (person, department, day) asked for."""
+        if not keys:
+            return {}
+        rows = (AuditDayCount.objects.filter(kind=kind, day__in={k[2] for k in keys},
+                                             actor_username__in={k[0] for k in keys})
+                .values_list("actor_username", "department_code", "day", "n"))
+        return {k: n for u, d, day, n in rows if (k := (u, d, day)) in keys}
 
     def of(self, kind: str, keys: set[DayKey]) -> dict[DayKey, int]:
         """The count of each (person, department, day) asked for (the bulk look-ups' keys)."""
         if not keys:
             return {}
-        stored = (AuditDayCount.objects.filter(kind=kind, day__in={k[2] for k in keys},
-                                               actor_username__in={k[0] for k in keys})
-                  .values_list("actor_username", "department_code", "day", "n"))
-        found = {(u, d, day): n for u, d, day, n in stored}
-        found.update({(r["actor_username"], r["department_code"], r["occurred_at__date"]): r["n"]
-                      for r in self._live(kind)})
-        return {k: found[k] for k in keys if k in found}
+        found = self.stored(kind, keys)
+        found.update({k: r["n"] for r in self._live(kind)
+                      if (k := (r["actor_username"], r["department_code"], r["occurred_at__date"])) in keys})
+        return found
 
 
 def _wide_searchers(staff_events: QuerySet[AuditEvent], counts: _DayCounts, threshold: int) -> list[dict[str, Any]]:
     """Numbers looked up per person and day over the threshold: distinct typed numbers
     (single checks, searches) plus every number of their bulk checks and recipient files
-    (ADR 0017), with both parts shown. The typed numbers come from the day counts: those over
-    the threshold alone, and those of the days with bulk look-ups."""
-    bulk = bulk_numbers_per_day(staff_events)
+    (ADR 0017), with both parts shown. Days counted with both (ADR 0087): the rows over the
+    threshold and their typed part. Other days (today; days counted before ADR 0087): the typed
+    numbers from the day counts or the events, and the bulk look-ups from those days' events."""
     rows: dict[DayKey, dict[str, Any]] = {}
-    singles = {(r["actor_username"], r["department_code"], r["occurred_at__date"]): r["n"]
-               for r in counts.over(DayCountKind.NUMBERS_LOOKED_UP, threshold)}
-    singles.update(counts.of(DayCountKind.NUMBERS_LOOKED_UP, set(bulk)))
-    for key, n in singles.items():
+
+    def add(key: DayKey, single: int, bulk: int) -> None:
         rows[key] = {"actor_username": key[0], "department_code": key[1], "occurred_at__date": key[2],
-                     "n": n, "single": n, "bulk": 0}
-    for key, numbers in bulk.items():
-        row = rows.setdefault(key, {"actor_username": key[0], "department_code": key[1],
-                                    "occurred_at__date": key[2], "n": 0, "single": 0, "bulk": 0})
-        row["bulk"] = numbers
-        row["n"] = row["single"] + numbers
+                     "n": single + bulk, "single": single, "bulk": bulk}
+
+    totals = {(r["actor_username"], r["department_code"], r["occurred_at__date"]): r["n"]
+              for r in counts.stored_over(DayCountKind.NUMBERS_WITH_BULK, threshold)
+              if r["occurred_at__date"] in counts.with_bulk}
+    typed = counts.stored(DayCountKind.NUMBERS_LOOKED_UP, set(totals))
+    for key, n in totals.items():
+        add(key, typed.get(key, 0), n - typed.get(key, 0))
+    other_days = set(counts.legacy) | set(counts.uncounted)
+    if other_days:
+        bulk = bulk_numbers_per_day(_on_days(staff_events, other_days))
+        singles = {k: r["n"] for r in counts.over(DayCountKind.NUMBERS_LOOKED_UP, threshold)
+                   if (k := (r["actor_username"], r["department_code"], r["occurred_at__date"]))[2] in other_days}
+        singles.update(counts.of(DayCountKind.NUMBERS_LOOKED_UP, set(bulk)))
+        for key in singles.keys() | bulk.keys():
+            add(key, singles.get(key, 0), bulk.get(key, 0))
     wide = [r for r in rows.values() if r["n"] > threshold]
     return sorted(wide, key=lambda r: (r["occurred_at__date"], -r["n"], r["actor_username"]))
+
+
+def _on_days(qs: QuerySet[AuditEvent], days: set[datetime.date]) -> QuerySet[AuditEvent]:
+    """The events of these days: one time range per run of consecutive days (each indexed)."""
+    ranges: list[tuple[datetime.date, datetime.date]] = []
+    for day in sorted(days):
+        if ranges and ranges[-1][1] + datetime.timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    where = Q()
+    for first, last in ranges:
+        lo, hi = day_bounds(first, last)
+        where |= Q(occurred_at__gte=lo, occurred_at__lt=hi)
+    return qs.filter(where)
 
 
 def bulk_quota_alert_count(*, actor: Actor, days: int = 7) -> int:
