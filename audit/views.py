@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.policy import Capability
 from core.screens import screen
-from core.tabular import csv_response, xlsx_response
+from core.tabular import table_response
 
 from . import csv_export, selectors
 from .actor_names import with_display_names
@@ -58,24 +58,23 @@ def events(request):
 @require_GET
 @screen(Capability.AUDIT)
 def export_csv(request):
-    form = EventFilterForm(request.GET)
-    if not form.is_valid():
-        return render(request, "audit/events.html", {"form": form, "page": None}, status=400)
-    qs, _count = selectors.event_export(actor=request.user, flt=_filter_from(form), file_format="csv")
-    stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
-    return csv_response(csv_export.events_table(qs), f"audit_events_{stamp}.csv")
+    return _export(request, "csv")
 
 
 @require_GET
 @screen(Capability.AUDIT)
 def export_xlsx(request):
     """The same export as the CSV, as an Excel workbook (ids and codes as text cells)."""
+    return _export(request, "xlsx")
+
+
+def _export(request, file_format: str):
     form = EventFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "audit/events.html", {"form": form, "page": None}, status=400)
-    qs, _count = selectors.event_export(actor=request.user, flt=_filter_from(form), file_format="xlsx")
+    qs, _count = selectors.event_export(actor=request.user, flt=_filter_from(form), file_format=file_format)
     stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
-    return xlsx_response(csv_export.events_table(qs), f"audit_events_{stamp}.xlsx")
+    return table_response(csv_export.events_table(qs), f"audit_events_{stamp}", file_format)
 
 
 @require_GET

@@ -153,3 +153,11 @@ def csv_response(table: Table, filename: str, *, ids_as_excel_text: bool = False
 
 def xlsx_response(table: Table, filename: str) -> FileResponse:
     return FileResponse(xlsx_file(table), as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+
+
+def table_response(table: Table, stem: str, file_format: str) -> StreamingHttpResponse | FileResponse:
+    """The table as the file asked for: `stem`.xlsx, or `stem`.csv (streamed) for anything else.
+    The one place an export view turns its format into a response."""
+    if file_format == "xlsx":
+        return xlsx_response(table, f"{stem}.xlsx")
+    return csv_response(table, f"{stem}.csv")

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from core.screens import screen
-from core.tabular import csv_response, xlsx_response
+from core.tabular import table_response
 from intermediary import clock
 
 from .annual_report import COLUMNS, annual_report, report_years
@@ -51,16 +51,17 @@ def annual_report_screen(request: HttpRequest) -> HttpResponse:
 @screen(None)
 @require_safe
 def annual_report_csv(request):
-    report, _form = _report(request, "csv")
-    if report is None:
-        return HttpResponse("年の指定が正しくありません。", status=400, content_type="text/plain; charset=utf-8")
-    return csv_response(report.table(), f"annual-report-{report.year}-12-01.csv")
+    return _report_file(request, "csv")
 
 
 @screen(None)
 @require_safe
 def annual_report_xlsx(request):
-    report, _form = _report(request, "xlsx")
+    return _report_file(request, "xlsx")
+
+
+def _report_file(request: HttpRequest, file_format: str):
+    report, _form = _report(request, file_format)
     if report is None:
         return HttpResponse("年の指定が正しくありません。", status=400, content_type="text/plain; charset=utf-8")
-    return xlsx_response(report.table(), f"annual-report-{report.year}-12-01.xlsx")
+    return table_response(report.table(), f"annual-report-{report.year}-12-01", file_format)
