@@ -48,7 +48,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["action", "id"], name="audit_event_action_id"),
             models.Index(fields=["target_id", "id"], name="audit_event_target_id"),
         ]
-        # No index on `hash` (ADR 0085): nothing looks an event up by its hash, a duplicate
+        # No index on `hash` (ADR 0086): nothing looks an event up by its hash, a duplicate
         # cannot link into the chain (verification finds it), and its random inserts into a
         # 1.8 GB index cost a quarter of the append rate at seven years of events.
 

@@ -38,6 +38,28 @@ def explain_qs(label: str, qs) -> float:
     return explain(label, sql, params)
 
 
+class QueryLog:
+    """Every SQL statement a call runs, with its time: which part of a screen is slow, measured."""
+
+    def __init__(self) -> None:
+        self.queries: list[tuple[float, str, tuple]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.queries.append((time.perf_counter() - t0, sql, tuple(params or ())))
+
+    def report(self, top: int = 3) -> None:
+        """The slowest statements with their time, the slowest `top` of them explained."""
+        slowest = sorted(self.queries, key=lambda q: -q[0])
+        print(f"    {len(self.queries)} queries, {sum(q[0] for q in self.queries) * 1000:.0f} ms in the database")
+        for seconds, sql, params in slowest[:top]:
+            if sql.lstrip().upper().startswith("SELECT"):
+                explain(f"{seconds * 1000:.0f} ms: {' '.join(sql.split())[:40]}…", sql, params)
+
+
 def timed(fn):
     t0 = time.perf_counter()
     result = fn()
@@ -117,13 +139,18 @@ def main() -> None:
     (bad, _reason), seconds = timed(lambda: verify_counts(month_start, end))
     print(f"  day counts of one month recounted from the events: {'OK' if bad is None else 'MISMATCH'} "
           f"in {seconds:.1f} s")
+    from django.db import connection
+
     for label, (start, stop) in (("month", (end - datetime.timedelta(days=30), end)), ("year", periods["one year"])):
-        result, seconds = timed(lambda start=start, stop=stop: selectors.anomalies(actor=auditor, start=start,
-                                                                                     end=stop))
+        log = QueryLog()
+        with connection.execute_wrapper(log):
+            result, seconds = timed(lambda start=start, stop=stop: selectors.anomalies(actor=auditor, start=start,
+                                                                                         end=stop))
         worst = max(worst, seconds)
         print(f"  anomalies, one {label}: {seconds * 1000:.0f} ms (off hours {len(result.off_hours)}, heavy readers "
               f"{len(result.heavy_readers)}, wide searchers {len(result.wide_searchers)}, "
               f"failed logins {len(result.failed_logins)})")
+        log.report()
 
     from audit import csv_export
 

@@ -1,4 +1,4 @@
-"""Drop the unique index on the audit event's hash (ADR 0085).
+"""Drop the unique index on the audit event's hash (ADR 0086).
 
 On SQLite, Django removes a table constraint by rebuilding the table, which drops the
 append-only triggers with the old table (see 0012): they are put back here, the same way."""
