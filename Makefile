@@ -56,7 +56,7 @@ bench-recipient-filter: venv
 
 .PHONY: bench-xlsx
 bench-xlsx: venv
-	$(BIN)/python bench/xlsx_export.py
+	$(DEMO) $(BIN)/python bench/xlsx_export.py
 
 # Single-check p99 while three maximum-size hostile uploads run (issue 10 item 3, ADR 0017).
 .PHONY: bench-hostile-upload
@@ -72,11 +72,11 @@ bench-audit: venv
 
 # EXPLAIN ANALYZE of every auditor query at that volume, and the month's CSV.
 bench-audit-scale: venv
-	$(BIN)/python bench/audit_scale.py
+	$(DEMO) $(BIN)/python bench/audit_scale.py
 
 # Concurrent appends vs plain inserts, and verifying 1,000,000 events (its own database).
 bench-audit-appends: venv
-	$(BIN)/python bench/audit_append_concurrency.py
+	$(DEMO) $(BIN)/python bench/audit_append_concurrency.py
 
 # The staff screens at volume (100,000 targets, 1,000,000 operations, 2,000 pending requests; built
 # once in dvprotect_scr_bench): median ms, KB and verdict (< 1 s, < 200 KB) vs a raw SELECT ... LIMIT 100.
