@@ -77,6 +77,8 @@ def spray_alerts(failed_logins: QuerySet[AuditEvent]) -> list[SprayAlert]:
         by_source.setdefault(row[0], []).append(row)
     alerts = []
     for source, attempts in by_source.items():
+        if len({a[1] for a in attempts}) < cfg["spray_min_accounts_per_source"]:
+            continue  # too few accounts in the whole period for any window: most sources, skipped
         peak = _peak(source, attempts, window, max_tries)
         if peak is not None and peak.accounts >= cfg["spray_min_accounts_per_source"]:
             alerts.append(peak)

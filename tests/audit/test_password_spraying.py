@@ -84,3 +84,17 @@ def test_behind_a_proxy_the_alert_names_the_client_not_the_proxy(auditor_client,
             fail(f"other{n}", "10.9.0.1", HTTP_X_FORWARDED_FOR=f"192.0.2.{n + 1}")
     _, alerts = spraying(auditor_client)
     assert [(a.source, a.accounts) for a in alerts] == [("192.0.2.77", 6)]
+
+
+def test_a_source_with_exactly_the_threshold_of_accounts_is_flagged(auditor_client, settings):
+    """Sources with fewer accounts in the whole period than the threshold are skipped unread
+    (no window of theirs can reach it); one with exactly the threshold is not."""
+    settings.AUDIT_ANOMALY = {**settings.AUDIT_ANOMALY, "spray_min_accounts_per_source": 5}
+    with time_machine.travel(T0, tick=False) as clock:
+        for n in range(5):
+            fail(f"staff{n}", "203.0.113.60")
+            if n < 4:  # one account short
+                fail(f"staff{n}", "203.0.113.61")
+            clock.shift(datetime.timedelta(minutes=1))
+    _, alerts = spraying(auditor_client)
+    assert [(a.source, a.accounts) for a in alerts] == [("203.0.113.60", 5)]
