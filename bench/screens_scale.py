@@ -13,7 +13,7 @@ Times each screen with the Django test Client in process (a real staff user of t
 role, second factor marked as passed), then over HTTP against a real gunicorn on the same
 database (HTTP_PORT, default 8610), logged in through the login screen and its second factor
 (a TOTP code from the user's device, as tests/e2e does): the shared list (a page, searched by
-宛名番号 and by kana), the worklist (a page, filtered), the approval queue (first and last
+宛名番号 and by kana), the worklist (a page, filtered, with reminders due), the approval queue (first and last
 page), the sync monitor, a detail page with a long history. Prints the median of RUNS runs
 (default 5) in ms, the HTML size in KB and a verdict vs the targets (< 1 s and < 200 KB), and a
 raw baseline measured in the same run: a plain SELECT ... LIMIT 100 on the targets table, and
@@ -205,6 +205,7 @@ def screens(people, sysadmin, hot_pk: int):
         ("shared list by kana", counter, "POST", shared, {"kana": "ヤマダ"}),
         ("worklist", counter, "GET", worklist, None),
         ("worklist filtered", counter, "GET", worklist + "?status=active&case_type=2-I", None),
+        ("worklist, reminders due", counter, "GET", worklist + "?reminders_due=1", None),
         ("approval queue", approver, "GET", reverse("approvals:queue"), None),
         ("approval queue last page", approver, "GET", reverse("approvals:queue") + f"?page={last_queue_page}", None),
         ("sync monitor", sysadmin, "GET", reverse("intermediary:monitor"), None),
