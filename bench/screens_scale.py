@@ -29,6 +29,7 @@ import secrets
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -145,25 +146,29 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{port}"
         self.port = port
         self.proc: subprocess.Popen | None = None
+        # A file, not a pipe: a pipe nobody reads fills up and stalls the server.
+        self.log = tempfile.TemporaryFile()
 
     def __enter__(self):
         env = {**os.environ, "DEMO_MODE": "1", "DATABASE_URL": DATABASE_URL, "LOG_LEVEL": "WARNING"}
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{self.port}",
              "--workers", "1", "--timeout", "120"], cwd=ROOT, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=self.log)
         import requests
 
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit(f"gunicorn exited: {self.proc.stderr.read().decode()[-2000:]}")
+                self.log.seek(0)
+                raise SystemExit(f"gunicorn exited: {self.log.read().decode()[-2000:]}")
             try:
-                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
+                if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still loading the app
                 pass
             time.sleep(0.3)
+        self.__exit__()
         raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
     def __exit__(self, *exc):

@@ -21,8 +21,10 @@ and its decisions leave, per person:
   ones; grants of access to another department for some; 転出 設定依頼 for a few;
 - reminder records: the product's daily job (reminders_record_and_alert) run once at the end.
 
-Deterministic: every choice is a hash of the person's index (hashint8), so a build with the
-same sizes is the same data (times are relative to the build's now()).
+Deterministic: every choice is a hash of the person's index (hashint8) and each operation's id
+an md5 of (person, request, flag), so a build with the same sizes is the same data (serial ids
+aside, and times relative to the build's now()). The 100,000-person volume of the figures in
+ADR 0087 was built before the ids were: its operation ids are random.
 Not built: audit events (bench/audit_scale.py builds 20M of them), review tasks from the
 住基 integration, provision decisions, record corrections, XML batches."""
 import json
@@ -402,7 +404,8 @@ def build(people, *, n_targets: int, n_operations: int, n_pending: int, n_histor
             INSERT INTO intermediary_operation (id, change_request_id, unit_type, unit_key, flag_kind, action,
                 unit_seq, status, created_at, channel, attempts, next_attempt_at, claimed_at, sent_at, reflected_at,
                 failing_since, last_error_code, last_error_message)
-            SELECT gen_random_uuid(), c.id, 'atena', p.atena, f.kind, c.action, c.j, s.status, d.at, 'web_service',
+            SELECT md5(p.i || ':' || c.j || ':' || f.kind)::uuid, c.id, 'atena', p.atena, f.kind, c.action, c.j,
+                   s.status, d.at, 'web_service',
                    CASE WHEN s.status = 'pending' THEN 0 WHEN s.status = 'dead' THEN 8
                         WHEN s.status = 'failed' THEN 2 ELSE 1 END,
                    CASE WHEN s.status = 'failed' THEN now() + interval '5 minutes' END,

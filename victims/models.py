@@ -199,6 +199,12 @@ class CaseAssessment(models.Model):
                 name="case_1_1_has_abuser_atena_no",
             ),
         ]
+        indexes = [
+            # The reminders read a department's live cases of one type (②-I procedures, ②-II
+            # majority): after seven years most cases have ended, and without it each read is a
+            # scan of all of them (issue 14).
+            models.Index(fields=["case_type", "target"], condition=models.Q(active=True), name="case_active_by_type"),
+        ]
 
     def __str__(self) -> str:
         return f"Case#{self.pk}({self.case_type})"

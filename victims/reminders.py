@@ -28,10 +28,12 @@ import datetime
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import Max, Min, Model, QuerySet
+from django.db.models import Min, Model, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Department, Staff
@@ -113,6 +115,14 @@ for _procedure in rules.PROCEDURES.values():
     _PROCEDURE_FIELDS[_procedure.case_type] += [f for f in (_procedure.applies_if, _procedure.date_field) if f]
 
 
+def _procedure_open(case_type: str) -> Q:
+    """The cases of `case_type` with a procedure that applies and is not confirmed: the negation
+    of flags.rules.procedures_complete, from the same table, so that the database leaves out the
+    cases whose procedures are all confirmed (most of a large department's)."""
+    return reduce(or_, (Q(**{f"{p.date_field}__isnull": True}, **({p.applies_if: True} if p.applies_if else {}))
+                        for p in rules.PROCEDURES.values() if p.case_type == case_type))
+
+
 def department_reminders(department_id: int, *, until: datetime.date, for_approvers: bool,
                          target_ids: Collection[int] | None = None) -> list[Reminder]:
     """Every reminder of the department due on or before `until`, oldest first. The
@@ -138,15 +148,19 @@ def department_reminders(department_id: int, *, until: datetime.date, for_approv
         if birth is not None:  # erased only for ended persons (ADR 0081), never a protecting one
             found.append(Reminder(ReminderKind.MAJORITY, target_id, rules.majority_date(birth), case_id))
 
-    # Only the fields the procedures read: a large department has thousands of ②-I cases.
-    open_2_i = [c for c in live_cases.filter(target__status=TargetStatus.ACTIVE, case_type=CaseType.C2_I)
+    # Only the fields the procedures read, and the person's last set approval with each case
+    # (an index probe each): a large department has thousands of ②-I cases, and an IN list of
+    # their people cost more than the cases themselves.
+    last_set_approval = ChangeRequest.objects.filter(
+        target_id=OuterRef("target_id"), action=ChangeAction.SET, status=ChangeStatus.APPROVED,
+    ).order_by("-decided_at").values("decided_at")[:1]
+    open_2_i = [c for c in live_cases.filter(_procedure_open(CaseType.C2_I), target__status=TargetStatus.ACTIVE,
+                                             case_type=CaseType.C2_I)
                 .only("id", "target_id", "case_type", "created_at", *_PROCEDURE_FIELDS[CaseType.C2_I])
+                .annotate(approved_at=Subquery(last_set_approval))
                 if not rules.procedures_complete(c)]
-    approved_at = dict(ChangeRequest.objects.filter(
-        target_id__in={c.target_id for c in open_2_i}, action=ChangeAction.SET, status=ChangeStatus.APPROVED,
-    ).values("target_id").annotate(at=Max("decided_at")).values_list("target_id", "at"))
     for case in open_2_i:
-        approval = approved_at.get(case.target_id)
+        approval = case.approved_at  # annotated above
         # A case added after the approval (an amendment) is followed up from its own start.
         anchor = max(_local(approval), _local(case.created_at)) if approval else _local(case.created_at)
         followup = followup_due(anchor, until)
