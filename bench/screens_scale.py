@@ -12,8 +12,9 @@ and prints the rows each step writes next to the rows per person of the volume.
 Times each screen with the Django test Client in process (a real staff user of the right
 role, second factor marked as passed), then over HTTP against a real gunicorn on the same
 database (HTTP_PORT, default 8610), logged in through the login screen and its second factor
-(a TOTP code from the user's device, as tests/e2e does): the shared list (a page, searched by
-宛名番号 and by kana), the worklist (a page, filtered, with reminders due), the approval queue (first and last
+(a TOTP code from the user's device, as tests/e2e does): the home page (its reminders and
+notices) of a counter and of an approver, the shared list (a page, searched by 宛名番号 and by
+kana), the worklist (a page, filtered, with reminders due), the approval queue (first and last
 page), the sync monitor, a detail page with a long history. Prints the median of RUNS runs
 (default 5) in ms, the HTML size in KB and a verdict vs the targets (< 1 s and < 200 KB), and a
 raw baseline measured in the same run: a plain SELECT ... LIMIT 100 on the targets table, and
@@ -205,6 +206,8 @@ def screens(people, sysadmin, hot_pk: int):
     last_queue_page = max(1, math.ceil(N_PENDING / QUEUE_PAGE_SIZE))
     shared, worklist = reverse("victims:shared"), reverse("victims:worklist")
     return [
+        ("home (counter)", counter, "GET", reverse("home"), None),
+        ("home (approver)", approver, "GET", reverse("home"), None),
         ("shared list", counter, "GET", shared, None),
         ("shared list by 宛名番号", counter, "POST", shared, {"atena_no": str(ATENA_BASE + N_TARGETS // 2 + 1)}),
         ("shared list by kana", counter, "POST", shared, {"kana": "ヤマダ"}),
