@@ -110,6 +110,12 @@ class Operation(models.Model):
             # Also the index of every per-unit lookup ("a newer one of this unit?").
             models.UniqueConstraint(fields=["unit_type", "unit_key", "flag_kind", "unit_seq"], name="op_unit_flag_seq"),
         ]
+        indexes = [
+            # The sync monitor's 「最近の反映」 (the newest reflected): without it, a sort of every
+            # reflected operation — 0.37 s of the screen's 0.7 s at 1,000,000 (issue 14).
+            models.Index(fields=["-reflected_at"], condition=Q(status="reflected", covered_by__isnull=True),
+                         name="op_recently_reflected"),
+        ]
 
     def __str__(self) -> str:
         # Ids and states only: this string reaches logs and the admin, never personal data.

@@ -199,6 +199,12 @@ class CaseAssessment(models.Model):
                 name="case_1_1_has_abuser_atena_no",
             ),
         ]
+        indexes = [
+            # The reminders read a department's live cases of one type (②-I procedures, ②-II
+            # majority): after seven years most cases have ended, and without it each read is a
+            # scan of all of them (issue 14).
+            models.Index(fields=["case_type", "target"], condition=models.Q(active=True), name="case_active_by_type"),
+        ]
 
     def __str__(self) -> str:
         return f"Case#{self.pk}({self.case_type})"
@@ -242,7 +248,13 @@ class Notice(models.Model):
     class Meta:
         db_table = "flags_notice"  # moved from flags without copying data (ADR 0010)
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["department", "created_at"], name="notice_department_created")]
+        indexes = [
+            models.Index(fields=["department", "created_at"], name="notice_department_created"),
+            # A department's unacknowledged notices (its home page, the overdue count, the
+            # reminder): a few among the millions acknowledged over the years (issue 14).
+            models.Index(fields=["department", "created_at"], condition=models.Q(acknowledged_at__isnull=True),
+                         name="notice_unacknowledged"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)

@@ -17,6 +17,7 @@ from audit.services import audit_record, audit_refusal
 from core import policy
 from core.errors import NotFound
 from core.policy import Capability
+from core.screens import Newest, newest
 from flags.models import ChangeRequest
 
 from .models import (
@@ -278,15 +279,16 @@ def notices_overdue_for_auditor(*, actor: Staff, limit: int = 500) -> list[Notic
     return rows
 
 
-def notice_acknowledgements_for_target(*, actor: Staff, target: Target) -> list[Notice]:
-    """For the target's page: every notice sent about the person, which department it went to
-    and when that department acknowledged it — to the owning department only (the caller
-    has already read, and audited, the target itself)."""
+def notice_acknowledgements_for_target(*, actor: Staff, target: Target, limit: int | None = None
+                                       ) -> Newest[Notice]:
+    """For the target's page: the newest `limit` notices sent about the person (None: every
+    one), which department each went to and when that department acknowledged it — to the
+    owning department only (the caller has already read, and audited, the target itself)."""
     if not policy.sees_notice_acknowledgements(actor, owning_department_id=target.owning_department_id):
-        return []
-    rows = list(Notice.objects.filter(change_request__target=target)
-                .select_related("department", "acknowledged_by").order_by("-created_at", "department__code"))
-    return _mark_overdue(rows)
+        return Newest([], 0)
+    shown = newest(Notice.objects.filter(change_request__target=target)
+                   .select_related("department", "acknowledged_by").order_by("-created_at", "department__code"), limit)
+    return Newest(_mark_overdue(shown.rows), shown.total)
 
 
 def review_tasks_for(*, actor: Staff, include_done: bool = False) -> QuerySet[ReviewTask]:
@@ -299,19 +301,21 @@ def review_tasks_for(*, actor: Staff, include_done: bool = False) -> QuerySet[Re
     return qs.order_by("created_at", "id")
 
 
-def amendments_for_target(*, actor: Staff, target: Target, via: str = "screen") -> list[Amendment]:
-    """A target's amendments, newest first, with what each asked for and (approved) its
-    before/after values: for the owning department only (ADR 0032); anyone else gets none.
-    Showing them is recorded as a read of the person."""
+def amendments_for_target(*, actor: Staff, target: Target, via: str = "screen", limit: int | None = None
+                          ) -> Newest[Amendment]:
+    """A target's amendments, newest first (the newest `limit`; None: every one), with what each
+    asked for and (approved) its before/after values: for the owning department only (ADR
+    0032); anyone else gets none. Showing them is recorded as a read of the person, naming the
+    amendments shown."""
     if not policy.sees_amendment_history(actor, owning_department_id=target.owning_department_id):
-        return []
-    rows = list(Amendment.objects.filter(target=target)
-                .select_related("target", "change_request__requested_by", "change_request__decided_by")
-                .prefetch_related("added_cases"))
-    if rows:
+        return Newest([], 0)
+    shown = newest(Amendment.objects.filter(target=target).order_by("-id")
+                   .select_related("target", "change_request__requested_by", "change_request__decided_by")
+                   .prefetch_related("added_cases"), limit)
+    if shown.rows:
         audit_record(actor=actor, action=AuditAction.AMENDMENT_HISTORY_READ, target_id=target.pk,
-                     detail={"amendment_ids": [a.pk for a in rows], "via": via})
-    return rows
+                     detail={"amendment_ids": [a.pk for a in shown.rows], "total": shown.total, "via": via})
+    return shown
 
 
 def amendment_history_for_user(*, actor: Staff, target_id: object, via: str = "api") -> list[Amendment]:
@@ -320,4 +324,4 @@ def amendment_history_for_user(*, actor: Staff, target_id: object, via: str = "a
     target = _visible(actor, target_id, AuditAction.AMENDMENT_HISTORY_READ, Target.objects.all())
     if not policy.sees_amendment_history(actor, owning_department_id=target.owning_department_id):
         raise refuse(actor=actor, action=AuditAction.AMENDMENT_HISTORY_READ, target_id=target.pk)
-    return amendments_for_target(actor=actor, target=target, via=via)
+    return amendments_for_target(actor=actor, target=target, via=via).rows

@@ -19,7 +19,7 @@ from core import policy
 from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from core.normalize import normalize_atena_no
 from core.policy import Capability
-from core.screens import act, screen
+from core.screens import Newest, act, newest, screen
 from flags import rules
 from flags.models import ChangeStatus
 from flags.selectors import change_requests_for_target, decided_here
@@ -238,19 +238,23 @@ def detail(request, pk):
     return _detail_page(request, target)
 
 
+# The newest rows only of what a person protected for years gathers (issue 14): each decision
+# sends a notice to every other linkage department, so notices grow several times faster than
+# requests; an amendment is a block of its own (reason and before/after), hence fewer of them.
 DETAIL_HISTORY_LIMIT = 50
+DETAIL_NOTICE_LIMIT = 60
+DETAIL_AMENDMENT_LIMIT = 10
 
 
 def _detail_page(request, target, status=200, **extra):
     active_cases = [c for c in target.cases.all() if c.active]
-    # The newest requests only: a person protected for years gathers a long history (issue 14).
     requests = change_requests_for_target(target.pk)
-    history = list(requests[:DETAIL_HISTORY_LIMIT])
-    for cr in history:
+    history = newest(requests, DETAIL_HISTORY_LIMIT)
+    for cr in history.rows:
         cr.release_reason_label = rules.RELEASE_REASONS.get(cr.release_reason, "")
-    pending = [cr for cr in history if cr.status == ChangeStatus.PENDING]
-    if len(history) == DETAIL_HISTORY_LIMIT:
-        pending += requests.filter(status=ChangeStatus.PENDING).exclude(pk__in=[cr.pk for cr in history])
+    pending = [cr for cr in history.rows if cr.status == ChangeStatus.PENDING]
+    if history.more:
+        pending += requests.filter(status=ChangeStatus.PENDING).exclude(pk__in=[cr.pk for cr in history.rows])
     corrections = corrections_for_target(target.pk)
     # The head deciding a pending request reads the record (ADR 0033) but works no case on it.
     works_case = visible_targets(request.user).filter(pk=target.pk).exists()
@@ -266,7 +270,6 @@ def _detail_page(request, target, status=200, **extra):
         "delivery_failing_since": delivery_failing_since(target.atena_no) if works_case else None,
         "delivery_contact": settings.DELIVERY_FAILING_CONTACT,
         "history": history,
-        "history_total": requests.count() if len(history) == DETAIL_HISTORY_LIMIT else len(history),
         "pending": pending,
         "can_release": target.status == TargetStatus.ACTIVE and not pending,
         "can_transfer": (target.status == TargetStatus.ACTIVE and not pending
@@ -279,7 +282,8 @@ def _detail_page(request, target, status=200, **extra):
         "is_approver": policy.allows(request.user, Capability.DECIDE),
         # The pending requests this head decides: approved or rejected from here (issue 12).
         "decided_here": decided_here(actor=request.user, target_id=target.pk),
-        "notice_receipts": notice_acknowledgements_for_target(actor=request.user, target=target),
+        "notice_receipts": notice_acknowledgements_for_target(actor=request.user, target=target,
+                                                              limit=DETAIL_NOTICE_LIMIT),
         **_sharing_context(request.user, target),
         "periods": (protection_periods(target)
                     if policy.owns(request.user, owning_department_id=target.owning_department_id) else []),
@@ -304,11 +308,12 @@ def _onward_context(actor, target) -> dict:
 def _amendment_context(actor, target, pending) -> dict:
     """The owning department's amendments (pending and decided, with before/after: ADR 0032)
     and whether it may ask for one now; nothing of them for a granted department."""
-    amendments = amendments_for_target(actor=actor, target=target)
+    amendments = amendments_for_target(actor=actor, target=target, limit=DETAIL_AMENDMENT_LIMIT)
     return {
         "can_amend": (policy.may_amend(actor, owning_department_id=target.owning_department_id)
                       and target.status == TargetStatus.ACTIVE and not pending),
-        "amendments": [{"amendment": a, "cr": a.change_request, "rows": change_rows(a)} for a in amendments],
+        "amendments": Newest([{"amendment": a, "cr": a.change_request, "rows": change_rows(a)}
+                              for a in amendments.rows], amendments.total),
     }
 
 

@@ -9,8 +9,9 @@ reaches its shared cases through the list. The audit event of a search never hol
 typed, only which people the page showed.
 
 One page costs the same number of queries whatever its size: the cases and the owning
-department come with the page (prefetch, select_related), reminders are computed once for
-the department."""
+department come with the page (prefetch, select_related), the reminders are those of the
+page's people (all of the department's only for the "reminders due" filter, which chooses
+the people by them)."""
 import datetime
 from collections import defaultdict
 from collections.abc import Mapping
@@ -155,20 +156,28 @@ def worklist_page(*, actor: Staff, query: WorklistQuery, via: str = "screen",
     if query.case_type:
         qs = qs.filter(Exists(CaseAssessment.objects.filter(target=OuterRef("pk"), active=True,
                                                             case_type=query.case_type)))
-    due_by_target: dict[int, list[Reminder]] = defaultdict(list)
-    for reminder in department_reminders(department_id, until=today,
-                                         for_approvers=policy.allows(actor, Capability.DECIDE)):
-        due_by_target[reminder.target_id].append(reminder)
+    def due_by_target(target_ids: list[int] | None) -> dict[int, list[Reminder]]:
+        due: dict[int, list[Reminder]] = defaultdict(list)
+        for reminder in department_reminders(department_id, until=today, target_ids=target_ids,
+                                             for_approvers=policy.allows(actor, Capability.DECIDE)):
+            due[reminder.target_id].append(reminder)
+        return due
+
+    # "Reminders due" needs every reminder of the department to choose the people; otherwise
+    # only the page's people's are read, once the page is known (issue 14).
+    due = due_by_target(None) if query.reminders_due else {}
     if query.reminders_due:
-        qs = qs.filter(pk__in=sorted(due_by_target))
+        qs = qs.filter(pk__in=sorted(due))
     qs = (qs.select_related("owning_department")
           .prefetch_related(Prefetch("cases", queryset=CaseAssessment.objects.filter(active=True).order_by("pk"),
                                      to_attr="active_cases"))
           .order_by("-created_at", "-id"))
     paginator = Paginator(qs, WORKLIST_PAGE_SIZE, allow_empty_first_page=True)
     page = paginator.page(min(query.page, paginator.num_pages))
+    if not query.reminders_due:
+        due = due_by_target([t.pk for t in page.object_list])
     rows = [WorklistRow(target=t, case_types=sorted({c.case_type for c in t.active_cases}),
-                        reminders=due_by_target.get(t.pk, [])) for t in page.object_list]
+                        reminders=due.get(t.pk, [])) for t in page.object_list]
     shown = [row.target.pk for row in rows]
     action = AuditAction.TARGET_NAME_SEARCH if query.search else AuditAction.TARGET_DEPARTMENT_LIST
     audit_record(actor=actor, action=action,

@@ -2,15 +2,18 @@
 boundaries and the department's scope. The API is in tests/api/test_reminders_api.py, the home
 page and the daily job in tests/web/test_reminders_home.py."""
 import datetime
+import itertools
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from flags.rules import age_on, majority_date
+from flags.rules import age_on, majority_date, procedures_complete
 from tests.conftest import intake_payload
-from victims.models import ReviewTask
-from victims.reminders import department_reminders, months_before, reminders_for
+from victims.models import CaseAssessment, ReviewTask
+from victims.reminders import _procedure_open, department_reminders, months_before, reminders_for
 from victims.services import case_confirm_procedure, change_request_approve, registration_submit
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +129,40 @@ def test_department_reminders_ignore_released_and_other_departments(counter, oth
     with time_machine.travel(at("2025-06-01"), tick=False):
         register(other_counter, birth_date="2010-05-05", cases=[{"type": "2-II", "legal_representative": "parent"}])
     assert department_reminders(counter.department_id, until=d("2030-01-01"), for_approvers=True) == []
+
+
+def test_the_database_leaves_out_exactly_the_cases_whose_procedures_are_all_confirmed(register, counter):
+    """A large department's reminders read only the ②-I cases with a procedure open (issue 14):
+    that filter is flags.rules.procedures_complete in SQL, so it must agree with it on every
+    combination of what was left behind and what was confirmed."""
+    target, _ = register(counter)
+    today = timezone.localdate()
+    for left in itertools.product((False, True), repeat=3):
+        for confirmed in itertools.product((False, True), repeat=3):
+            CaseAssessment.objects.create(
+                target=target, case_type="2-I", card_left=left[0], smartphone_left=left[1], agent_set=left[2],
+                card_suspension_confirmed_on=today if confirmed[0] else None,
+                smartphone_suspension_confirmed_on=today if confirmed[1] else None,
+                agent_release_confirmed_on=today if confirmed[2] else None)
+    cases = CaseAssessment.objects.filter(target=target, case_type="2-I")
+    open_in_sql = set(cases.filter(_procedure_open("2-I")).values_list("pk", flat=True))
+    assert open_in_sql == {c.pk for c in cases if not procedures_complete(c)}
+    assert 0 < len(open_in_sql) < cases.count()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the production database's plan")
+def test_the_live_cases_of_a_type_are_read_from_their_index(register, counter):
+    """After seven years most cases have ended: the reminders' reads of a department's live
+    ②-I and ②-II cases use the partial index on live cases instead of scanning all (issue 14)."""
+    register(counter)
+    with CaptureQueriesContext(connection) as captured:
+        department_reminders(counter.department_id, until=timezone.localdate(), for_approvers=True)
+    reads = [q["sql"] for q in captured.captured_queries if 'FROM "victims_caseassessment"' in q["sql"]]
+    assert len(reads) == 2  # the ②-II majority and the ②-I procedures
+    with connection.cursor() as cur:
+        # An empty test table is cheapest to scan: forbid that, so the plan shows what a large one gets.
+        cur.execute("SET LOCAL enable_seqscan = off")
+        for sql in reads:
+            cur.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+            assert "case_active_by_type" in plan, plan

@@ -12,6 +12,8 @@ from audit.actions import AuditAction
 from audit.models import AuditEvent
 from core.errors import ValidationFailed
 from tests.conftest import VerifiedClient
+from victims import worklist
+from victims.reminders import department_reminders
 from victims.services import change_request_approve, target_grant_department
 from victims.worklist import WORKLIST_PAGE_SIZE, parse_worklist_query, worklist_page
 
@@ -181,3 +183,29 @@ def test_other_roles_have_no_worklist(sysadmin, auditor):
         client = VerifiedClient()
         client.force_login(staff)
         assert client.get("/targets/worklist/").status_code == 403
+
+
+def test_a_page_reads_the_reminders_of_its_own_people_only(register, counter, approver, monkeypatch):
+    """A department of 50,000 people took 1.3 s computing every reminder to show fifty rows'
+    (issue 14): the page's people's are read, and they are the ones the full list has."""
+    monkeypatch.setattr(worklist, "WORKLIST_PAGE_SIZE", 2)
+    for _ in range(3):
+        change_request_approve(actor=approver, change_request_id=register(counter)[1].pk)
+    asked: list[object] = []
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs.get("target_ids"))
+        return department_reminders(*args, **kwargs)
+    monkeypatch.setattr(worklist, "department_reminders", spy)
+    with time_machine.travel(NOW + datetime.timedelta(days=30), tick=False):
+        first = worklist_page(actor=counter, query=query())
+        second = worklist_page(actor=counter, query=query(page="2"))
+        due = worklist_page(actor=counter, query=query(reminders_due="1"))
+        everything = department_reminders(counter.department_id, until=NOW.date() + datetime.timedelta(days=30),
+                                          for_approvers=False)
+    assert asked == [ids(first), ids(second), None]  # "reminders due" chooses the people by all of them
+    for page in (first, second, due):
+        for row in page.rows:
+            assert row.reminders == [r for r in everything if r.target_id == row.target.pk]
+            assert row.reminder_kinds == ["procedure_followup"]
+    assert len(first.rows) == 2 and len(second.rows) == 1 and due.count == 3

@@ -3,10 +3,14 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
+from config import views as config_views
 from tests.victims.test_reminders import at
 from victims.models import ReminderRecord
+from victims.selectors import notices_for, overdue_notice_count
 from victims.tasks import daily_reminders
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +57,43 @@ def test_home_page_shows_the_counters_reminders_in_japanese(login, counter, regi
     assert AuditEvent.objects.filter(action="reminder.list", detail__via="screen").exists()
 
 
+
+
+def test_the_home_page_shows_the_oldest_reminders_and_counts_all(login, counter, approver, register, settings,
+                                                                 monkeypatch):
+    """51,000 people had 13,534 reminders: 1.2 MB and 3.5 s as one table (issue 14). The home
+    page shows the oldest, says how many there are, points at the worklist's filter, counts
+    every overdue one, and its event names the people shown."""
+    settings.REMINDER_OVERDUE_AFTER_DAYS = 7
+    settings.REMINDER_APPROVAL_OVERDUE_DAYS = 3
+    monkeypatch.setattr(config_views, "HOME_REMINDER_MAX", 1, raising=False)  # absent before the fix
+    with time_machine.travel(at("2026-01-10"), tick=False):
+        first, _ = register(counter)
+        second, _ = register(counter)
+    with time_machine.travel(at("2026-01-20", hour=7), tick=False):
+        assert daily_reminders()["alerted"] == 2
+        page = login(approver).get("/").content.decode()
+    assert page.count('<tr class="overdue">') == 1 and f'href="/targets/{first.pk}/"' in page
+    assert f'href="/targets/{second.pk}/"' not in page
+    assert "期限の古い1件を表示しています（全2件）" in page and "?reminders_due=1" in page
+    assert "確認事項が 2件 あります" in page  # every overdue one, shown or not
+    event = AuditEvent.objects.filter(action="reminder.list").latest("id")
+    assert event.detail["count"] == 2 and event.detail["target_ids"] == [first.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the production database's plan")
+def test_a_departments_unacknowledged_notices_are_read_from_their_index(counter, other_counter):
+    """Over the years a department acknowledges millions of notices; its home page counts and
+    lists the few it has not, from a partial index (issue 14)."""
+    with CaptureQueriesContext(connection) as captured:
+        overdue_notice_count(actor=other_counter)
+        notices_for(actor=other_counter)
+    reads = [q["sql"] for q in captured.captured_queries
+             if 'FROM "flags_notice"' in q["sql"] and '"acknowledged_at" IS NULL' in q["sql"]]
+    assert len(reads) == 2
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")  # an empty table is cheapest to scan
+        for sql in reads:
+            cur.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+            assert "notice_unacknowledged" in plan, plan
