@@ -48,6 +48,10 @@ class EventFilter:
 CLOCK_SKEW = datetime.timedelta(minutes=15)
 COUNT_CAP = 10_000  # the pager counts to here, not the whole match (「1万件以上」)
 PAGE_SIZE = 50
+# The anomaly lists' newest 500 of a period: by time, which the occurred_at index reads backwards
+# from the period's end. By id, a period in the past was reached by reading every newer event
+# first (a year ago: ~2.8M rows at 20M events, bench-audit-scale).
+NEWEST_IN_PERIOD = ("-occurred_at", "-id")
 
 
 def _period_by_id(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
@@ -212,10 +216,11 @@ def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anom
         | Q(occurred_at__hour__lt=night_end)
         | Q(occurred_at__week_day__in=[1, 7])
         | Q(occurred_at__date__in=holidays)
-    ).order_by("-id")[:500]
+    ).order_by(*NEWEST_IN_PERIOD)[:500]
     counts = _DayCounts(start, end)
     heavy = counts.over(DayCountKind.TARGETS_READ, cfg["max_targets_per_user_day"])
-    denied = events.filter(outcome=Outcome.DENIED).exclude(action=AuditAction.AUTH_LOGIN_FAILED).order_by("-id")[:500]
+    denied = events.filter(outcome=Outcome.DENIED).exclude(action=AuditAction.AUTH_LOGIN_FAILED).order_by(
+        *NEWEST_IN_PERIOD)[:500]
     failed = (
         events.filter(action=AuditAction.AUTH_LOGIN_FAILED)
         .values("actor_username", "ip")
@@ -224,7 +229,7 @@ def anomalies(*, actor: Actor, start: datetime.date, end: datetime.date) -> Anom
     )
     wide = _wide_searchers(staff_events, counts, cfg["max_atena_per_user_day"])
     return Anomalies(list(off_hours), heavy, list(denied), list(failed), wide,
-                     bulk_quota_refusals=list(quota_refusals(staff_events)[:500]),
+                     bulk_quota_refusals=list(quota_refusals(staff_events).order_by(*NEWEST_IN_PERIOD)[:500]),
                      password_spraying=spray_alerts(events),
                      duplicate_registrations=_duplicate_registrants(
                          staff_events, cfg["max_duplicate_registrations_per_user_day"]))
