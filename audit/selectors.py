@@ -55,10 +55,6 @@ NEWEST_IN_PERIOD = ("-occurred_at", "-id")
 
 
 def _period_by_id(qs: QuerySet[AuditEvent], start: datetime.date, end: datetime.date) -> QuerySet[AuditEvent]:
-    return qs.filter(_period_q(start, end))
-
-
-def _period_q(start: datetime.date, end: datetime.date) -> Q:
     """The events of the period, also bounded by id: the search's indexes are (column, id), so a
     search of one day seven years ago reads that day's entries, not the years after it. Two
     look-ups on the occurred_at index: the last event more than CLOCK_SKEW before the period,
@@ -69,12 +65,12 @@ def _period_q(start: datetime.date, end: datetime.date) -> Q:
               .values_list("id", flat=True).first())
     after = (AuditEvent.objects.filter(occurred_at__gte=hi + CLOCK_SKEW).order_by("occurred_at")
              .values_list("id", flat=True).first())
-    where = Q(occurred_at__gte=lo, occurred_at__lt=hi)
+    qs = day_period(qs, start, end)
     if before is not None:
-        where &= Q(id__gt=before)
+        qs = qs.filter(id__gt=before)
     if after is not None:
-        where &= Q(id__lt=after)
-    return where
+        qs = qs.filter(id__lt=after)
+    return qs
 
 
 def actions_named(prefix: str) -> list[str]:

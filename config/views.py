@@ -8,8 +8,9 @@ from django.views.decorators.http import require_safe
 from accounts.models import Staff
 from accounts.selectors import departments_without_approver, fallback_approver_department
 from core import policy
+from core.newest import Newest
 from core.policy import Capability
-from core.screens import Newest, screen
+from core.screens import screen
 from flags.selectors import approval_queue
 from victims.provisions import pending_provision_decision_count
 from victims.reminders import alerted_keys, reminders_for

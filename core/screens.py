@@ -1,14 +1,11 @@
-"""The gate every screen passes through, the shape of a screen's POST action, and the newest
-rows of a record that keeps growing."""
+"""The gate every screen passes through, and the shape of a screen's POST action."""
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -65,26 +62,3 @@ def act(request: HttpRequest, action: Callable[[], object], *, success: str, the
         messages.success(request, success)
     return redirect(then)
 
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Newest(Generic[T]):
-    """The newest rows of one person's record and how many there are in all: a person
-    protected for years gathers hundreds of requests, notices and amendments, and a page
-    listing them all grows without bound (issue 14)."""
-
-    rows: list[T]
-    total: int
-
-    @property
-    def more(self) -> bool:
-        return self.total > len(self.rows)
-
-
-def newest(qs: "QuerySet[Any, T]", limit: int | None) -> Newest[T]:
-    """The first `limit` rows of `qs` (ordered newest first by the caller), all of them for None;
-    counted only when the page is full."""
-    rows = list(qs if limit is None else qs[:limit])
-    return Newest(rows, qs.count() if limit is not None and len(rows) == limit else len(rows))

@@ -16,8 +16,8 @@ from audit.actions import AuditAction
 from audit.services import audit_record, audit_refusal
 from core import policy
 from core.errors import NotFound
+from core.newest import Newest, newest
 from core.policy import Capability
-from core.screens import Newest, newest
 from flags.models import ChangeRequest
 
 from .models import (

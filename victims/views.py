@@ -17,9 +17,10 @@ from audit.actor_names import with_display_names
 from audit.forms import WhoHasSeenForm
 from core import policy
 from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from core.newest import Newest, newest
 from core.normalize import normalize_atena_no
 from core.policy import Capability
-from core.screens import Newest, act, newest, screen
+from core.screens import act, screen
 from flags import rules
 from flags.models import ChangeStatus
 from flags.selectors import change_requests_for_target, decided_here
